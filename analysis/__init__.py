@@ -1,0 +1,1 @@
+"""lsnn.analysis (see DESIGN.md "Layout")."""

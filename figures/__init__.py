@@ -1,0 +1,1 @@
+"""lsnn.figures (see DESIGN.md "Layout")."""

@@ -1,0 +1,87 @@
+"""Brian2 equations of LIF, ALIF and ELIF neurons and of the leaky readout.
+
+The continuous-time model is that of Bellec et al. 2018 (NeurIPS), suppl. eqs. 1-3:
+
+.. math::
+
+    \\tau_m \\dot V_j = -V_j + R_m I_j(t), \\qquad
+    \\tau_{a,j} \\dot a_j = -a_j, \\qquad
+    A_j = \\max(b^0_j + \\beta_j a_j,\\ A_{\\min,j})
+
+with a spike when :math:`V_j > A_j` outside the refractory period, after which :math:`V_j` is reduced
+by :math:`A_j` and :math:`a_j` jumps up. :math:`\\beta_j = 0` gives a LIF neuron, :math:`\\beta_j > 0` an
+adaptive (ALIF) neuron, :math:`\\beta_j < 0` an enhanced-excitability (ELIF) neuron whose threshold is
+floored at :math:`A_{\\min}` (Salaj et al. 2021, eLife, Methods eqs. 3-5).
+
+Brian2 integrates these equations *exactly* over each step and reproduces the papers' discrete-time
+map (DESIGN.md; NeurIPS suppl. eqs. 4-5)
+
+.. math::
+
+    V(t+\\delta t) = \\alpha V(t) + (1-\\alpha) R_m I(t) - A(t) z(t), \\qquad
+    a(t+\\delta t) = \\rho a(t) + (1-\\rho) z(t)
+
+with :math:`\\alpha = e^{-\\delta t/\\tau_m}`, :math:`\\rho = e^{-\\delta t/\\tau_a}`. Brian2 applies
+spikes, synaptic events and resets *after* the threshold test of step t and *before* the leak of the
+next step, so every event is pre-divided by the one-step decay it is about to receive:
+
+- an arriving spike of weight w (volts, R_m times the synaptic weight) adds :math:`(1-\\alpha) w / \\alpha
+  = (e^{\\delta t/\\tau_m} - 1)\\,w`: the exact effect of a current pulse :math:`w / R_m` lasting one step;
+- the reset subtracts :math:`A / \\alpha = A e^{\\delta t/\\tau_m}`;
+- adaptation jumps by :math:`(1-\\rho)/\\rho = e^{\\delta t/\\tau_a} - 1`.
+
+Continuous inputs (analog input channels projected through ``W_in``, and the injected current
+``i_ext``) enter as ``I_drive(t, i)``, a 2-D ``TimedArray`` (amperes) whose row n+1 holds the current of
+step n, because the state update of step n+1 integrates from t to t + dt.
+
+Readout neurons integrate the recurrent spikes (NeurIPS suppl. section 2, "readout"):
+:math:`y_k(t) = \\kappa_k y_k(t-\\delta t) + (1-\\kappa_k)\\sum_j W^{out}_{kj} z_j(t)`,
+:math:`\\kappa = e^{-\\delta t/\\tau_{out}}`; the output is :math:`o_k = y_k + b^{out}_k`.
+
+Notation: ``v`` is V (volt), ``a`` the adaptation variable (dimensionless), ``A`` the adaptive
+threshold (volt; B in the NeurIPS text), ``R_m`` the membrane resistance (1 GOhm in the papers).
+"""
+
+from __future__ import annotations
+
+from brian2 import Gohm
+
+#: Membrane resistance of the papers; weights in a NetworkSpec are R_m times synaptic weights (volts).
+R_M = 1 * Gohm
+
+#: Recurrent LIF/ALIF/ELIF neuron (NeurIPS suppl. eqs. 1-2; eLife eqs. 3-5). ``I_inj`` (amp) is
+#: defined by the builder: the 2-D TimedArray ``I_drive(t, i)`` or zero.
+ALIF_EQS = """
+dv/dt = (R_m*I_inj - v)/tau_m : volt
+da/dt = -a/tau_a              : 1
+A = clip(b0 + beta*a, A_min, inf*volt) : volt
+tau_m   : second (constant)
+tau_a   : second (constant)
+b0      : volt (constant)
+beta    : volt (constant)
+A_min   : volt (constant)
+t_ref   : second (constant)
+"""
+
+#: Spike condition, tested on V(t) against A(t); Brian2 adds ``not_refractory`` itself.
+ALIF_THRESHOLD = "v > A"
+
+#: Subtractive reset by the current threshold, then the adaptation jump (pre-divided by the decay).
+ALIF_RESET = """
+v -= A*exp(dt/tau_m)
+a += exp(dt/tau_a) - 1
+"""
+
+#: Synapse onto a recurrent neuron: a one-step current pulse w/R_m, pre-divided by the decay.
+ALIF_SYNAPSE = "w : volt (constant)"
+ALIF_ON_PRE = "v_post += (exp(dt/tau_m_post) - 1)*w"
+
+#: Leaky readout (NeurIPS suppl. section 2), output o = y + b_out.
+READOUT_EQS = """
+dy/dt = -y/tau_out : volt
+o = y + b_out      : volt
+tau_out : second (constant)
+b_out   : volt (constant)
+"""
+READOUT_SYNAPSE = "w : volt (constant)"
+READOUT_ON_PRE = "y_post += (1 - exp(-dt/tau_out_post))*w"

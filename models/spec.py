@@ -1,0 +1,382 @@
+"""``NetworkSpec``: the file-level contract between PyTorch training and Brian2 simulation.
+
+A spec fully describes one LSNN as plain numbers in SI units (DESIGN.md, "NetworkSpec"):
+
+=============  ==============  =========================================================
+field          shape           meaning
+=============  ==============  =========================================================
+dt             scalar          time step, s
+tau_m, tau_a   (n_rec,)        membrane and adaptation time constants, s
+beta           (n_rec,)        threshold adaptation strength, V (0: LIF, < 0: ELIF)
+b0             (n_rec,)        baseline threshold, V
+A_min          (n_rec,)        floor of the adaptive threshold, V (ELIF)
+n_ref          (n_rec,)        refractory period, steps (minimum inter-spike interval)
+sign           (n_rec,)        +1 excitatory, -1 inhibitory, 0 free (Dale's law)
+sign_in        (n_in,)         the same for input channels
+W_in, d_in     (n_rec, n_in)   input weights (V, i.e. R_m times weight) and delays (steps)
+W_rec, d_rec   (n_rec, n_rec)  recurrent weights (V) and delays (steps); row = target
+W_out, b_out   (n_out, n_rec)  readout weights and biases, V
+tau_out        (n_out,)        readout time constants, s
+mask_*         shape of W_*    connectivity (bool); weights outside the mask are 0
+=============  ==============  =========================================================
+
+The file format is a ``.npz`` of plain numeric arrays plus one JSON header stored as UTF-8 bytes
+(``__header__``). It is read with ``allow_pickle=False``: a file carries numbers, never code, object
+arrays or equation text, so a file from a stranger cannot inject code into Brian2's code generation.
+Every field is validated on construction and on load, and errors name the field (:class:`SpecError`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+SCHEMA = "lsnn.networkspec"
+SCHEMA_VERSION = 1
+INPUT_KINDS = ("spike", "analog")
+#: Largest delay accepted, in steps (10 s at dt = 1 ms); protects against absurd files.
+MAX_DELAY_STEPS = 10_000
+#: Largest uncompressed size of one array in a spec file (guards against zip bombs).
+MAX_MEMBER_BYTES = 2 * 1024**3
+
+_NEURON_FLOAT = ("tau_m", "tau_a", "beta", "b0", "A_min")
+_MATRICES = ("W_in", "W_rec", "W_out")
+_ARRAY_FIELDS = (
+    *_NEURON_FLOAT,
+    "n_ref",
+    "sign",
+    "sign_in",
+    "W_in",
+    "W_rec",
+    "W_out",
+    "b_out",
+    "d_in",
+    "d_rec",
+    "tau_out",
+    "mask_in",
+    "mask_rec",
+    "mask_out",
+)
+
+
+class SpecError(ValueError):
+    """A network description (in memory or in a file) is invalid; the message names the field."""
+
+
+def _as_float_array(name: str, value: Any, shape: tuple[int, ...]) -> np.ndarray:
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # noqa: BLE001 - anything unconvertible is a bad field
+        raise SpecError(f"{name} could not be read as an array: {exc}") from None
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise SpecError(f"{name} must be numeric; got dtype {arr.dtype}.")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise SpecError(f"{name} must be real; got dtype {arr.dtype}.")
+    arr = np.broadcast_to(arr, shape) if arr.ndim == 0 else arr
+    if arr.shape != shape:
+        raise SpecError(f"{name} has shape {arr.shape}; expected {shape}.")
+    arr = np.array(arr, dtype=np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise SpecError(f"{name} contains NaN or infinite values.")
+    return arr
+
+
+def _as_int_array(name: str, value: Any, shape: tuple[int, ...], lo: int, hi: int) -> np.ndarray:
+    arr = _as_float_array(name, value, shape)
+    if np.any(arr != np.round(arr)):
+        raise SpecError(f"{name} must hold whole numbers (steps); got non-integer values.")
+    if arr.size and (arr.min() < lo or arr.max() > hi):
+        raise SpecError(f"{name} must lie in [{lo}, {hi}]; got values in [{arr.min():g}, {arr.max():g}].")
+    return arr.astype(np.int64)
+
+
+def _as_mask(name: str, value: Any, shape: tuple[int, ...]) -> np.ndarray:
+    arr = _as_float_array(name, value, shape)
+    if not np.all((arr == 0) | (arr == 1)):
+        raise SpecError(f"{name} must be boolean (0/1).")
+    return arr.astype(bool)
+
+
+@dataclass
+class NetworkSpec:
+    """A complete, validated LSNN description (see module docstring for fields and units).
+
+    Parameters
+    ----------
+    dt : float
+        Time step in seconds.
+    tau_m, tau_a, beta, b0, n_ref, sign : array_like, shape (n_rec,)
+        Per-neuron parameters; scalars are broadcast once ``W_rec`` fixes ``n_rec``.
+    W_in, W_rec, W_out, b_out : array_like
+        Weights in volts (R_m times the synaptic weight).
+    d_in, d_rec : array_like of int, optional
+        Delays in steps (default 0; a delay of 1 step is the papers' "1 ms").
+    tau_out : array_like, shape (n_out,)
+        Readout time constants in seconds.
+    input_kind : {"spike", "analog"}
+        Spikes (0/1 per step) or analog values (e.g. speech features).
+    input_encoding : str
+        Free-text name of the input encoding (e.g. ``"poisson-50Hz"``); metadata only.
+    mask_in, mask_rec, mask_out : array_like of bool, optional
+        Connectivity; default: everything connected except self-connections.
+    A_min : array_like, optional
+        Floor of the adaptive threshold ``A = max(b0 + beta*a, A_min)`` (ELIF); default 0 V.
+    sign_in : array_like, optional
+        Signs of input channels for Dale's law (default 0: free).
+    meta : dict, optional
+        JSON-serialisable provenance (task, config, seed, metrics, version, git commit).
+    """
+
+    dt: float
+    tau_m: Any
+    tau_a: Any
+    beta: Any
+    b0: Any
+    n_ref: Any
+    sign: Any
+    W_in: Any
+    W_rec: Any
+    W_out: Any
+    b_out: Any
+    tau_out: Any
+    d_in: Any = None
+    d_rec: Any = None
+    input_kind: str = "spike"
+    input_encoding: str = ""
+    mask_in: Any = None
+    mask_rec: Any = None
+    mask_out: Any = None
+    A_min: Any = None
+    sign_in: Any = None
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._validate()
+
+    # ------------------------------------------------------------------ sizes
+    @property
+    def n_rec(self) -> int:
+        return int(self.W_rec.shape[0])
+
+    @property
+    def n_in(self) -> int:
+        return int(self.W_in.shape[1])
+
+    @property
+    def n_out(self) -> int:
+        return int(self.W_out.shape[0])
+
+    @property
+    def kinds(self) -> np.ndarray:
+        """Neuron kind per recurrent neuron: ``"LIF"`` (beta = 0), ``"ALIF"`` (> 0), ``"ELIF"`` (< 0)."""
+        return np.where(self.beta > 0, "ALIF", np.where(self.beta < 0, "ELIF", "LIF"))
+
+    @property
+    def max_delay(self) -> int:
+        return int(max(self.d_in.max(initial=0), self.d_rec.max(initial=0)))
+
+    # ------------------------------------------------------------- validation
+    def _validate(self) -> None:
+        try:
+            dt = float(self.dt)
+        except (TypeError, ValueError):
+            raise SpecError(f"dt must be a number of seconds; got {self.dt!r}.") from None
+        if not np.isfinite(dt) or dt <= 0 or dt > 1.0:
+            raise SpecError(f"dt must be a positive time in seconds (at most 1 s); got {self.dt!r}.")
+        self.dt = dt
+        W_rec = np.asarray(self.W_rec)
+        W_in, W_out = np.asarray(self.W_in), np.asarray(self.W_out)
+        if W_rec.ndim != 2 or W_rec.shape[0] != W_rec.shape[1] or W_rec.shape[0] == 0:
+            raise SpecError(f"W_rec has shape {W_rec.shape}; expected a non-empty square (n_rec, n_rec).")
+        n_rec = W_rec.shape[0]
+        if W_in.ndim != 2:
+            raise SpecError(f"W_in has shape {W_in.shape}; expected (n_rec, n_in) = ({n_rec}, n_in).")
+        if W_out.ndim != 2 or W_out.shape[0] == 0:
+            raise SpecError(f"W_out has shape {W_out.shape}; expected (n_out, n_rec) = (n_out, {n_rec}).")
+        n_in, n_out = W_in.shape[1], W_out.shape[0]
+        rec, inp, out = (n_rec,), (n_rec, n_in), (n_out, n_rec)
+
+        self.W_rec = _as_float_array("W_rec", W_rec, (n_rec, n_rec))
+        self.W_in = _as_float_array("W_in", W_in, inp)
+        self.W_out = _as_float_array("W_out", W_out, out)
+        self.b_out = _as_float_array("b_out", self.b_out, (n_out,))
+        self.tau_out = _as_float_array("tau_out", self.tau_out, (n_out,))
+        for name in ("tau_m", "tau_a", "beta", "b0"):
+            setattr(self, name, _as_float_array(name, getattr(self, name), rec))
+        self.A_min = _as_float_array("A_min", 0.0 if self.A_min is None else self.A_min, rec)
+        for name in ("tau_m", "tau_a", "tau_out"):
+            if np.any(getattr(self, name) <= 0):
+                raise SpecError(f"{name} must be positive (seconds); got min {getattr(self, name).min():g}.")
+        if np.any(self.b0 <= 0):
+            raise SpecError(f"b0 must be positive (volts); got min {self.b0.min():g}.")
+        if np.any(self.A_min < 0):
+            raise SpecError(f"A_min must be non-negative (volts); got min {self.A_min.min():g}.")
+        self.n_ref = _as_int_array("n_ref", self.n_ref, rec, 0, MAX_DELAY_STEPS)
+        self.sign = _as_int_array("sign", self.sign, rec, -1, 1)
+        self.sign_in = _as_int_array("sign_in", 0 if self.sign_in is None else self.sign_in, (n_in,), -1, 1)
+        self.d_in = _as_int_array("d_in", 0 if self.d_in is None else self.d_in, inp, 0, MAX_DELAY_STEPS)
+        self.d_rec = _as_int_array("d_rec", 0 if self.d_rec is None else self.d_rec, (n_rec, n_rec), 0, MAX_DELAY_STEPS)
+
+        default_rec = ~np.eye(n_rec, dtype=bool)
+        self.mask_in = _as_mask("mask_in", True if self.mask_in is None else self.mask_in, inp)
+        self.mask_rec = _as_mask("mask_rec", default_rec if self.mask_rec is None else self.mask_rec, (n_rec, n_rec))
+        self.mask_out = _as_mask("mask_out", True if self.mask_out is None else self.mask_out, out)
+        for w, m in (("W_in", "mask_in"), ("W_rec", "mask_rec"), ("W_out", "mask_out")):
+            outside = (getattr(self, w) != 0) & ~getattr(self, m)
+            if outside.any():
+                idx = tuple(int(k) for k in np.argwhere(outside)[0])
+                raise SpecError(f"{w} is non-zero at {idx}, outside its connectivity {m}.")
+        if np.any(np.diag(self.W_rec) != 0) or np.any(np.diag(self.mask_rec)):
+            raise SpecError("W_rec/mask_rec have self-connections on the diagonal; LSNNs have none.")
+
+        # Dale's law: the outgoing weights of a signed neuron (a column of W_rec / W_out, a column
+        # of W_in for a signed input channel) all carry its sign.
+        for w, signs, who in (("W_rec", self.sign, "neuron"), ("W_out", self.sign, "neuron"), ("W_in", self.sign_in, "input")):
+            W = getattr(self, w)
+            bad = (W * signs[None, :]) < 0
+            if bad.any():
+                post, pre = (int(k) for k in np.argwhere(bad)[0])
+                raise SpecError(
+                    f"{w}[{post}, {pre}] = {W[post, pre]:g} contradicts sign[{pre}] = {signs[pre]:+d} of {who} {pre} (Dale's law)."
+                )
+
+        if self.input_kind not in INPUT_KINDS:
+            raise SpecError(f"input_kind must be one of {INPUT_KINDS}; got {self.input_kind!r}.")
+        if not isinstance(self.input_encoding, str):
+            raise SpecError(f"input_encoding must be a string; got {type(self.input_encoding).__name__}.")
+        if not isinstance(self.meta, dict):
+            raise SpecError(f"meta must be a dict; got {type(self.meta).__name__}.")
+        try:
+            json.dumps(self.meta, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise SpecError(f"meta must be JSON-serialisable (plain numbers, strings, lists, dicts): {exc}") from None
+
+    # -------------------------------------------------------------- file I/O
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the spec to ``path`` (``.npz``) atomically: a crash never leaves a half-written file."""
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
+        header = {
+            "schema": SCHEMA,
+            "version": SCHEMA_VERSION,
+            "dt": self.dt,
+            "input_kind": self.input_kind,
+            "input_encoding": self.input_encoding,
+            "meta": self.meta,
+        }
+        arrays = {name: getattr(self, name) for name in _ARRAY_FIELDS}
+        arrays["__header__"] = np.frombuffer(json.dumps(header, allow_nan=False).encode("utf-8"), dtype=np.uint8)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez_compressed(fh, **arrays)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "NetworkSpec":
+        """Read and validate a spec written by :meth:`save`.
+
+        Raises
+        ------
+        FileNotFoundError
+            If ``path`` does not exist.
+        SpecError
+            If the file is not a spec ``.npz`` (truncated, not a zip, pickled or object arrays,
+            unknown schema version, missing or extra fields, invalid values); the message names
+            the file and the field.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"No network file at {path}.")
+        try:
+            with zipfile.ZipFile(path) as zf:
+                for info in zf.infolist():
+                    if info.file_size > MAX_MEMBER_BYTES:
+                        raise SpecError(f"{path}: member {info.filename} is {info.file_size} bytes uncompressed; refusing.")
+                    if not info.filename.endswith(".npy"):
+                        raise SpecError(f"{path}: unexpected member {info.filename!r}; not a NetworkSpec file.")
+        except zipfile.BadZipFile as exc:
+            raise SpecError(f"{path} is not a NetworkSpec .npz file (bad or truncated zip: {exc}).") from None
+        arrays: dict[str, np.ndarray] = {}
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                for key in npz.files:
+                    arrays[key] = npz[key]
+        except SpecError:
+            raise
+        except ValueError as exc:  # object arrays need pickle, which is refused
+            raise SpecError(f"{path}: refused to read an array that needs unpickling ({exc}).") from None
+        except Exception as exc:  # noqa: BLE001 - truncated members, CRC errors, bad headers
+            raise SpecError(f"{path} is corrupt or truncated: {type(exc).__name__}: {exc}") from None
+
+        if "__header__" not in arrays:
+            raise SpecError(f"{path}: missing __header__; not a NetworkSpec file.")
+        raw = arrays.pop("__header__")
+        if raw.dtype != np.uint8 or raw.ndim != 1:
+            raise SpecError(f"{path}: __header__ must be UTF-8 bytes.")
+        try:
+            header = json.loads(raw.tobytes().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise SpecError(f"{path}: __header__ is not valid JSON: {exc}") from None
+        if not isinstance(header, dict) or header.get("schema") != SCHEMA:
+            raise SpecError(f"{path}: header schema is {header.get('schema') if isinstance(header, dict) else header!r}; expected {SCHEMA!r}.")
+        if header.get("version") != SCHEMA_VERSION:
+            raise SpecError(
+                f"{path}: unknown NetworkSpec version {header.get('version')!r}; this lsnn reads version {SCHEMA_VERSION}. "
+                "Upgrade lsnn or re-export the network."
+            )
+        missing = sorted(set(_ARRAY_FIELDS) - set(arrays))
+        extra = sorted(set(arrays) - set(_ARRAY_FIELDS))
+        if missing:
+            raise SpecError(f"{path}: field(s) {', '.join(missing)} missing.")
+        if extra:
+            raise SpecError(f"{path}: unknown field(s) {', '.join(extra)}.")
+        for name, arr in arrays.items():
+            if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+                raise SpecError(f"{path}: field {name} has non-numeric dtype {arr.dtype}.")
+        try:
+            return cls(
+                dt=header.get("dt"),
+                input_kind=header.get("input_kind"),
+                input_encoding=header.get("input_encoding", ""),
+                meta=header.get("meta", {}),
+                **arrays,
+            )
+        except SpecError as exc:
+            raise SpecError(f"{path}: {exc}") from None
+
+    # ----------------------------------------------------------------- misc
+    def copy(self, **changes: Any) -> "NetworkSpec":
+        """A validated copy with some fields replaced (arrays are copied)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values = {k: (np.array(v) if isinstance(v, np.ndarray) else v) for k, v in values.items()}
+        values["meta"] = json.loads(json.dumps(self.meta))
+        values.update(changes)
+        return NetworkSpec(**values)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, NetworkSpec):
+            return NotImplemented
+        for f in fields(self):
+            a, b = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(a, np.ndarray):
+                if a.shape != b.shape or not np.array_equal(a, b):
+                    return False
+            elif a != b:
+                return False
+        return True

@@ -1,0 +1,1 @@
+"""lsnn.training (see DESIGN.md "Layout")."""
