@@ -28,14 +28,14 @@ def random_spec(
 ) -> NetworkSpec:
     """A random LIF/ALIF/ELIF network with delays 0..max_delay and refractory periods 0..max_ref.
 
-    Parameters follow the papers' ranges: tau_m 20 ms, tau_a 200-1200 ms, b0 10 mV, beta 1.7 b0
-    for ALIF and -0.5 b0 for ELIF (floored at 5 mV). Weights (volts) are Gaussian with a positive
+    Parameters follow the papers' ranges: tau_m 20 ms, tau_a 200-1200 ms, b0 10 mV, beta 1.7 V
+    for ALIF and -0.5 V for ELIF (floored at 5 mV; LSNN-official and eLife code values). Weights (volts) are Gaussian with a positive
     mean for inputs, so that the network fires at a few to tens of Hz under 50 Hz Poisson input.
     With ``dale=True`` neurons get signs (80 % excitatory) and their outgoing weights follow them.
     """
     kinds = rng.permutation(np.r_[np.ones(round(frac_alif * n_rec)), -np.ones(round(frac_elif * n_rec))].tolist() + [0.0] * (n_rec - round(frac_alif * n_rec) - round(frac_elif * n_rec)))
     b0 = np.full(n_rec, 0.01)
-    beta = np.where(kinds > 0, 1.7 * b0, np.where(kinds < 0, -0.5 * b0, 0.0))
+    beta = np.where(kinds > 0, 1.7, np.where(kinds < 0, -0.5, 0.0))
     A_min = np.where(kinds < 0, 0.005, 0.0)
     sign = np.zeros(n_rec, dtype=int)
     if dale:
@@ -78,3 +78,25 @@ def poisson_input(rng: np.random.Generator, n_steps: int, n_in: int, rate: float
     """Poisson spike trains at ``rate`` Hz as 0/1 per step: (n_steps, n_in) or (n_trials, n_steps, n_in)."""
     shape = (n_steps, n_in) if n_trials is None else (n_trials, n_steps, n_in)
     return (rng.random(shape) < rate * dt).astype(np.float64)
+
+
+def single_neuron_spec(
+    *, tau_m: float = 0.02, tau_a: float = 2.0, b0: float = 0.01, beta: float = 1.0, n_ref: int = 2, dt: float = 1e-3
+) -> NetworkSpec:
+    """One neuron with spike-frequency adaptation (ALIF; beta = 0 makes it LIF), one silent input
+    channel and an identity readout: the cell of the poster's introduction panel (Salaj et al. 2021,
+    eLife Fig. 1B). Defaults: tau_m 20 ms, tau_a 2 s, b0 10 mV, beta 1 V (eLife STORE-RECALL), refractory 2 ms."""
+    return NetworkSpec(
+        dt=dt, tau_m=tau_m, tau_a=tau_a, beta=beta, b0=b0, n_ref=n_ref, sign=0,
+        W_in=np.zeros((1, 1)), W_rec=np.zeros((1, 1)), W_out=np.ones((1, 1)), b_out=np.zeros(1), tau_out=tau_m,
+        meta={"source": "lsnn.models.examples.single_neuron_spec"},
+    )
+
+
+def step_current(n_steps: int, onset: int, offset: int, amplitude: float) -> np.ndarray:
+    """Injected current R_m*I (volts) of one neuron: ``amplitude`` in steps [onset, offset), else 0; (n_steps, 1)."""
+    if not 0 <= onset <= offset <= n_steps:
+        raise ValueError(f"need 0 <= onset <= offset <= n_steps; got {onset}, {offset}, {n_steps}.")
+    i_ext = np.zeros((n_steps, 1))
+    i_ext[onset:offset] = amplitude
+    return i_ext

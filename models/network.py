@@ -107,6 +107,8 @@ def _connect(
     """Synapses for the non-zero connected entries of ``W`` (post, pre), replicated per copy."""
     n_post, n_pre = W.shape
     active = mask & (W != 0)
+    if not active.any():
+        return []
     groups = [(int(d), active & (delays == d)) for d in np.unique(delays[active])] if split_delays else [(None, active)]
     objects = []
     for d, selected in groups:
@@ -123,7 +125,7 @@ def _connect(
         i, j = _copy_indices(pre, post, n_pre, n_post, copies)
         S.connect(i=i, j=j)
         S.w = np.tile(W[post, pre], copies) * volt
-        if d is None and len(i):
+        if d is None:
             S.delay = np.tile(delays[post, pre] * clock.dt_, copies) * second
         objects.append(S)
     return objects

@@ -1,0 +1,86 @@
+"""The ``lsnn`` command: thin argument parsing around one function per subcommand.
+
+``lsnn demo [--out DIR] [--device NAME]``: the main job of the README. Until training and validation
+land (DESIGN.md "Data flow"), it simulates the poster's introduction panel in Brian2 (one ALIF
+neuron under a current step) and writes the figure, the network file and the spikes (NWB).
+``lsnn simulate NETWORK.npz INPUT.npy``: simulate a saved network on saved inputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from lsnn.models import DEVICES, simulate
+from lsnn.models.examples import single_neuron_spec, step_current
+from lsnn.models.neo_io import save_nwb, to_neo
+from lsnn.models.spec import NetworkSpec
+
+from .poster_intro import figure_poster_intro
+
+
+def run_demo(out: Path, device: str = "cython") -> dict[str, Path]:
+    """Simulate one ALIF neuron under a 4 s current step and write figure, network and NWB spikes."""
+    out.mkdir(parents=True, exist_ok=True)
+    spec = single_neuron_spec()
+    n_steps = 5000
+    i_ext = step_current(n_steps, 500, 4500, 0.05)
+    print(f"[lsnn demo] simulating one ALIF neuron for {n_steps} steps on Brian2 '{device}' ...", flush=True)
+    res = simulate(spec, np.zeros((n_steps, 1)), i_ext=i_ext, device=device, record_threshold=True)
+    n_spikes = int(res.spikes.sum())
+    paths = {
+        "figure": out / "poster_intro_sfa_step.png",
+        "network": out / "single_alif_neuron.npz",
+        "nwb": out / "single_alif_neuron_spikes.nwb",
+    }
+    figure_poster_intro(res, i_ext).savefig(paths["figure"])
+    spec.save(paths["network"])
+    save_nwb(to_neo(res, spec, [{"stimulus": "step", "amplitude_V": 0.05, "onset_s": 0.5, "offset_s": 4.5}]), paths["nwb"])
+    steps = np.nonzero(res.spikes[:, 0])[0]
+    isi = np.diff(steps) * spec.dt
+    print(f"[lsnn demo] {n_spikes} spikes; first ISI {isi[0]*1e3:.0f} ms, last ISI {isi[-1]*1e3:.0f} ms (adaptation)")
+    for what, path in paths.items():
+        print(f"[lsnn demo] wrote {what}: {path}")
+    return paths
+
+
+def run_simulate(network: Path, inputs: Path, out: Path, device: str) -> Path:
+    """Simulate ``network`` (.npz) on ``inputs`` (.npy, (T, n_in) or (trials, T, n_in)); write spikes/outputs."""
+    spec = NetworkSpec.load(network)
+    try:
+        x = np.load(inputs, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise SystemExit(f"lsnn simulate: cannot read inputs {inputs}: {exc}") from None
+    res = simulate(spec, x, device=device, record_v=False)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out, spikes=res.spikes, outputs=res.outputs, dt=res.dt)
+    print(f"[lsnn simulate] {res.spikes.sum()} spikes in {res.wall_time:.1f} s; wrote {out}")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="lsnn", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="the main job: Brian2 simulation and figure into a results folder")
+    demo.add_argument("--out", type=Path, default=Path("results/demo"))
+    demo.add_argument("--device", choices=DEVICES, default="cython")
+    sim = sub.add_parser("simulate", help="simulate a saved NetworkSpec on saved inputs")
+    sim.add_argument("network", type=Path)
+    sim.add_argument("inputs", type=Path)
+    sim.add_argument("--out", type=Path, default=Path("results/simulation.npz"))
+    sim.add_argument("--device", choices=DEVICES, default="cython")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    if args.command == "demo":
+        run_demo(args.out, args.device)
+    elif args.command == "simulate":
+        run_simulate(args.network, args.inputs, args.out, args.device)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
