@@ -47,7 +47,9 @@ class SimulationResult:
     device : str
         The Brian2 device that produced the result.
     wall_time : float
-        Seconds spent building and running (including compilation).
+        Seconds spent building and running (including code generation and compilation).
+    run_time : float
+        Seconds spent running the simulation only (network runs, or the standalone binary's runs).
     """
 
     spikes: np.ndarray
@@ -57,6 +59,7 @@ class SimulationResult:
     dt: float
     device: str
     wall_time: float
+    run_time: float = float("nan")
 
     @property
     def n_trials(self) -> int:
@@ -193,6 +196,7 @@ def simulate(
         return xb, db, n
 
     parts = []
+    run_time = 0.0
     t0 = time.perf_counter()
     own_dir = info.standalone and build_dir is None
     directory = Path(tempfile.mkdtemp(prefix=f"lsnn_{device}_")) if own_dir else build_dir
@@ -207,7 +211,9 @@ def simulate(
                 for start in starts:
                     xb, db, n = batch_data(start) if len(starts) > 1 else (x, drive, n_trials)
                     built = build_network(spec, xb, db, **kw)
+                    t_run = time.perf_counter()
                     built.network.run(T * spec.dt * second, namespace=built.namespace)
+                    run_time += time.perf_counter() - t_run
                     parts.append(_collect(built, spec, n))
                     bar.update(n)
             else:
@@ -224,7 +230,9 @@ def simulate(
                         run_args[built.x_in] = input_timed_array(xb, spec.dt).values
                     if built.I_drive is not None:
                         run_args[built.I_drive] = drive_values(db) * amp
+                    t_run = time.perf_counter()
                     active_device.run(run_args=run_args if info.reruns else None)
+                    run_time += time.perf_counter() - t_run
                     parts.append(_collect(built, spec, n))
                     bar.update(n)
     finally:
@@ -239,5 +247,5 @@ def simulate(
         return arr[0] if single else arr
 
     return SimulationResult(
-        spikes=cat(0), outputs=cat(1), v=cat(2), thresholds=cat(3), dt=spec.dt, device=device, wall_time=time.perf_counter() - t0
+        spikes=cat(0), outputs=cat(1), v=cat(2), thresholds=cat(3), dt=spec.dt, device=device, wall_time=time.perf_counter() - t0, run_time=run_time
     )
