@@ -134,3 +134,12 @@ def test_bad_inputs_get_clear_errors():
         simulate(spec, x, i_ext=i_ext[:, :, :3], device="numpy")
     with pytest.raises(TypeError, match="spec must be a NetworkSpec"):
         simulate({"W_rec": 1}, x, device="numpy")
+
+
+def test_standalone_single_batch_with_spike_generator_input(tmp_path):
+    """All trials in one batch: no re-runs, spike input as a SpikeGeneratorGroup (compact files)."""
+    spec, x, i_ext = spike_case()
+    res = simulate(spec, x, i_ext=i_ext, device="cpp_standalone", trials_per_run=len(x), build_dir=tmp_path,
+                   record_threshold=True, progress=False)
+    assert_same(res, reference("spike"))
+    assert res.loop_time > 0 and res.run_time >= res.loop_time
