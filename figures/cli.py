@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -74,7 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--out", type=Path, default=Path("results/simulation.npz"))
     sim.add_argument("--device", choices=DEVICES, default="cython")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)
+    # Known-harmless noise of pinned third-party releases: pyparsing's camelCase deprecations (called by
+    # Brian2 2.9), pynwb's positional-argument FutureWarning and Neo's root-logger renaming notices.
+    warnings.filterwarnings("ignore", message=".*deprecated.*", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", message="validate: Using positional arguments", category=FutureWarning)
+    logging.basicConfig(level=logging.ERROR)
     if args.command == "demo":
         run_demo(args.out, args.device)
     elif args.command == "simulate":
