@@ -1,0 +1,254 @@
+"""BPTT through the LSNN map with a hand-written backward pass over the whole sequence.
+
+The forward loop runs without building an autograd graph and saves only what the backward needs:
+the spikes z(t), the potentials V(t), the thresholds A(t) and the refractory gate. The backward
+loop then runs the adjoint recursion of the map (DESIGN.md, NeurIPS suppl. eqs. 4-7) in reverse
+time. With ``alpha = exp(-dt/tau_m)``, ``rho = exp(-dt/tau_a)``, ``psi(t) = gamma max(0, 1-|v(t)|)``
+(zero while refractory), ``v = (V - A)/A``, and bars for dL/d(.)::
+
+    Ibar(t) = (1 - alpha) Vbar(t+1)
+    zbar(t) = dL/dz(t)|direct + sum_d W_d^T Ibar(t+d) - A(t) Vbar(t+1) + (1 - rho) abar(t+1)
+    Vbar(t) = alpha Vbar(t+1) + zbar(t) psi(t) / A(t)                      + dL/dV(t)|direct
+    Abar(t) = -z(t) Vbar(t+1) - zbar(t) psi(t) V(t) / A(t)^2               + dL/dA(t)|direct
+    abar(t) = rho abar(t+1) + beta [b0 + beta a(t) >= A_min] Abar(t)
+    dL/dW_d = sum_t Ibar(t+d) z(t)^T,   dL/dI_in(t) = Ibar(t)
+
+where ``W_d`` is the part of the recurrent matrix with delay ``d`` steps (delays grouped by value).
+This is the exact gradient of the map with the pseudo-derivative; ``tests/training`` checks it
+against a straightforward autograd implementation (``lsnn.training.reference``) to 1e-10 in float64.
+All per-step quantities that do not depend on the recursion (``psi/A``, ``psi V/A^2``, the weight
+gradients) are computed outside the loops as whole-sequence tensor operations.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from .kernel import load as load_kernel
+
+
+def forward_loop(
+    I_in: Tensor,
+    W_stack: Tensor,
+    delays: tuple[int, ...],
+    alpha: Tensor,
+    rho: Tensor,
+    beta: Tensor,
+    b0: Tensor,
+    A_min: Tensor,
+    n_ref: Tensor,
+    adaptive: bool,
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor | None]:
+    """Run the map for ``I_in`` (T, B, n) (time-major, volts) without autograd.
+
+    Returns ``Z, V, A, OK, CLAMP``: spikes, potentials and thresholds (T, B, n), the refractory gate
+    (bool) and, where the threshold floor can bind, whether ``b0 + beta a >= A_min`` (bool), else None.
+    """
+    T, B, n = I_in.shape
+    dtype, device = I_in.dtype, I_in.device
+    one_minus_alpha = 1 - alpha
+    one_minus_rho = 1 - rho
+    # (1 - alpha) folded into the weights once: V(t+1) = alpha V + (1-alpha) I_in + sum_d Ws_d z(t-d) - A z
+    Ws_T = [(W_stack[k] * one_minus_alpha[:, None]).T.contiguous() for k in range(len(delays))]
+    drive = (I_in * one_minus_alpha).unbind(0)
+    floor_binds = adaptive and bool(((beta < 0) | (A_min > b0)).any())
+    refractory = bool((n_ref > 1).any())
+    # Every saved quantity is written in place into preallocated buffers (``out=``): allocating fresh
+    # tensors each step and stacking them later costs more than the arithmetic at these sizes.
+    Z = torch.zeros((T, B, n), dtype=dtype, device=device)
+    Vs = torch.zeros((T + 1, B, n), dtype=dtype, device=device)
+    As = torch.empty((T, B, n), dtype=dtype, device=device) if adaptive else torch.maximum(b0, A_min).expand(T, B, n)
+    OK = torch.ones((T, B, n), dtype=torch.bool, device=device)
+    CLAMP = torch.empty((T, B, n), dtype=torch.bool, device=device) if floor_binds else None
+    Z_t, V_t, A_t, OK_t = Z.unbind(0), Vs.unbind(0), As.unbind(0), OK.unbind(0)
+    CLAMP_t = CLAMP.unbind(0) if floor_binds else None
+    a = torch.zeros((B, n), dtype=dtype, device=device)
+    since = torch.full((B, n), 1 << 30, dtype=torch.int64, device=device)
+    above = torch.empty((B, n), dtype=torch.bool, device=device)
+    for t in range(T):
+        A = A_t[t]
+        if adaptive:
+            torch.addcmul(b0, beta, a, out=A)
+            if floor_binds:
+                torch.ge(A, A_min, out=CLAMP_t[t])
+                torch.maximum(A, A_min, out=A)
+        torch.gt(V_t[t], A, out=above)
+        if refractory:
+            torch.ge(since, n_ref, out=OK_t[t])
+            above.logical_and_(OK_t[t])
+            since.add_(1).masked_fill_(above, 1)
+        z = Z_t[t].copy_(above)
+        V = torch.addcmul(drive[t], alpha, V_t[t], out=V_t[t + 1])
+        for k, d in enumerate(delays):
+            if t - d >= 0:
+                V.addmm_(Z_t[t - d], Ws_T[k])
+        V.addcmul_(A, z, value=-1)
+        if adaptive:
+            a.mul_(rho).addcmul_(one_minus_rho, z)
+    return Z, Vs[:T], As, OK, CLAMP
+
+
+def backward_loop(
+    gZ: Tensor,
+    gV: Tensor,
+    gA: Tensor,
+    Z: Tensor,
+    Vs: Tensor,
+    As: Tensor,
+    OK: Tensor,
+    CLAMP: Tensor | None,
+    W_stack: Tensor,
+    delays: tuple[int, ...],
+    alpha: Tensor,
+    rho: Tensor,
+    beta: Tensor,
+    gamma: float,
+    adaptive: bool,
+) -> tuple[Tensor, Tensor]:
+    """Adjoint recursion (see module docstring). Returns dL/dI_in (T, B, n) and dL/dW_stack."""
+    T, B, n = Z.shape
+    psi = gamma * torch.clamp(1 - ((Vs - As) / As).abs(), min=0) * OK
+    dz_dV = (psi / As).unbind(0)
+    dz_dA = (-psi * Vs / (As * As)).unbind(0) if adaptive else None
+    beta_eff = (beta * CLAMP if CLAMP is not None else beta.expand(T, B, n)).unbind(0) if adaptive else None
+    one_minus_alpha = 1 - alpha
+    one_minus_rho = 1 - rho
+    gZ_t, gV_t, gA_t, A_t, Z_t = gZ.unbind(0), gV.unbind(0), gA.unbind(0), As.unbind(0), Z.unbind(0)
+    Ibar: list[Tensor | None] = [None] * T
+    Vbar = torch.zeros(B, n, dtype=Z.dtype, device=Z.device)
+    abar = torch.zeros_like(Vbar)
+    W = [W_stack[k] for k in range(len(delays))]
+    for t in range(T - 1, -1, -1):
+        # here Vbar, abar hold the adjoints of V(t+1), a(t+1)
+        Ibar[t] = one_minus_alpha * Vbar
+        zbar = torch.addcmul(gZ_t[t], A_t[t], Vbar, value=-1)
+        for k, d in enumerate(delays):
+            if t + d < T:
+                zbar.addmm_(Ibar[t + d], W[k])
+        if adaptive:
+            zbar.addcmul_(one_minus_rho, abar)
+            Abar = torch.addcmul(gA_t[t], zbar, dz_dA[t]).addcmul_(Z_t[t], Vbar, value=-1)
+            abar = torch.addcmul(rho * abar, beta_eff[t], Abar)
+        Vbar = torch.addcmul(gV_t[t], alpha, Vbar).addcmul_(zbar, dz_dV[t])
+    I_bar = torch.stack(Ibar)
+    gW = torch.zeros_like(W_stack)
+    for k, d in enumerate(delays):
+        if d < T:
+            gW[k] = I_bar[d:].reshape(-1, n).T @ Z[: T - d].reshape(-1, n)
+    return I_bar, gW
+
+
+def _ptr(t: Tensor) -> int:
+    return t.data_ptr()
+
+
+def forward_compiled(lib, I_in, W_stack, delays, alpha, rho, beta, b0, A_min, n_ref, adaptive):
+    """:func:`forward_loop` in the compiled kernel (contiguous CPU tensors); same return values."""
+    T, B, n = I_in.shape
+    dtype = I_in.dtype
+    drive = (I_in * (1 - alpha)).contiguous()
+    WsT = (W_stack * (1 - alpha)[None, :, None]).transpose(1, 2).contiguous()
+    Z, Vs, As = (torch.empty((T, B, n), dtype=dtype) for _ in range(3))
+    OK = torch.empty((T, B, n), dtype=torch.bool)
+    CLAMP = torch.empty((T, B, n), dtype=torch.bool)
+    d = torch.tensor(delays, dtype=torch.int64)
+    vec = [v.contiguous() for v in (alpha, rho, beta, b0, A_min)]
+    nref = n_ref.to(dtype).contiguous()
+    fn = lib.lsnn_forward_f64 if dtype == torch.float64 else lib.lsnn_forward_f32
+    fn(T, B, n, len(delays), _ptr(d), _ptr(drive), _ptr(WsT), *map(_ptr, vec), _ptr(nref), int(adaptive),
+       _ptr(Z), _ptr(Vs), _ptr(As), _ptr(OK), _ptr(CLAMP), torch.get_num_threads())
+    return Z, Vs, As, OK, CLAMP if adaptive else None
+
+
+def backward_compiled(lib, gZ, gV, gA, Z, Vs, As, OK, CLAMP, W_stack, delays, alpha, rho, beta, gamma, adaptive):
+    """:func:`backward_loop` in the compiled kernel; returns dL/dI_in and dL/dW_stack."""
+    T, B, n = Z.shape
+    dtype = Z.dtype
+    Ibar = torch.empty((T, B, n), dtype=dtype)
+    gWT = torch.zeros((len(delays), n, n), dtype=dtype)
+    d = torch.tensor(delays, dtype=torch.int64)
+    g = [x.contiguous() for x in (gZ, gV, gA)]
+    vec = [v.contiguous() for v in (alpha, rho, beta)]
+    W = W_stack.contiguous()
+    if CLAMP is None:
+        CLAMP = OK  # read only by the adaptive branch
+    fn = lib.lsnn_backward_f64 if dtype == torch.float64 else lib.lsnn_backward_f32
+    fn(T, B, n, len(delays), _ptr(d), *map(_ptr, g), _ptr(Z), _ptr(Vs), _ptr(As), _ptr(OK),
+       _ptr(CLAMP), _ptr(W), *map(_ptr, vec), float(gamma), int(adaptive),
+       _ptr(Ibar), _ptr(gWT), torch.get_num_threads())
+    return Ibar, gWT.transpose(1, 2)
+
+
+def _compiled_kernel(*tensors: Tensor):
+    if any(t.device.type != "cpu" for t in tensors):
+        return None
+    return load_kernel()
+
+
+class LSNNRecurrence(torch.autograd.Function):
+    """``(I_in, W_stack) -> (Z, V, A)`` for time-major tensors, with the hand-written backward.
+
+    On CPU the loops run in the compiled kernel (:mod:`lsnn.training.kernel`) when it is available,
+    otherwise (and on other devices) in the pure-PyTorch :func:`forward_loop` / :func:`backward_loop`.
+    """
+
+    @staticmethod
+    def forward(ctx, I_in, W_stack, delays, alpha, rho, beta, b0, A_min, n_ref, gamma, adaptive):  # noqa: D102
+        lib = _compiled_kernel(I_in)
+        if lib is not None:
+            Z, Vs, As, OK, CLAMP = forward_compiled(lib, I_in, W_stack, delays, alpha, rho, beta, b0, A_min, n_ref, adaptive)
+        else:
+            Z, Vs, As, OK, CLAMP = forward_loop(I_in, W_stack, delays, alpha, rho, beta, b0, A_min, n_ref, adaptive)
+        ctx.save_for_backward(Z, Vs, As, OK, W_stack, alpha, rho, beta, *(() if CLAMP is None else (CLAMP,)))
+        ctx.delays, ctx.gamma, ctx.adaptive, ctx.compiled = delays, gamma, adaptive, lib is not None
+        ctx.mark_non_differentiable(OK)
+        return Z, Vs, As
+
+    @staticmethod
+    def backward(ctx, gZ, gV, gA):  # noqa: D102
+        Z, Vs, As, OK, W_stack, alpha, rho, beta, *clamp = ctx.saved_tensors
+        zeros = None
+        if gZ is None or gV is None or gA is None:
+            zeros = torch.zeros_like(Z)
+        args = (
+            gZ if gZ is not None else zeros,
+            gV if gV is not None else zeros,
+            gA if gA is not None else zeros,
+            Z, Vs, As, OK, clamp[0] if clamp else None, W_stack, ctx.delays, alpha, rho, beta, ctx.gamma, ctx.adaptive,
+        )
+        if ctx.compiled:
+            gI, gW = backward_compiled(load_kernel(), *args)
+        else:
+            gI, gW = backward_loop(*args)
+        return gI, gW, None, None, None, None, None, None, None, None, None
+
+
+class ExponentialFilter(torch.autograd.Function):
+    """``y(t) = kappa y(t-1) + (1 - kappa) u(t)``, y(-1) = 0, for time-major u (T, B, k)."""
+
+    @staticmethod
+    def forward(ctx, u, kappa):  # noqa: D102
+        y = torch.empty_like(u)
+        gain = 1 - kappa
+        state = torch.zeros_like(u[0])
+        for t in range(u.shape[0]):
+            state = torch.addcmul(kappa * state, gain, u[t])
+            y[t] = state
+        ctx.save_for_backward(kappa)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):  # noqa: D102
+        (kappa,) = ctx.saved_tensors
+        gu = torch.empty_like(g)
+        state = torch.zeros_like(g[0])
+        for t in range(g.shape[0] - 1, -1, -1):
+            state = torch.addcmul(g[t], kappa, state)
+            gu[t] = state
+        return gu * (1 - kappa), None
+
+
+def exponential_filter(u: Tensor, kappa: Tensor) -> Tensor:
+    """Leaky readout integration along the time axis 0 (see :class:`ExponentialFilter`)."""
+    return ExponentialFilter.apply(u, kappa)

@@ -1,0 +1,133 @@
+"""``TrainConfig``: every hyper-parameter of a training run, and the presets per task and model.
+
+Presets: ``paper`` uses the hyper-parameters of the eLife specs (``../shared/papers``, §2 and §6);
+``quick`` keeps the task and the network exactly as in the paper and only trains for fewer
+iterations (sized for a 2-core laptop CPU, minutes). ``tiny`` is for tests. Model variants:
+``sfa`` (all neurons adaptive, beta > 0), ``lif`` (beta = 0), ``elif`` (beta < 0 with a floor).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+MODELS = ("sfa", "lif", "elif")
+PRESETS = ("quick", "paper", "tiny")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """All settings of a run (JSON round-trip via :meth:`to_dict` / :meth:`from_dict`)."""
+
+    task: str = "store_recall"
+    task_params: dict = field(default_factory=dict)
+    model: str = "sfa"
+    n_rec: int = 60
+    frac_adaptive: float = 1.0  # fraction of neurons with adaptation (sfa / elif models)
+    tau_m: float = 0.02
+    tau_a: float = 2.0
+    tau_a_distribution: str = "constant"
+    beta: float = 1.0  # V; sign set by the model (sfa > 0, elif < 0, lif 0)
+    b0: float = 0.01
+    elif_b0: float = 0.02
+    A_min: float = 0.005  # ELIF floor
+    n_ref: int = 3
+    tau_out: float = 0.02
+    d_in: int = 0
+    d_rec: int = 1
+    dale: bool = False
+    frac_excitatory: float = 0.8
+    connectivity: float | None = None  # None: dense; a fraction: sparse + DEEP R
+    l1: float = 0.01
+    temperature: float = 0.0
+    gamma: float = 0.3
+    batch_size: int = 64
+    n_iterations: int = 400
+    lr: float = 0.01
+    lr_decay_every: int = 100
+    lr_decay_factor: float = 0.3
+    lr_ramp: int = 0
+    rate_target: float = 10.0  # Hz
+    rate_coefficient: float = 1.0  # on sum_j (r_j - r0)^2 in spikes/step (original code's reg = 1)
+    dtype: str = "float32"
+    seed: int = 0
+    checkpoint_every: int = 25
+    n_test: int = 2048
+    test_batch: int = 256
+    test_seed: int = 2024  # the held-out test set is drawn from this seed, independent of ``seed``
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown configuration keys: {sorted(unknown)}; known: {sorted(known)}")
+        return cls(**data)
+
+    def replace(self, **changes: Any) -> "TrainConfig":
+        return dataclasses.replace(self, **changes)
+
+
+def _preset_store_recall(model: str, preset: str) -> dict[str, Any]:
+    # eLife §2: 60 neurons, tau_m 20 ms, refractory 3 ms, v_th 10 mV (ELIF 20 mV, floor 5 mV), beta 1
+    # (ELIF -0.5), tau_a 2 s, Adam lr 0.01 x0.3 every 100 iterations, 400 iterations, batch 64 (Table 1)
+    cfg: dict[str, Any] = {"task": "store_recall", "task_params": {"expected_delay": 2.0}, "n_rec": 60, "tau_a": 2.0,
+                           "beta": 1.0 if model != "elif" else 0.5, "batch_size": 64, "n_iterations": 400,
+                           "lr": 0.01, "lr_decay_every": 100, "lr_decay_factor": 0.3, "rate_coefficient": 1.0}
+    if preset == "quick":
+        cfg.update(n_iterations=150, lr_decay_every=50, n_test=2048)
+    elif preset == "tiny":
+        cfg.update(task_params={"expected_delay": 0.4, "n_steps_seq": 6, "step_duration": 0.05}, n_rec=20,
+                   batch_size=8, n_iterations=6, lr_decay_every=3, checkpoint_every=2, n_test=32, test_batch=16)
+    return cfg
+
+
+def _preset_delayed_xor(model: str, preset: str) -> dict[str, Any]:
+    # eLife §6: 80 neurons, tau_a 500 ms, beta 1, refractory 3 ms; Adam lr 0.01 x0.8 every 200 it with a
+    # 200-iteration ramp; 2000 iterations, batch 256; rate regulariser 50 towards 10 Hz
+    cfg: dict[str, Any] = {"task": "delayed_xor", "n_rec": 80, "tau_a": 0.5, "beta": 1.0 if model != "elif" else 0.5,
+                           "batch_size": 256, "n_iterations": 2000, "lr": 0.01, "lr_decay_every": 200,
+                           "lr_decay_factor": 0.8, "lr_ramp": 200, "rate_coefficient": 50.0, "n_test": 2048}
+    if preset == "quick":
+        cfg.update(batch_size=64, n_iterations=300, lr_decay_every=100, lr_ramp=20)
+    elif preset == "tiny":
+        cfg.update(n_rec=20, batch_size=8, n_iterations=6, lr_decay_every=3, lr_ramp=0, checkpoint_every=2, n_test=32, test_batch=16)
+    return cfg
+
+
+PRESET_BUILDERS = {"store_recall": _preset_store_recall, "delayed_xor": _preset_delayed_xor}
+
+
+def make_config(task: str, model: str = "sfa", preset: str = "quick", overrides: dict[str, Any] | None = None, seed: int = 0) -> TrainConfig:
+    """The preset configuration for ``task`` and ``model``, with ``overrides`` applied (JSON values)."""
+    if task not in PRESET_BUILDERS:
+        raise ValueError(f"unknown task {task!r}; available: {sorted(PRESET_BUILDERS)}")
+    if model not in MODELS:
+        raise ValueError(f"unknown model {model!r}; available: {MODELS}")
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; available: {PRESETS}")
+    data = TrainConfig(model=model, seed=seed).to_dict()
+    data.update(PRESET_BUILDERS[task](model, preset))
+    for key, value in (overrides or {}).items():
+        if key.startswith("task_params."):
+            data["task_params"] = {**data["task_params"], key.split(".", 1)[1]: value}
+        else:
+            data[key] = value
+    return TrainConfig.from_dict(data)
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``key=value`` with a JSON value (numbers, true/false, null, lists) or a plain string."""
+    if "=" not in text:
+        raise ValueError(f"override {text!r} must look like key=value")
+    key, raw = text.split("=", 1)
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return key.strip(), value

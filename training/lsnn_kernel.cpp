@@ -1,0 +1,195 @@
+// Event-driven forward and adjoint (backward) loops of the LSNN map, for float and double.
+//
+// The same recursion as lsnn/training/bptt.py (see its docstring for the equations); this file is
+// compiled at first use by lsnn.training.kernel (g++ -O3 [-fopenmp]) and called through ctypes on
+// contiguous CPU tensors. Trials (batch rows) are independent, so each thread runs whole trials:
+// the state of one trial (a few hundred numbers) stays in cache for all T steps.
+//
+// Forward, per trial and step t (time-major arrays [t][b][j]):
+//   A = max(b0 + beta a, A_min);  z = [V > A] and [since >= n_ref];  since = z ? 1 : since + 1
+//   V(t+1) = alpha V + drive(t) - A z + sum_d sum_{i: z_i(t-d) = 1} Ws_d[i][j]     (event-driven)
+//   a(t+1) = rho a + (1 - rho) z
+// with drive = (1 - alpha) I_in and Ws_d[i][j] = (1 - alpha_j) W_d[j][i] (transposed, scaled).
+// Backward, per trial, t = T-1 .. 0 (Vbar, abar: adjoints of V(t+1), a(t+1)):
+//   Ibar(t) = (1 - alpha) Vbar
+//   zbar    = gZ - A Vbar + (1 - rho) abar + sum_d sum_k Ibar_k(t + d) W_d[k][j]
+//   psi     = ok * gamma * max(0, 1 - |(V - A)/A|)
+//   Abar    = gA - z Vbar - zbar psi V / A^2;  abar = rho abar + beta [not floored] Abar
+//   Vbar    = alpha Vbar + zbar psi / A + gV
+// and, event-driven over the spikes, gW_d[j][i] += Ibar_j(t + d) for every z_i(t) = 1 (stored as gWT[i][j]).
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+namespace {
+
+// One step of every neuron of one trial (branch-free so that it vectorises).
+template <typename F>
+inline void neuron_step(int64_t n, const F* __restrict__ b0, const F* __restrict__ beta, const F* __restrict__ A_min,
+                        const F* __restrict__ n_ref, const F* __restrict__ alpha, const F* __restrict__ rho,
+                        const F* __restrict__ dr, const F* __restrict__ V, F* __restrict__ Vn, F* __restrict__ a,
+                        F* __restrict__ since, F* __restrict__ okf, F* __restrict__ clf, F* __restrict__ Zo,
+                        F* __restrict__ Vo, F* __restrict__ Ao) {
+    for (int64_t j = 0; j < n; ++j) {
+        const F A_raw = b0[j] + beta[j] * a[j];  // = b0 for LIF (beta = 0)
+        const F cl = A_raw >= A_min[j] ? F(1) : F(0);
+        const F A = A_raw >= A_min[j] ? A_raw : A_min[j];
+        const F ok = since[j] >= n_ref[j] ? F(1) : F(0);
+        const F z = V[j] > A ? ok : F(0);
+        since[j] = z > F(0) ? F(1) : since[j] + F(1);  // saturates harmlessly (2^24 in float)
+        okf[j] = ok;
+        clf[j] = cl;
+        Zo[j] = z;
+        Vo[j] = V[j];
+        Ao[j] = A;
+        Vn[j] = alpha[j] * V[j] + dr[j] - A * z;
+        a[j] = rho[j] * a[j] + (F(1) - rho[j]) * z;
+    }
+}
+
+template <typename F>
+void forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* drive, const F* WsT,
+             const F* alpha, const F* rho, const F* beta, const F* b0, const F* A_min, const F* n_ref,
+             int adaptive, F* Z, F* V_out, F* A_out, uint8_t* OK, uint8_t* CLAMP, int n_threads) {
+    // Branch-free inner loops over neurons (so that they vectorise); z in {0, 1} makes A*z and
+    // (1 - rho)*z exact, so the results equal the branching form bit for bit.
+    const int64_t stride = B * n;
+#pragma omp parallel for schedule(static) num_threads(n_threads)
+    for (int64_t b = 0; b < B; ++b) {
+        std::vector<F> V_(n, 0), Vn_(n), a_(n, 0), since_(n, F(1 << 20));
+        F* __restrict__ V = V_.data();
+        F* __restrict__ Vn = Vn_.data();
+        F* __restrict__ a = a_.data();
+        F* __restrict__ since = since_.data();
+        std::vector<F> okf_(n), clf_(n);
+        F* __restrict__ okf = okf_.data();
+        F* __restrict__ clf = clf_.data();
+        for (int64_t t = 0; t < T; ++t) {
+            const int64_t o = t * stride + b * n;
+            F* __restrict__ Zo = Z + o;
+            F* __restrict__ Vo = V_out + o;
+            F* __restrict__ Ao = A_out + o;
+            uint8_t* __restrict__ OKo = OK + o;
+            uint8_t* __restrict__ CLo = CLAMP + o;
+            const F* __restrict__ dr = drive + o;
+            neuron_step<F>(n, b0, beta, A_min, n_ref, alpha, rho, dr, V, Vn, a, since, okf, clf, Zo, Vo, Ao);
+            for (int64_t j = 0; j < n; ++j) {  // separate loop: byte stores would stop the one above vectorising
+                OKo[j] = okf[j] != F(0);
+                CLo[j] = clf[j] != F(0);
+            }
+            for (int64_t k = 0; k < nd; ++k) {
+                const int64_t d = delays[k];
+                if (t - d < 0) continue;
+                const F* zs = Z + (t - d) * stride + b * n;
+                const F* W = WsT + k * n * n;
+                for (int64_t i = 0; i < n; ++i) {
+                    if (zs[i] == F(0)) continue;
+                    const F* __restrict__ row = W + i * n;
+                    for (int64_t j = 0; j < n; ++j) Vn[j] += row[j];
+                }
+            }
+            std::swap(V, Vn);
+        }
+    }
+}
+
+template <typename F>
+void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* gZ, const F* gV,
+              const F* gA, const F* Z, const F* Vs, const F* As, const uint8_t* OK, const uint8_t* CLAMP,
+              const F* W, const F* alpha, const F* rho, const F* beta, F gamma, int adaptive, F* Ibar, F* gWT,
+              int n_threads) {
+    const int64_t stride = B * n;
+#pragma omp parallel for schedule(static) num_threads(n_threads)
+    for (int64_t b = 0; b < B; ++b) {
+        std::vector<F> Vbar_(n, 0), abar_(n, 0), zbar_(n);
+        F* __restrict__ Vbar = Vbar_.data();
+        F* __restrict__ abar = abar_.data();
+        F* __restrict__ zbar = zbar_.data();
+        for (int64_t t = T - 1; t >= 0; --t) {
+            const int64_t o = t * stride + b * n;
+            F* __restrict__ Ib_t = Ibar + o;
+            const F* __restrict__ gZo = gZ + o;
+            const F* __restrict__ Ao = As + o;
+            for (int64_t j = 0; j < n; ++j) {
+                Ib_t[j] = (F(1) - alpha[j]) * Vbar[j];
+                zbar[j] = gZo[j] - Ao[j] * Vbar[j] + (F(1) - rho[j]) * abar[j];
+            }
+            for (int64_t k = 0; k < nd; ++k) {
+                const int64_t d = delays[k];
+                if (t + d >= T) continue;
+                const F* Ib = Ibar + (t + d) * stride + b * n;
+                const F* Wd = W + k * n * n;
+                for (int64_t r = 0; r < n; ++r) {
+                    const F c = Ib[r];
+                    if (c == F(0)) continue;
+                    const F* __restrict__ row = Wd + r * n;
+                    for (int64_t j = 0; j < n; ++j) zbar[j] += c * row[j];
+                }
+            }
+            const F* __restrict__ Vo = Vs + o;
+            const F* __restrict__ Zo = Z + o;
+            const F* __restrict__ gVo = gV + o;
+            const F* __restrict__ gAo = gA + o;
+            const uint8_t* __restrict__ OKo = OK + o;
+            const uint8_t* __restrict__ CLo = CLAMP + o;
+            if (adaptive) {
+                for (int64_t j = 0; j < n; ++j) {
+                    const F A = Ao[j], V = Vo[j];
+                    const F psi = gamma * std::fmax(F(1) - std::fabs((V - A) / A), F(0)) * F(OKo[j]);
+                    const F Abar = gAo[j] - Zo[j] * Vbar[j] + zbar[j] * (-psi * V / (A * A));
+                    abar[j] = rho[j] * abar[j] + beta[j] * F(CLo[j]) * Abar;
+                    Vbar[j] = alpha[j] * Vbar[j] + zbar[j] * (psi / A) + gVo[j];
+                }
+            } else {
+                for (int64_t j = 0; j < n; ++j) {
+                    const F A = Ao[j], V = Vo[j];
+                    const F psi = gamma * std::fmax(F(1) - std::fabs((V - A) / A), F(0)) * F(OKo[j]);
+                    Vbar[j] = alpha[j] * Vbar[j] + zbar[j] * (psi / A) + gVo[j];
+                }
+            }
+        }
+    }
+    // weight gradients, event-driven over presynaptic spikes: gWT[k][i][j] += Ibar_j(t + d_k) for z_i(t) = 1.
+    // One sequential pass over the spikes; rows of gWT are updated in the order of the spikes.
+    for (int64_t k = 0; k < nd; ++k) {
+        const int64_t d = delays[k];
+        F* gk = gWT + k * n * n;
+        for (int64_t t = 0; t + d < T; ++t)
+            for (int64_t b = 0; b < B; ++b) {
+                const F* zs = Z + t * stride + b * n;
+                const F* __restrict__ Ib = Ibar + (t + d) * stride + b * n;
+                for (int64_t i = 0; i < n; ++i) {
+                    if (zs[i] == F(0)) continue;
+                    F* __restrict__ g = gk + i * n;
+                    for (int64_t j = 0; j < n; ++j) g[j] += Ib[j];
+                }
+            }
+    }
+}
+
+}  // namespace
+
+extern "C" {
+
+int lsnn_kernel_version() { return 2; }
+
+#define LSNN_EXPORT(SUFFIX, F)                                                                                    \
+    void lsnn_forward_##SUFFIX(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* drive, \
+                               const F* WsT, const F* alpha, const F* rho, const F* beta, const F* b0,             \
+                               const F* A_min, const F* n_ref, int adaptive, F* Z, F* V, F* A, uint8_t* OK,  \
+                               uint8_t* CLAMP, int n_threads) {                                                    \
+        forward<F>(T, B, n, nd, delays, drive, WsT, alpha, rho, beta, b0, A_min, n_ref, adaptive, Z, V, A, OK,     \
+                   CLAMP, n_threads);                                                                              \
+    }                                                                                                              \
+    void lsnn_backward_##SUFFIX(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* gZ,    \
+                                const F* gV, const F* gA, const F* Z, const F* Vs, const F* As, const uint8_t* OK, \
+                                const uint8_t* CLAMP, const F* W, const F* alpha, const F* rho, const F* beta,     \
+                                F gamma, int adaptive, F* Ibar, F* gWT, int n_threads) {                           \
+        backward<F>(T, B, n, nd, delays, gZ, gV, gA, Z, Vs, As, OK, CLAMP, W, alpha, rho, beta, gamma, adaptive,   \
+                    Ibar, gWT, n_threads);                                                                         \
+    }
+
+LSNN_EXPORT(f32, float)
+LSNN_EXPORT(f64, double)
+}

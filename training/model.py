@@ -1,0 +1,257 @@
+"""``LSNN``: the PyTorch implementation of the LSNN map (DESIGN.md "The model"; NeurIPS suppl. eqs. 4-7).
+
+For recurrent neuron j at step t, with alpha = exp(-dt/tau_m), rho = exp(-dt/tau_a),
+kappa = exp(-dt/tau_out)::
+
+    A_j(t)    = max(b0_j + beta_j a_j(t), A_min_j)
+    z_j(t)    = H(V_j(t) - A_j(t)), held at 0 for n_ref_j steps after a spike (strict refractoriness)
+    V_j(t+dt) = alpha_j V_j(t) + (1 - alpha_j) I_j(t) - A_j(t) z_j(t)
+    a_j(t+dt) = rho_j a_j(t) + (1 - rho_j) z_j(t)
+    I_j(t)    = sum_i W_in[j,i] x_i(t - d_in[j,i]) + sum_i W_rec[j,i] z_i(t - d_rec[j,i]) + I_ext_j(t)
+    y_k(t)    = kappa_k y_k(t-1) + (1 - kappa_k) sum_j W_out[k,j] z_j(t);   o_k(t) = y_k(t) + b_out_k
+
+and, for training, the dampened pseudo-derivative dz/dv = gamma max(0, 1 - |v|) with v = (V - A)/A
+(gradients reach V and, through A, the adaptation variable). Input projections for all steps are one
+matmul per distinct input delay; recurrent delays are grouped by value; the recurrence runs in
+:mod:`lsnn.training.bptt` with a hand-written backward pass. The same network in Brian2 is
+``lsnn.models.simulate(net.to_spec(), x)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from lsnn.models.spec import NetworkSpec
+
+from .bptt import LSNNRecurrence, exponential_filter
+
+
+class LSNNOutput(NamedTuple):
+    """Batch-major results of :meth:`LSNN.forward`; ``v[:, t]`` is V(t) as tested at step t."""
+
+    spikes: Tensor  # (B, T, n_rec) 0/1
+    outputs: Tensor  # (B, T, n_out) volts, o = y + b_out
+    v: Tensor  # (B, T, n_rec) volts
+    thresholds: Tensor  # (B, T, n_rec) volts, A(t)
+
+
+def _vector(value: Any, n: int, name: str, dtype=torch.float64) -> Tensor:
+    arr = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,)) if np.ndim(value) == 0 else np.asarray(value, dtype=np.float64)
+    if arr.shape != (n,):
+        raise ValueError(f"{name} must be a scalar or have shape ({n},); got {arr.shape}.")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values.")
+    return torch.as_tensor(np.array(arr), dtype=dtype)
+
+
+def _matrix(value: Any, shape: tuple[int, int], name: str, default: Any, dtype) -> Tensor:
+    arr = np.asarray(default if value is None else value)
+    arr = np.broadcast_to(arr, shape) if arr.ndim == 0 else arr
+    if arr.shape != shape:
+        raise ValueError(f"{name} has shape {arr.shape}; expected {shape}.")
+    return torch.as_tensor(np.array(arr), dtype=dtype)
+
+
+class LSNN(nn.Module):
+    """A recurrent network of LIF/ALIF/ELIF neurons with a leaky readout (see module docstring).
+
+    Parameters
+    ----------
+    n_in, n_rec, n_out : int
+        Numbers of input channels, recurrent neurons and readouts.
+    W_in, W_rec, W_out : array_like, optional
+        Initial weights in volts; default: Gaussian ``N(0, 1) / sqrt(n_pre)`` volts (NeurIPS suppl.,
+        w0 = 1 V) drawn with ``seed``. Entries outside the masks are set to 0.
+    tau_m, tau_a, beta, b0, A_min, n_ref : scalar or (n_rec,)
+        Neuron parameters (s, s, V, V, V, steps). beta = 0: LIF, > 0: ALIF, < 0: ELIF with floor A_min.
+    tau_out : scalar or (n_out,)
+        Readout time constants, s.
+    d_in, d_rec : int or int array
+        Synaptic delays in steps (default 0 for inputs, 1 for recurrent synapses: the papers' 1 ms).
+    sign, sign_in : (n_rec,), (n_in,) of {-1, 0, +1}, optional
+        Dale's law signs of presynaptic neurons / input channels (0: free).
+    mask_in, mask_rec, mask_out : bool arrays, optional
+        Connectivity (default: all-to-all without self-connections).
+    gamma : float
+        Dampening factor of the pseudo-derivative (0.3 in both papers).
+    dtype : torch.dtype
+        float32 (training default) or float64 (validation).
+    """
+
+    def __init__(
+        self,
+        n_in: int,
+        n_rec: int,
+        n_out: int,
+        *,
+        W_in: Any = None,
+        W_rec: Any = None,
+        W_out: Any = None,
+        b_out: Any = None,
+        dt: float = 1e-3,
+        tau_m: Any = 20e-3,
+        tau_a: Any = 2.0,
+        beta: Any = 0.0,
+        b0: Any = 0.01,
+        A_min: Any = 0.0,
+        n_ref: Any = 3,
+        tau_out: Any = 20e-3,
+        d_in: Any = 0,
+        d_rec: Any = 1,
+        sign: Any = None,
+        sign_in: Any = None,
+        mask_in: Any = None,
+        mask_rec: Any = None,
+        mask_out: Any = None,
+        input_kind: str = "spike",
+        input_encoding: str = "",
+        gamma: float = 0.3,
+        seed: int = 0,
+        dtype: torch.dtype = torch.float32,
+    ) -> None:
+        super().__init__()
+        if dtype not in (torch.float32, torch.float64):
+            raise ValueError(f"dtype must be torch.float32 or torch.float64; got {dtype}.")
+        self.dt, self.gamma = float(dt), float(gamma)
+        self.input_kind, self.input_encoding = input_kind, input_encoding
+        self.meta: dict = {}
+        n = n_rec
+        for name, value, size in (("tau_m", tau_m, n), ("tau_a", tau_a, n), ("beta", beta, n), ("b0", b0, n), ("A_min", A_min, n), ("tau_out", tau_out, n_out)):
+            self.register_buffer(name, _vector(value, size, name, dtype))
+        if (self.tau_m <= 0).any() or (self.tau_a <= 0).any() or (self.tau_out <= 0).any():
+            raise ValueError("time constants tau_m, tau_a, tau_out must be positive.")
+        if (torch.maximum(self.b0, self.A_min) <= 0).any():
+            raise ValueError("thresholds must be positive: b0 (or its floor A_min) > 0 for every neuron.")
+        self.register_buffer("n_ref", _vector(n_ref, n, "n_ref", torch.float64).round().to(torch.int64))
+        self.register_buffer("sign", _vector(0 if sign is None else sign, n, "sign", torch.float64).to(torch.int8))
+        self.register_buffer("sign_in", _vector(0 if sign_in is None else sign_in, n_in, "sign_in", torch.float64).to(torch.int8))
+        no_self = ~np.eye(n, dtype=bool)
+        self.register_buffer("mask_in", _matrix(mask_in, (n, n_in), "mask_in", True, torch.bool))
+        self.register_buffer("mask_rec", _matrix(mask_rec, (n, n), "mask_rec", no_self, torch.bool) & torch.as_tensor(no_self))
+        self.register_buffer("mask_out", _matrix(mask_out, (n_out, n), "mask_out", True, torch.bool))
+        self.register_buffer("d_in", _matrix(d_in, (n, n_in), "d_in", 0, torch.int64))
+        self.register_buffer("d_rec", _matrix(d_rec, (n, n), "d_rec", 1, torch.int64))
+        if (self.d_in < 0).any() or (self.d_rec < 0).any():
+            raise ValueError("delays must be non-negative whole steps.")
+        gen = torch.Generator().manual_seed(int(seed))
+
+        def init(value, shape, name):
+            if value is None:
+                return torch.randn(shape, generator=gen, dtype=torch.float64) / np.sqrt(shape[1])
+            return _matrix(value, shape, name, 0.0, torch.float64)
+
+        self.W_in = nn.Parameter((init(W_in, (n, n_in), "W_in") * self.mask_in).to(dtype))
+        self.W_rec = nn.Parameter((init(W_rec, (n, n), "W_rec") * self.mask_rec).to(dtype))
+        self.W_out = nn.Parameter((init(W_out, (n_out, n), "W_out") * self.mask_out).to(dtype))
+        self.b_out = nn.Parameter(_vector(0.0 if b_out is None else b_out, n_out, "b_out", dtype))
+        for name in ("W_in", "W_rec", "W_out", "b_out"):
+            if not torch.isfinite(getattr(self, name)).all():
+                raise ValueError(f"{name} contains NaN or infinite values.")
+
+    # ------------------------------------------------------------------ sizes
+    @property
+    def n_in(self) -> int:
+        return self.W_in.shape[1]
+
+    @property
+    def n_rec(self) -> int:
+        return self.W_rec.shape[0]
+
+    @property
+    def n_out(self) -> int:
+        return self.W_out.shape[0]
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.W_rec.dtype
+
+    # ---------------------------------------------------------------- forward
+    def _check_input(self, x: Tensor | np.ndarray, i_ext: Tensor | np.ndarray | None) -> tuple[Tensor, Tensor | None]:
+        x = torch.as_tensor(x, dtype=self.dtype, device=self.W_rec.device)
+        if x.ndim == 2:
+            x = x[None]
+        if x.ndim != 3 or x.shape[2] != self.n_in or x.shape[1] == 0:
+            raise ValueError(f"x must have shape (batch, T, n_in={self.n_in}); got {tuple(x.shape)}.")
+        if not torch.isfinite(x).all():
+            raise ValueError("x contains NaN or infinite values.")
+        if i_ext is not None:
+            i_ext = torch.as_tensor(i_ext, dtype=self.dtype, device=x.device)
+            if i_ext.ndim == 2:
+                i_ext = i_ext[None].expand(x.shape[0], -1, -1)
+            if i_ext.shape != (x.shape[0], x.shape[1], self.n_rec):
+                raise ValueError(f"i_ext must have shape {(x.shape[0], x.shape[1], self.n_rec)}; got {tuple(i_ext.shape)}.")
+            if not torch.isfinite(i_ext).all():
+                raise ValueError("i_ext contains NaN or infinite values.")
+        return x, i_ext
+
+    def input_current(self, x: Tensor, i_ext: Tensor | None = None) -> Tensor:
+        """Time-major ``I_in(t) = sum_i W_in[j,i] x_i(t - d_in[j,i]) + I_ext(t)``, shape (T, B, n_rec)."""
+        xt = x.transpose(0, 1)
+        T = xt.shape[0]
+        W = self.W_in * self.mask_in
+        I = None
+        for d in torch.unique(self.d_in).tolist():
+            Wd = W if self.d_in.min() == self.d_in.max() else W * (self.d_in == d)
+            if d == 0:
+                part = xt @ Wd.T
+            else:
+                part = torch.nn.functional.pad(xt[: T - d] @ Wd.T, (0, 0, 0, 0, min(d, T), 0))
+            I = part if I is None else I + part
+        if i_ext is not None:
+            I = I + i_ext.transpose(0, 1)
+        return I
+
+    def recurrent_delays(self) -> tuple[int, ...]:
+        """The distinct recurrent delay values (steps), in increasing order."""
+        return tuple(torch.unique(self.d_rec[self.mask_rec]).tolist()) or (1,)
+
+    def forward(self, x: Tensor | np.ndarray, i_ext: Tensor | np.ndarray | None = None) -> LSNNOutput:
+        """Run a batch: ``x`` (B, T, n_in) spikes or analog values, ``i_ext`` (B, T, n_rec) volts."""
+        x, i_ext = self._check_input(x, i_ext)
+        I_in = self.input_current(x, i_ext)
+        delays = self.recurrent_delays()
+        W = self.W_rec * self.mask_rec
+        W_stack = W[None] if len(delays) == 1 else torch.stack([W * (self.d_rec == d) for d in delays])
+        dt = self.dt
+        alpha, rho = torch.exp(-dt / self.tau_m), torch.exp(-dt / self.tau_a)
+        adaptive = bool((self.beta != 0).any())
+        Z, V, A = LSNNRecurrence.apply(I_in, W_stack, delays, alpha, rho, self.beta, self.b0, self.A_min, self.n_ref, self.gamma, adaptive)
+        kappa = torch.exp(-dt / self.tau_out)
+        y = exponential_filter(Z @ (self.W_out * self.mask_out).T, kappa)
+        outputs = y + self.b_out
+        return LSNNOutput(Z.transpose(0, 1), outputs.transpose(0, 1), V.transpose(0, 1), A.transpose(0, 1))
+
+    # ------------------------------------------------------------ NetworkSpec
+    @classmethod
+    def from_spec(cls, spec: NetworkSpec, *, gamma: float = 0.3, dtype: torch.dtype = torch.float64) -> "LSNN":
+        """Build the module from a validated :class:`NetworkSpec` (float64 by default, for validation)."""
+        net = cls(
+            spec.n_in, spec.n_rec, spec.n_out,
+            W_in=spec.W_in, W_rec=spec.W_rec, W_out=spec.W_out, b_out=spec.b_out, dt=spec.dt,
+            tau_m=spec.tau_m, tau_a=spec.tau_a, beta=spec.beta, b0=spec.b0, A_min=spec.A_min, n_ref=spec.n_ref,
+            tau_out=spec.tau_out, d_in=spec.d_in, d_rec=spec.d_rec, sign=spec.sign, sign_in=spec.sign_in,
+            mask_in=spec.mask_in, mask_rec=spec.mask_rec, mask_out=spec.mask_out,
+            input_kind=spec.input_kind, input_encoding=spec.input_encoding, gamma=gamma, dtype=dtype,
+        )
+        net.meta = dict(spec.meta)
+        return net
+
+    def to_spec(self, meta: dict | None = None) -> NetworkSpec:
+        """Export as a :class:`NetworkSpec` (float64 arrays; weights outside the masks are exactly 0)."""
+
+        def np64(t: Tensor) -> np.ndarray:
+            return t.detach().cpu().to(torch.float64).numpy().copy()
+
+        return NetworkSpec(
+            dt=self.dt, tau_m=np64(self.tau_m), tau_a=np64(self.tau_a), beta=np64(self.beta), b0=np64(self.b0),
+            A_min=np64(self.A_min), n_ref=self.n_ref.cpu().numpy().copy(), sign=self.sign.cpu().numpy().astype(np.int64),
+            sign_in=self.sign_in.cpu().numpy().astype(np.int64),
+            W_in=np64(self.W_in * self.mask_in), W_rec=np64(self.W_rec * self.mask_rec), W_out=np64(self.W_out * self.mask_out),
+            b_out=np64(self.b_out), tau_out=np64(self.tau_out), d_in=self.d_in.cpu().numpy().copy(), d_rec=self.d_rec.cpu().numpy().copy(),
+            mask_in=self.mask_in.cpu().numpy().copy(), mask_rec=self.mask_rec.cpu().numpy().copy(), mask_out=self.mask_out.cpu().numpy().copy(),
+            input_kind=self.input_kind, input_encoding=self.input_encoding, meta={**self.meta, **(meta or {})},
+        )

@@ -1,0 +1,225 @@
+"""The trainer: ``train(config, run_dir)`` runs BPTT (+ DEEP R) on a task and writes a run folder.
+
+Run folder::
+
+    config.json        the resolved TrainConfig
+    metrics.jsonl      one JSON line per iteration (loss, accuracy, firing rate, lr, time)
+    checkpoint.pt      model + optimizer state, iteration; written atomically every
+                       ``checkpoint_every`` iterations (a kill loses at most one interval)
+    test.json          held-out test metrics (``n_test`` trials drawn from ``test_seed``)
+    network.npz        the trained network as a NetworkSpec, with provenance in ``meta``
+
+Determinism: the batch of iteration i is drawn from ``numpy.random.default_rng([seed, 1, i])`` and
+DEEP R's randomness from a generator seeded with (seed, i); the learning rate is a pure function of
+i. A resumed run therefore continues bit-identically on the same CPU. Checkpoints are read with
+``torch.load(weights_only=True)``: plain tensors and numbers, never arbitrary pickles.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from .config import TrainConfig
+from .deep_r import DeepR
+from .init import adaptation_time_constants, ei_weights, gaussian_weights, random_signs, sparse_mask
+from .model import LSNN
+from .regularizers import firing_rate_loss, step_decay
+from .tasks import TASKS, Task
+
+CHECKPOINT = "checkpoint.pt"
+
+
+class RunError(RuntimeError):
+    """A run folder cannot be used as asked (exists with another config, corrupt checkpoint, ...)."""
+
+
+def build_task(cfg: TrainConfig) -> Task:
+    """The task object of ``cfg`` (``task`` name and ``task_params``)."""
+    if cfg.task not in TASKS:
+        raise ValueError(f"unknown task {cfg.task!r}; available: {sorted(TASKS)}")
+    cls = TASKS[cfg.task]
+    params = dict(cfg.task_params)
+    if cls.__name__ == "StoreRecall" and set(params) == {"expected_delay"}:
+        return cls.for_delay(params["expected_delay"])
+    return cls(**params)
+
+
+def build_model(cfg: TrainConfig, task: Task) -> LSNN:
+    """A freshly initialised LSNN for ``task`` (NeurIPS suppl. recipes; seeded by ``cfg.seed``)."""
+    rng = np.random.default_rng([cfg.seed, 0])
+    n, n_in, n_out = cfg.n_rec, task.n_in, task.n_out
+    n_adapt = int(round(cfg.frac_adaptive * n)) if cfg.model != "lif" else 0
+    adaptive = np.zeros(n, dtype=bool)
+    adaptive[rng.permutation(n)[:n_adapt]] = True
+    beta = {"sfa": cfg.beta, "elif": -abs(cfg.beta), "lif": 0.0}[cfg.model] * adaptive
+    b0 = np.where(adaptive & (cfg.model == "elif"), cfg.elif_b0, cfg.b0)
+    A_min = np.where(beta < 0, cfg.A_min, 0.0)
+    tau_a = adaptation_time_constants(rng, n, cfg.tau_a, cfg.tau_a_distribution)
+    masks = {"mask_in": None, "mask_rec": None, "mask_out": None}
+    sign = sign_in = None
+    if cfg.dale:
+        sign, sign_in = random_signs(rng, n, cfg.frac_excitatory), random_signs(rng, n_in, cfg.frac_excitatory)
+        W_in, W_rec = ei_weights(rng, n, n_in, sign_in), ei_weights(rng, n, n, sign)
+        W_out = np.abs(gaussian_weights(rng, n_out, n)) * sign[None, :]
+    else:
+        W_in, W_rec, W_out = gaussian_weights(rng, n, n_in), gaussian_weights(rng, n, n), gaussian_weights(rng, n_out, n)
+    if cfg.connectivity is not None:
+        masks = {"mask_in": sparse_mask(rng, (n, n_in), cfg.connectivity),
+                 "mask_rec": sparse_mask(rng, (n, n), cfg.connectivity, forbid_diagonal=True),
+                 "mask_out": sparse_mask(rng, (n_out, n), cfg.connectivity)}
+    dtype = {"float32": torch.float32, "float64": torch.float64}[cfg.dtype]
+    return LSNN(n_in, n, n_out, W_in=W_in, W_rec=W_rec, W_out=W_out, dt=task.dt, tau_m=cfg.tau_m, tau_a=tau_a,
+                beta=beta, b0=b0, A_min=A_min, n_ref=cfg.n_ref, tau_out=cfg.tau_out, d_in=cfg.d_in, d_rec=cfg.d_rec,
+                sign=sign, sign_in=sign_in, input_kind=task.input_kind, input_encoding=task.name, gamma=cfg.gamma,
+                dtype=dtype, **masks)
+
+
+def _generator(*key: int) -> torch.Generator:
+    return torch.Generator().manual_seed(int(np.random.SeedSequence(list(key)).generate_state(1, np.uint64)[0]))
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: Path) -> dict[str, Any]:
+    """Read a checkpoint with ``weights_only=True``; a corrupt file raises :class:`RunError`."""
+    try:
+        return torch.load(path, weights_only=True, map_location="cpu")
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is reported the same way
+        raise RunError(f"checkpoint {path} is unreadable ({exc.__class__.__name__}: {exc}); delete it to restart the run.") from None
+
+
+def git_commit() -> str:
+    """The package's git commit (with ``-dirty`` when the tree has changes), or ``unknown``."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True, timeout=10).stdout.strip()
+        return (commit + ("-dirty" if dirty else "")) if commit else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+@torch.no_grad()
+def evaluate(net: LSNN, task: Task, n_trials: int, batch_size: int, seed: int, progress: bool = False) -> dict[str, float]:
+    """Task metrics and mean firing rate on ``n_trials`` held-out trials drawn from ``seed``."""
+    rng = np.random.default_rng([seed, 2])
+    totals: dict[str, float] = {}
+    weights = 0
+    spikes = 0.0
+    steps = 0
+    for start in tqdm(range(0, n_trials, batch_size), desc="test", disable=not progress, leave=False):
+        batch = task.sample(rng, min(batch_size, n_trials - start))
+        out = net(batch.x)
+        n_targets = int((batch.labels >= 0).sum())
+        for key, value in task.metrics(out.outputs, batch).items():
+            totals[key] = totals.get(key, 0.0) + value * n_targets
+        weights += n_targets
+        spikes += float(out.spikes.sum())
+        steps += out.spikes.shape[0] * out.spikes.shape[1]
+    result = {key: value / max(weights, 1) for key, value in totals.items()}
+    result.update(n_trials=n_trials, n_targets=weights, rate_hz=spikes / (steps * net.n_rec) / net.dt)
+    return result
+
+
+def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False, progress: bool = True) -> dict[str, Any]:
+    """Train (or resume, or reuse a finished run) and return the test metrics and paths."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    cfg_path, ckpt_path, metrics_path = run_dir / "config.json", run_dir / CHECKPOINT, run_dir / "metrics.jsonl"
+    if cfg_path.exists():
+        try:
+            previous = TrainConfig.from_dict(json.loads(cfg_path.read_text()))
+        except (ValueError, TypeError) as exc:
+            raise RunError(f"{cfg_path} is not a valid configuration ({exc}).") from None
+        if previous != cfg:
+            diff = {k: (v, cfg.to_dict()[k]) for k, v in previous.to_dict().items() if cfg.to_dict()[k] != v}
+            raise RunError(f"{run_dir} holds a run with another configuration (differences: {diff}); choose another run folder.")
+        if not resume:
+            raise RunError(f"{run_dir} already holds this run; pass --resume to continue it (or reuse it if finished).")
+    else:
+        _atomic_write_text(cfg_path, json.dumps(cfg.to_dict(), indent=2))
+    task = build_task(cfg)
+    torch.manual_seed(cfg.seed)
+    net = build_model(cfg, task)
+    optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+    deep_r = DeepR(net, _generator(cfg.seed, 4), cfg.l1, cfg.temperature) if cfg.connectivity is not None else None
+    start = 0
+    if ckpt_path.exists():
+        state = load_checkpoint(ckpt_path)
+        net.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        start = int(state["iteration"])
+        if deep_r is not None:
+            deep_r.n_active = int(state["deep_r_active"])
+        lines = metrics_path.read_text().splitlines()[:start] if metrics_path.exists() else []
+        _atomic_write_text(metrics_path, "".join(line + "\n" for line in lines))
+    elif metrics_path.exists():
+        metrics_path.unlink()
+
+    t0 = time.perf_counter()
+    bar = tqdm(range(start, cfg.n_iterations), desc=f"train {cfg.task}/{cfg.model}", initial=start, total=cfg.n_iterations, disable=not progress)
+    with open(metrics_path, "a") as log:
+        for it in bar:
+            lr = cfg.lr * step_decay(it, every=cfg.lr_decay_every, factor=cfg.lr_decay_factor, ramp=cfg.lr_ramp)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            batch = task.sample(np.random.default_rng([cfg.seed, 1, it]), cfg.batch_size)
+            out = net(batch.x)
+            task_loss = task.loss(out.outputs, batch)
+            rate_loss = firing_rate_loss(out.spikes, cfg.rate_target, net.dt)
+            loss = task_loss + cfg.rate_coefficient * rate_loss
+            if not torch.isfinite(loss):
+                raise RunError(f"iteration {it}: the loss is {float(loss)}; lower the learning rate (checkpoint kept at iteration {start}).")
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            record = {"iteration": it, "loss": float(loss), "task_loss": float(task_loss), "rate_loss": float(rate_loss),
+                      **task.metrics(out.outputs, batch), "rate_hz": float(out.spikes.mean()) / net.dt, "lr": lr}
+            if deep_r is not None:
+                record.update(deep_r.step(lr, _generator(cfg.seed, 3, it), optimizer))
+            record["time_s"] = round(time.perf_counter() - t0, 3)
+            log.write(json.dumps(record) + "\n")
+            log.flush()
+            bar.set_postfix(loss=f"{record['loss']:.3f}", acc=f"{record.get('accuracy', float('nan')):.3f}", rate=f"{record['rate_hz']:.1f}Hz")
+            done = it + 1
+            if done % cfg.checkpoint_every == 0 or done == cfg.n_iterations:
+                _save_checkpoint(ckpt_path, {"iteration": done, "model": net.state_dict(), "optimizer": optimizer.state_dict(),
+                                             "deep_r_active": deep_r.n_active if deep_r else -1})
+    bar.close()
+    train_time = time.perf_counter() - t0
+
+    test_path, network_path = run_dir / "test.json", run_dir / "network.npz"
+    if test_path.exists() and network_path.exists() and start == cfg.n_iterations:
+        test = json.loads(test_path.read_text())
+    else:
+        test = evaluate(net, task, cfg.n_test, cfg.test_batch, cfg.test_seed, progress)
+        test["train_time_s"] = round(train_time, 2) if start == 0 else None
+        net.to_spec(meta={
+            "task": task.config(), "config": cfg.to_dict(), "seed": cfg.seed, "test": test,
+            "git_commit": git_commit(), "torch": torch.__version__, "lsnn_trained_iterations": cfg.n_iterations,
+            "source": "lsnn train",
+        }).save(network_path)
+        _atomic_write_text(test_path, json.dumps(test, indent=2))
+    return {"run_dir": str(run_dir), "test": test, "network": str(network_path)}
