@@ -4,6 +4,8 @@
 land (DESIGN.md "Data flow"), it simulates the poster's introduction panel in Brian2 (one ALIF
 neuron under a current step) and writes the figure, the network file and the spikes (NWB).
 ``lsnn simulate NETWORK.npz INPUT.npy``: simulate a saved network on saved inputs.
+``lsnn train --task store_recall --model sfa --preset quick``: train with BPTT (``lsnn.training.cli``).
+``lsnn validate RUN_DIR``: re-simulate the run's test set in Brian2 and compare with PyTorch.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from lsnn.models import DEVICES, simulate
 from lsnn.models.examples import single_neuron_spec, step_current
 from lsnn.models.neo_io import save_nwb, to_neo
 from lsnn.models.spec import NetworkSpec
+from lsnn.training.cli import add_train_parser, add_validate_parser, run_train, run_validate
 
 from .poster_intro import figure_poster_intro
 
@@ -74,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("inputs", type=Path)
     sim.add_argument("--out", type=Path, default=Path("results/simulation.npz"))
     sim.add_argument("--device", choices=DEVICES, default="cython")
+    add_train_parser(sub)
+    add_validate_parser(sub)
     args = parser.parse_args(argv)
     # Known-harmless noise of pinned third-party releases: pyparsing's camelCase deprecations (called by
     # Brian2 2.9), pynwb's positional-argument FutureWarning and Neo's root-logger renaming notices.
@@ -84,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         run_demo(args.out, args.device)
     elif args.command == "simulate":
         run_simulate(args.network, args.inputs, args.out, args.device)
+    elif args.command == "train":
+        return run_train(args)
+    elif args.command == "validate":
+        return run_validate(args)
     return 0
 
 

@@ -148,4 +148,8 @@ def load_nwb(path: str | os.PathLike) -> neo.Block:
         seg.annotate(**saved.get("annotations", {}))
         for st in seg.spiketrains:
             st.annotate(**saved.get("spiketrains", {}).get(st.name, {}))
+    # NWB stores segments by name ("trial 10" before "trial 2"); restore the trial order written
+    order = list(carried)
+    if set(order) == {seg.name for seg in block.segments}:
+        block.segments.sort(key=lambda seg: order.index(seg.name))
     return block

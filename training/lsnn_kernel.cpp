@@ -21,6 +21,9 @@
 #include <cmath>
 #include <cstdint>
 #include <vector>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 namespace {
 
@@ -100,52 +103,73 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
               const F* W, const F* alpha, const F* rho, const F* beta, F gamma, int adaptive, F* Ibar, F* gWT,
               int n_threads) {
     const int64_t stride = B * n;
-#pragma omp parallel for schedule(static) num_threads(n_threads)
-    for (int64_t b = 0; b < B; ++b) {
-        std::vector<F> Vbar_(n, 0), abar_(n, 0), zbar_(n);
-        F* __restrict__ Vbar = Vbar_.data();
-        F* __restrict__ abar = abar_.data();
-        F* __restrict__ zbar = zbar_.data();
-        for (int64_t t = T - 1; t >= 0; --t) {
-            const int64_t o = t * stride + b * n;
-            F* __restrict__ Ib_t = Ibar + o;
-            const F* __restrict__ gZo = gZ + o;
-            const F* __restrict__ Ao = As + o;
-            for (int64_t j = 0; j < n; ++j) {
-                Ib_t[j] = (F(1) - alpha[j]) * Vbar[j];
-                zbar[j] = gZo[j] - Ao[j] * Vbar[j] + (F(1) - rho[j]) * abar[j];
+    // Each thread owns a contiguous block of trials for the whole reverse sweep (no per-step
+    // synchronisation). Within a step the dense product W^T Ibar(t + d) is done row by row for all
+    // trials of the block, so each row of W is loaded once per step and reused from L1.
+#pragma omp parallel num_threads(n_threads)
+    {
+        int tid = 0, nth = 1;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+        nth = omp_get_num_threads();
+#endif
+        const int64_t b_lo = B * tid / nth, b_hi = B * (tid + 1) / nth, nb = b_hi - b_lo;
+        std::vector<F> Vbar_(nb * n, 0), abar_(nb * n, 0), zbar_(nb * n);
+        for (int64_t t = T - 1; t >= 0 && nb > 0; --t) {
+            for (int64_t q = 0; q < nb; ++q) {
+                const int64_t o = t * stride + (b_lo + q) * n;
+                F* __restrict__ Ib_t = Ibar + o;
+                const F* __restrict__ gZo = gZ + o;
+                const F* __restrict__ Ao = As + o;
+                F* __restrict__ Vbar = Vbar_.data() + q * n;
+                F* __restrict__ abar = abar_.data() + q * n;
+                F* __restrict__ zbar = zbar_.data() + q * n;
+                for (int64_t j = 0; j < n; ++j) {
+                    Ib_t[j] = (F(1) - alpha[j]) * Vbar[j];
+                    zbar[j] = gZo[j] - Ao[j] * Vbar[j] + (F(1) - rho[j]) * abar[j];
+                }
             }
             for (int64_t k = 0; k < nd; ++k) {
                 const int64_t d = delays[k];
                 if (t + d >= T) continue;
-                const F* Ib = Ibar + (t + d) * stride + b * n;
+                const F* Ib = Ibar + (t + d) * stride + b_lo * n;
                 const F* Wd = W + k * n * n;
                 for (int64_t r = 0; r < n; ++r) {
-                    const F c = Ib[r];
-                    if (c == F(0)) continue;
                     const F* __restrict__ row = Wd + r * n;
-                    for (int64_t j = 0; j < n; ++j) zbar[j] += c * row[j];
+                    for (int64_t q = 0; q < nb; ++q) {
+                        const F c = Ib[q * n + r];
+                        if (c == F(0)) continue;
+                        F* __restrict__ zbar = zbar_.data() + q * n;
+                        for (int64_t j = 0; j < n; ++j) zbar[j] += c * row[j];
+                    }
                 }
             }
-            const F* __restrict__ Vo = Vs + o;
-            const F* __restrict__ Zo = Z + o;
-            const F* __restrict__ gVo = gV + o;
-            const F* __restrict__ gAo = gA + o;
-            const uint8_t* __restrict__ OKo = OK + o;
-            const uint8_t* __restrict__ CLo = CLAMP + o;
-            if (adaptive) {
-                for (int64_t j = 0; j < n; ++j) {
-                    const F A = Ao[j], V = Vo[j];
-                    const F psi = gamma * std::fmax(F(1) - std::fabs((V - A) / A), F(0)) * F(OKo[j]);
-                    const F Abar = gAo[j] - Zo[j] * Vbar[j] + zbar[j] * (-psi * V / (A * A));
-                    abar[j] = rho[j] * abar[j] + beta[j] * F(CLo[j]) * Abar;
-                    Vbar[j] = alpha[j] * Vbar[j] + zbar[j] * (psi / A) + gVo[j];
-                }
-            } else {
-                for (int64_t j = 0; j < n; ++j) {
-                    const F A = Ao[j], V = Vo[j];
-                    const F psi = gamma * std::fmax(F(1) - std::fabs((V - A) / A), F(0)) * F(OKo[j]);
-                    Vbar[j] = alpha[j] * Vbar[j] + zbar[j] * (psi / A) + gVo[j];
+            for (int64_t q = 0; q < nb; ++q) {
+                const int64_t o = t * stride + (b_lo + q) * n;
+                const F* __restrict__ Ao = As + o;
+                const F* __restrict__ Vo = Vs + o;
+                const F* __restrict__ Zo = Z + o;
+                const F* __restrict__ gVo = gV + o;
+                const F* __restrict__ gAo = gA + o;
+                const uint8_t* __restrict__ OKo = OK + o;
+                const uint8_t* __restrict__ CLo = CLAMP + o;
+                F* __restrict__ Vbar = Vbar_.data() + q * n;
+                F* __restrict__ abar = abar_.data() + q * n;
+                const F* __restrict__ zbar = zbar_.data() + q * n;
+                if (adaptive) {
+                    for (int64_t j = 0; j < n; ++j) {
+                        const F A = Ao[j], V = Vo[j];
+                        const F psi = gamma * std::fmax(F(1) - std::fabs((V - A) / A), F(0)) * F(OKo[j]);
+                        const F Abar = gAo[j] - Zo[j] * Vbar[j] + zbar[j] * (-psi * V / (A * A));
+                        abar[j] = rho[j] * abar[j] + beta[j] * F(CLo[j]) * Abar;
+                        Vbar[j] = alpha[j] * Vbar[j] + zbar[j] * (psi / A) + gVo[j];
+                    }
+                } else {
+                    for (int64_t j = 0; j < n; ++j) {
+                        const F A = Ao[j], V = Vo[j];
+                        const F psi = gamma * std::fmax(F(1) - std::fabs((V - A) / A), F(0)) * F(OKo[j]);
+                        Vbar[j] = alpha[j] * Vbar[j] + zbar[j] * (psi / A) + gVo[j];
+                    }
                 }
             }
         }

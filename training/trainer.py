@@ -34,7 +34,7 @@ from .deep_r import DeepR
 from .init import adaptation_time_constants, ei_weights, gaussian_weights, random_signs, sparse_mask
 from .model import LSNN
 from .regularizers import firing_rate_loss, step_decay
-from .tasks import TASKS, Task
+from .tasks import TASKS, Task, window_means
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -122,13 +122,18 @@ def git_commit() -> str:
 
 
 @torch.no_grad()
-def evaluate(net: LSNN, task: Task, n_trials: int, batch_size: int, seed: int, progress: bool = False) -> dict[str, float]:
-    """Task metrics and mean firing rate on ``n_trials`` held-out trials drawn from ``seed``."""
+def evaluate(net: LSNN, task: Task, n_trials: int, batch_size: int, seed: int, progress: bool = False) -> dict[str, Any]:
+    """Task metrics and mean firing rate on ``n_trials`` held-out trials drawn from ``seed``.
+
+    Metrics are averaged over readout windows with a target. Where the task records a per-window
+    ``delay`` condition (STORE-RECALL), the accuracy is also broken down by delay (s).
+    """
     rng = np.random.default_rng([seed, 2])
     totals: dict[str, float] = {}
     weights = 0
     spikes = 0.0
     steps = 0
+    by_delay: dict[float, list[int]] = {}
     for start in tqdm(range(0, n_trials, batch_size), desc="test", disable=not progress, leave=False):
         batch = task.sample(rng, min(batch_size, n_trials - start))
         out = net(batch.x)
@@ -138,13 +143,27 @@ def evaluate(net: LSNN, task: Task, n_trials: int, batch_size: int, seed: int, p
         weights += n_targets
         spikes += float(out.spikes.sum())
         steps += out.spikes.shape[0] * out.spikes.shape[1]
-    result = {key: value / max(weights, 1) for key, value in totals.items()}
+        delay = batch.conditions.get("delay")
+        if delay is not None and delay.shape == batch.labels.shape:
+            correct = (window_means(out.outputs, batch.windows).argmax(-1).numpy() == batch.labels)
+            for d, c in zip(delay[batch.labels >= 0], correct[batch.labels >= 0]):
+                tally = by_delay.setdefault(round(float(d), 6), [0, 0])
+                tally[0] += int(c)
+                tally[1] += 1
+    result: dict[str, Any] = {key: value / max(weights, 1) for key, value in totals.items()}
     result.update(n_trials=n_trials, n_targets=weights, rate_hz=spikes / (steps * net.n_rec) / net.dt)
+    if by_delay:
+        result["accuracy_by_delay"] = {f"{d:g}": {"accuracy": c / n, "n": n} for d, (c, n) in sorted(by_delay.items())}
     return result
 
 
-def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False, progress: bool = True) -> dict[str, Any]:
-    """Train (or resume, or reuse a finished run) and return the test metrics and paths."""
+def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False, progress: bool = True,
+          max_iterations: int | None = None) -> dict[str, Any]:
+    """Train (or resume, or reuse a finished run) and return the test metrics and paths.
+
+    ``max_iterations`` stops this call after that many iterations (the run stays resumable; the
+    result then has ``finished`` False and no test metrics): a time-boxed session of a long run.
+    """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     cfg_path, ckpt_path, metrics_path = run_dir / "config.json", run_dir / CHECKPOINT, run_dir / "metrics.jsonl"
@@ -179,7 +198,8 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
         metrics_path.unlink()
 
     t0 = time.perf_counter()
-    bar = tqdm(range(start, cfg.n_iterations), desc=f"train {cfg.task}/{cfg.model}", initial=start, total=cfg.n_iterations, disable=not progress)
+    stop = cfg.n_iterations if max_iterations is None else min(cfg.n_iterations, start + max_iterations)
+    bar = tqdm(range(start, stop), desc=f"train {cfg.task}/{cfg.model}", initial=start, total=cfg.n_iterations, disable=not progress)
     with open(metrics_path, "a") as log:
         for it in bar:
             lr = cfg.lr * step_decay(it, every=cfg.lr_decay_every, factor=cfg.lr_decay_factor, ramp=cfg.lr_ramp)
@@ -191,12 +211,12 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
             rate_loss = firing_rate_loss(out.spikes, cfg.rate_target, net.dt)
             loss = task_loss + cfg.rate_coefficient * rate_loss
             if not torch.isfinite(loss):
-                raise RunError(f"iteration {it}: the loss is {float(loss)}; lower the learning rate (checkpoint kept at iteration {start}).")
+                raise RunError(f"iteration {it}: the loss is {loss.item()}; lower the learning rate (checkpoint kept at iteration {start}).")
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            record = {"iteration": it, "loss": float(loss), "task_loss": float(task_loss), "rate_loss": float(rate_loss),
-                      **task.metrics(out.outputs, batch), "rate_hz": float(out.spikes.mean()) / net.dt, "lr": lr}
+            record = {"iteration": it, "loss": loss.item(), "task_loss": task_loss.item(), "rate_loss": rate_loss.item(),
+                      **task.metrics(out.outputs, batch), "rate_hz": out.spikes.mean().item() / net.dt, "lr": lr}
             if deep_r is not None:
                 record.update(deep_r.step(lr, _generator(cfg.seed, 3, it), optimizer))
             record["time_s"] = round(time.perf_counter() - t0, 3)
@@ -209,6 +229,8 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
                                              "deep_r_active": deep_r.n_active if deep_r else -1})
     bar.close()
     train_time = time.perf_counter() - t0
+    if stop < cfg.n_iterations:
+        return {"run_dir": str(run_dir), "finished": False, "iteration": stop, "test": None, "network": None}
 
     test_path, network_path = run_dir / "test.json", run_dir / "network.npz"
     if test_path.exists() and network_path.exists() and start == cfg.n_iterations:
@@ -222,4 +244,4 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
             "source": "lsnn train",
         }).save(network_path)
         _atomic_write_text(test_path, json.dumps(test, indent=2))
-    return {"run_dir": str(run_dir), "test": test, "network": str(network_path)}
+    return {"run_dir": str(run_dir), "finished": True, "iteration": cfg.n_iterations, "test": test, "network": str(network_path)}

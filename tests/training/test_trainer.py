@@ -1,0 +1,117 @@
+"""The trainer: run folder, determinism, bit-identical resume, DEEP R runs, export, command line."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from lsnn.models import NetworkSpec, simulate
+from lsnn.training import LSNN
+from lsnn.training.config import make_config
+from lsnn.training.trainer import RunError, build_task, load_checkpoint, train
+
+
+def _tiny(**overrides):
+    return make_config("store_recall", "sfa", "tiny", overrides)
+
+
+def _metrics(run_dir):
+    lines = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    for line in lines:
+        line.pop("time_s")
+    return lines
+
+
+def test_training_writes_a_complete_run_folder(tmp_path):
+    result = train(_tiny(), tmp_path / "run", progress=False)
+    run = tmp_path / "run"
+    assert result["finished"] and {p.name for p in run.iterdir()} >= {"config.json", "metrics.jsonl", "checkpoint.pt", "test.json", "network.npz"}
+    metrics = _metrics(run)
+    assert [m["iteration"] for m in metrics] == list(range(6))
+    assert all(np.isfinite(m["loss"]) and 0 <= m["accuracy"] <= 1 and m["rate_hz"] > 0 for m in metrics)
+    state = load_checkpoint(run / "checkpoint.pt")  # weights_only=True
+    assert state["iteration"] == 6
+    spec = NetworkSpec.load(run / "network.npz")
+    assert spec.meta["config"] == _tiny().to_dict() and spec.meta["task"]["name"] == "store_recall"
+    assert spec.meta["seed"] == 0 and spec.meta["git_commit"] and spec.meta["test"]["n_trials"] == 32
+    assert 0 <= result["test"]["accuracy"] <= 1
+    # the exported network is the trained module
+    assert torch.equal(torch.as_tensor(spec.W_rec, dtype=torch.float32), state["model"]["W_rec"] * state["model"]["mask_rec"])
+
+
+def test_same_seed_gives_the_same_weights_and_another_seed_does_not(tmp_path):
+    specs = []
+    for name, seed in (("a", 0), ("b", 0), ("c", 1)):
+        train(_tiny(seed=seed), tmp_path / name, progress=False)
+        specs.append(NetworkSpec.load(tmp_path / name / "network.npz"))
+    np.testing.assert_array_equal(specs[0].W_rec, specs[1].W_rec)
+    assert not np.array_equal(specs[0].W_rec, specs[2].W_rec)
+
+
+def test_resume_after_interruption_is_bit_identical(tmp_path):
+    cfg = _tiny(n_iterations=7, checkpoint_every=2)
+    train(cfg, tmp_path / "full", progress=False)
+    partial = train(cfg, tmp_path / "cut", progress=False, max_iterations=5)  # killed after 5: checkpoint at 4
+    assert not partial["finished"] and load_checkpoint(tmp_path / "cut" / "checkpoint.pt")["iteration"] == 4
+    assert len(_metrics(tmp_path / "cut")) == 5
+    train(cfg, tmp_path / "cut", resume=True, progress=False)
+    full, cut = (load_checkpoint(tmp_path / d / "checkpoint.pt") for d in ("full", "cut"))
+    for key in full["model"]:
+        assert torch.equal(full["model"][key], cut["model"][key]), key
+    assert _metrics(tmp_path / "full") == _metrics(tmp_path / "cut")
+
+
+def test_run_folder_misuse_is_refused_without_losing_anything(tmp_path):
+    run = tmp_path / "run"
+    train(_tiny(), run, progress=False)
+    before = (run / "network.npz").read_bytes()
+    with pytest.raises(RunError, match="--resume"):
+        train(_tiny(), run, progress=False)
+    with pytest.raises(RunError, match="another configuration"):
+        train(_tiny(lr=0.02), run, resume=True, progress=False)
+    assert train(_tiny(), run, resume=True, progress=False)["finished"]  # finished run: reused
+    assert (run / "network.npz").read_bytes() == before
+    (run / "checkpoint.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(RunError, match="unreadable"):
+        train(_tiny(), run, resume=True, progress=False)
+
+
+def test_deep_r_training_of_an_ei_network_exports_a_valid_sparse_spec(tmp_path):
+    cfg = _tiny(connectivity=0.3, dale=True, n_iterations=8)
+    train(cfg, tmp_path / "run", progress=False)
+    metrics = _metrics(tmp_path / "run")
+    assert len({m["active"] for m in metrics}) == 1  # constant number of connections
+    spec = NetworkSpec.load(tmp_path / "run" / "network.npz")  # validates Dale's law and masks
+    total = spec.mask_in.size + spec.mask_rec.size - spec.n_rec + spec.mask_out.size
+    n_active = spec.mask_in.sum() + spec.mask_rec.sum() + spec.mask_out.sum()
+    assert n_active == metrics[0]["active"] and abs(n_active / total - 0.3) < 0.02
+    assert set(np.unique(spec.sign)) == {-1, 1}
+
+
+def test_trained_network_runs_spike_for_spike_in_brian2(tmp_path):
+    cfg = _tiny(model="sfa")
+    train(cfg, tmp_path / "run", progress=False)
+    spec = NetworkSpec.load(tmp_path / "run" / "network.npz")
+    batch = build_task(cfg).sample(np.random.default_rng(3), 2)
+    with torch.no_grad():
+        out = LSNN.from_spec(spec)(batch.x)
+    res = simulate(spec, batch.x, device="numpy")
+    assert out.spikes.sum() > 10
+    np.testing.assert_array_equal(res.spikes, out.spikes.numpy())
+    np.testing.assert_allclose(res.outputs, out.outputs.numpy(), atol=1e-9)
+
+
+def test_command_line_trains_and_reuses(tmp_path, capsys):
+    from lsnn.figures.cli import main
+
+    args = ["train", "--task", "delayed_xor", "--model", "lif", "--preset", "tiny", "--run-dir", str(tmp_path / "r"), "--no-progress"]
+    assert main(args) == 0
+    assert "test:" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="--resume"):
+        main(args)
+    assert main(args + ["--resume"]) == 0
+    with pytest.raises(SystemExit, match="unknown configuration keys"):
+        main(args + ["--set", "n_layers=3"])
+    spec = NetworkSpec.load(tmp_path / "r" / "network.npz")
+    assert spec.input_kind == "analog" and np.all(spec.beta == 0)

@@ -1,0 +1,72 @@
+"""Validation of trained networks: PyTorch vs Brian2 on the regenerated test set."""
+
+import json
+
+import numpy as np
+import pytest
+
+from lsnn.models.neo_io import load_nwb
+from lsnn.training.config import make_config
+from lsnn.training.trainer import build_task, evaluate, train
+from lsnn.training.validate import first_divergence, regenerate_test_set, validate_run
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    run = tmp_path_factory.mktemp("runs") / "sr"
+    train(make_config("store_recall", "elif", "tiny", {"n_test": 20, "test_batch": 8, "d_rec": 2, "n_ref": 4}), run, progress=False)
+    return run
+
+
+def test_first_divergence_names_step_and_neuron():
+    a = np.zeros((10, 4), dtype=np.uint8)
+    b = a.copy()
+    assert first_divergence(a, b) is None
+    b[7, 1] = 1
+    b[3, 2] = 1
+    b[3, 3] = 1
+    assert first_divergence(a, b) == (3, 2)
+
+
+def test_regenerated_test_set_is_the_trainers_test_set(tiny_run):
+    from lsnn.models import NetworkSpec
+    from lsnn.training import LSNN
+    import torch
+
+    spec = NetworkSpec.load(tiny_run / "network.npz")
+    cfg = make_config("store_recall", "elif", "tiny", {"n_test": 20, "test_batch": 8, "d_rec": 2, "n_ref": 4})
+    batch = regenerate_test_set(cfg, build_task(cfg))
+    assert batch.n_trials == 20
+    net = LSNN.from_spec(spec, dtype=torch.float32)
+    # the accuracy over the regenerated set equals the trainer's held-out evaluation
+    assert evaluate(net, build_task(cfg), 20, 8, cfg.test_seed)["accuracy"] == pytest.approx(json.loads((tiny_run / "test.json").read_text())["accuracy"])
+    first8 = regenerate_test_set(cfg, build_task(cfg), n_trials=8)
+    np.testing.assert_array_equal(first8.x, batch.x[:8])
+
+
+@pytest.mark.parametrize("device", ["numpy", pytest.param("cpp_standalone", marks=pytest.mark.standalone)])
+def test_trained_elif_network_with_delays_validates_spike_for_spike(tiny_run, device):
+    report = validate_run(tiny_run, device=device, progress=False)
+    assert report["ok"] and report["agreement"] == 1.0 and report["n_trials"] == 20
+    assert report["n_spikes"] > 500 and report["max_abs_output_difference"] <= 1e-9
+    assert report["metric_brian2"] == pytest.approx(report["metric_torch"])
+    saved = json.loads((tiny_run / "validation.json").read_text())
+    assert saved["n_identical_rasters"] == 20
+    block = load_nwb(tiny_run / "validation_rasters.nwb")
+    seg = block.segments[3]
+    assert len(block.segments) == 20 and seg.annotations["trial"] == 3
+    assert len(seg.annotations["command"]) == 6 and "stored_value" in seg.annotations
+    spikes_nwb = sum(len(st) for s in block.segments for st in s.spiketrains)
+    assert spikes_nwb == report["n_spikes"]
+
+
+def test_float32_validation_reports_agreement_instead_of_failing(tiny_run):
+    import torch
+
+    report = validate_run(tiny_run, device="numpy", n_trials=4, dtype=torch.float32, nwb=False, progress=False)
+    assert report["dtype"] == "float32" and 0.0 <= report["agreement"] <= 1.0 and report["n_trials"] == 4
+
+
+def test_validation_of_a_missing_run_says_what_to_do(tmp_path):
+    with pytest.raises(FileNotFoundError, match="lsnn train"):
+        validate_run(tmp_path / "nothing")

@@ -1,0 +1,76 @@
+"""``lsnn train``: parse arguments and call :func:`lsnn.training.trainer.train`.
+
+    lsnn train --task store_recall --model sfa --preset quick [--seed 0] [--set key=value ...]
+               [--run-dir runs/NAME] [--resume]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from .config import MODELS, PRESETS, make_config, parse_override
+from .tasks import TASKS
+from .trainer import RunError, train
+
+
+def add_train_parser(sub: argparse._SubParsersAction) -> None:
+    """Register the ``train`` subcommand on the ``lsnn`` parser."""
+    p = sub.add_parser("train", help="train an LSNN with BPTT on a task; writes a run folder",
+                       description="Train an LSNN with BPTT (+ DEEP R) and export network.npz.")
+    p.add_argument("--task", choices=sorted(TASKS), default="store_recall")
+    p.add_argument("--model", choices=MODELS, default="sfa", help="sfa: adaptive neurons; lif: none; elif: enhanced excitability")
+    p.add_argument("--preset", choices=PRESETS, default="quick", help="quick: laptop CPU in minutes; paper: the paper's hyper-parameters")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a configuration value (JSON), e.g. --set n_iterations=50 --set task_params.expected_delay=4.0")
+    p.add_argument("--run-dir", type=Path, default=None, help="run folder (default runs/<task>-<model>-<preset>-s<seed>)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run (or reuse a finished one)")
+    p.add_argument("--no-progress", action="store_true")
+
+
+def run_train(args: argparse.Namespace) -> int:
+    try:
+        overrides = dict(parse_override(text) for text in args.overrides)
+        cfg = make_config(args.task, args.model, args.preset, overrides, seed=args.seed)
+    except (ValueError, TypeError) as exc:
+        raise SystemExit(f"lsnn train: {exc}") from None
+    run_dir = args.run_dir or Path("runs") / f"{args.task}-{args.model}-{args.preset}-s{args.seed}"
+    print(f"[lsnn train] {args.task} / {args.model} / {args.preset} -> {run_dir}", flush=True)
+    try:
+        result = train(cfg, run_dir, resume=args.resume, progress=not args.no_progress)
+    except RunError as exc:
+        raise SystemExit(f"lsnn train: {exc}") from None
+    print(f"[lsnn train] test: {json.dumps(result['test'])}")
+    print(f"[lsnn train] wrote {result['network']}")
+    return 0
+
+
+def add_validate_parser(sub: argparse._SubParsersAction) -> None:
+    """Register the ``validate`` subcommand on the ``lsnn`` parser."""
+    p = sub.add_parser("validate", help="re-simulate a trained run in Brian2 and compare with PyTorch, spike for spike",
+                       description="Regenerate the run's test set, run PyTorch and Brian2, compare rasters; writes validation.json.")
+    p.add_argument("run_dir", type=Path)
+    p.add_argument("--device", default="cpp_standalone", help="Brian2 device (cpp_standalone, cython, numpy, genn, cuda_standalone)")
+    p.add_argument("--trials", type=int, default=None, help="number of test trials (default: the run's whole test set)")
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    p.add_argument("--no-nwb", action="store_true", help="do not write the Brian2 rasters as NWB")
+    p.add_argument("--no-progress", action="store_true")
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    """Validate; exit status 1 when a float64 validation finds any difference."""
+    import torch
+
+    from .validate import summary, validate_run
+
+    print(f"[lsnn validate] {args.run_dir} on Brian2 {args.device} ({args.dtype})", flush=True)
+    try:
+        report = validate_run(args.run_dir, device=args.device, n_trials=args.trials, dtype=getattr(torch, args.dtype),
+                              nwb=not args.no_nwb, progress=not args.no_progress)
+    except (FileNotFoundError, ValueError) as exc:
+        raise SystemExit(f"lsnn validate: {exc}") from None
+    print(summary(report))
+    print(f"[lsnn validate] wrote {Path(args.run_dir) / 'validation.json'}")
+    return 0 if report["ok"] or args.dtype != "float64" else 1
