@@ -1,1 +1,10 @@
-"""lsnn.analysis (see DESIGN.md "Layout")."""
+"""lsnn.analysis: spike-code measures on Neo objects and trial-binned counts (DESIGN.md "Layout").
+
+It imports no other ``lsnn`` folder, so it works on recorded data with no model at all.
+"""
+
+from .aligned import event_aligned_average
+from .imprinting import ImprintingResult, imprinting, phase_selectivity
+from .rates import binned_counts, mean_rates
+
+__all__ = ["ImprintingResult", "binned_counts", "event_aligned_average", "imprinting", "mean_rates", "phase_selectivity"]

@@ -1,8 +1,9 @@
 """The ``lsnn`` command: thin argument parsing around one function per subcommand.
 
-``lsnn demo [--out DIR] [--device NAME]``: the main job of the README. Until training and validation
-land (DESIGN.md "Data flow"), it simulates the poster's introduction panel in Brian2 (one ALIF
-neuron under a current step) and writes the figure, the network file and the spikes (NWB).
+``lsnn demo [--out DIR] [--preset quick] [--device cpp_standalone]``: the main job of the README:
+train SFA and LIF networks on STORE-RECALL, validate them in Brian2, analyse, draw, report
+(:mod:`lsnn.figures.demo`).
+``lsnn intro [--out DIR]``: the poster's introduction panel (one ALIF neuron under a current step).
 ``lsnn simulate NETWORK.npz INPUT.npy``: simulate a saved network on saved inputs.
 ``lsnn train --task store_recall --model sfa --preset quick``: train with BPTT (``lsnn.training.cli``).
 ``lsnn validate RUN_DIR``: re-simulate the run's test set in Brian2 and compare with PyTorch.
@@ -27,13 +28,13 @@ from lsnn.training.cli import add_train_parser, add_validate_parser, run_train, 
 from .poster_intro import figure_poster_intro
 
 
-def run_demo(out: Path, device: str = "cython") -> dict[str, Path]:
+def run_poster_intro(out: Path, device: str = "cython") -> dict[str, Path]:
     """Simulate one ALIF neuron under a 4 s current step and write figure, network and NWB spikes."""
     out.mkdir(parents=True, exist_ok=True)
     spec = single_neuron_spec()
     n_steps = 5000
     i_ext = step_current(n_steps, 500, 4500, 0.05)
-    print(f"[lsnn demo] simulating one ALIF neuron for {n_steps} steps on Brian2 '{device}' ...", flush=True)
+    print(f"[lsnn intro] simulating one ALIF neuron for {n_steps} steps on Brian2 '{device}' ...", flush=True)
     res = simulate(spec, np.zeros((n_steps, 1)), i_ext=i_ext, device=device, record_threshold=True)
     n_spikes = int(res.spikes.sum())
     paths = {
@@ -46,9 +47,9 @@ def run_demo(out: Path, device: str = "cython") -> dict[str, Path]:
     save_nwb(to_neo(res, spec, [{"stimulus": "step", "amplitude_V": 0.05, "onset_s": 0.5, "offset_s": 4.5}]), paths["nwb"])
     steps = np.nonzero(res.spikes[:, 0])[0]
     isi = np.diff(steps) * spec.dt
-    print(f"[lsnn demo] {n_spikes} spikes; first ISI {isi[0]*1e3:.0f} ms, last ISI {isi[-1]*1e3:.0f} ms (adaptation)")
+    print(f"[lsnn intro] {n_spikes} spikes; first ISI {isi[0]*1e3:.0f} ms, last ISI {isi[-1]*1e3:.0f} ms (adaptation)")
     for what, path in paths.items():
-        print(f"[lsnn demo] wrote {what}: {path}")
+        print(f"[lsnn intro] wrote {what}: {path}")
     return paths
 
 
@@ -69,9 +70,16 @@ def run_simulate(network: Path, inputs: Path, out: Path, device: str) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lsnn", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="the main job: Brian2 simulation and figure into a results folder")
+    demo = sub.add_parser("demo", help="the main job: train SFA and LIF on STORE-RECALL, validate in Brian2, analyse, report")
     demo.add_argument("--out", type=Path, default=Path("results/demo"))
-    demo.add_argument("--device", choices=DEVICES, default="cython")
+    demo.add_argument("--preset", choices=("quick", "paper", "tiny"), default="quick")
+    demo.add_argument("--device", choices=DEVICES, default="cpp_standalone", help="Brian2 device of the validation")
+    demo.add_argument("--trials", type=int, default=512, help="test trials validated in Brian2 (0: the whole test set)")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--no-progress", action="store_true")
+    intro = sub.add_parser("intro", help="the poster's introduction panel: one ALIF neuron under a current step (Brian2)")
+    intro.add_argument("--out", type=Path, default=Path("results/intro"))
+    intro.add_argument("--device", choices=DEVICES, default="cython")
     sim = sub.add_parser("simulate", help="simulate a saved NetworkSpec on saved inputs")
     sim.add_argument("network", type=Path)
     sim.add_argument("inputs", type=Path)
@@ -86,7 +94,11 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message="validate: Using positional arguments", category=FutureWarning)
     logging.basicConfig(level=logging.ERROR)
     if args.command == "demo":
-        run_demo(args.out, args.device)
+        from .demo import run_demo
+
+        run_demo(args.out, preset=args.preset, device=args.device, validation_trials=args.trials or None, seed=args.seed, progress=not args.no_progress)
+    elif args.command == "intro":
+        run_poster_intro(args.out, args.device)
     elif args.command == "simulate":
         run_simulate(args.network, args.inputs, args.out, args.device)
     elif args.command == "train":

@@ -1,4 +1,4 @@
-"""Every notebook executes top to bottom (nbclient, the package's own kernel)."""
+"""Every notebook executes top to bottom (nbclient, the package's own kernel) and prints its numbers."""
 
 from pathlib import Path
 
@@ -7,14 +7,27 @@ import pytest
 from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
+#: Text each notebook must print (a number-bearing line, not only "it ran").
+EXPECTED_TEXT = {"poster_intro": "spikes; first ISI", "store_recall_demo": "Brian2 identical rasters 32/32"}
+
+
+@pytest.fixture(scope="module")
+def tiny_demo(tmp_path_factory):
+    """A finished tiny `lsnn demo` results folder (trained, validated, analysed)."""
+    from lsnn.figures.demo import run_demo
+
+    out = tmp_path_factory.mktemp("demo")
+    run_demo(out, preset="tiny", device="numpy", validation_trials=None, progress=False)
+    return out
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_executes(path, tmp_path):
+def test_notebook_executes(path, tmp_path, tiny_demo, monkeypatch):
+    monkeypatch.setenv("LSNN_DEMO_RESULTS", str(tiny_demo))
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
     assert any("image/png" in o.get("data", {}) for o in outputs), "the notebook draws no figure"
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
-    assert "spikes; first ISI" in text
+    assert EXPECTED_TEXT[path.stem] in text

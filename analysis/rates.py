@@ -1,0 +1,40 @@
+"""Firing rates and trial-binned spike counts of Neo segments (Elephant does the binning and rates).
+
+Trial-binned counts ``(n_trials, n_bins, n_neurons)`` are the fast internal form of the analysis
+package: every measure that compares conditions works on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import neo
+import numpy as np
+import quantities as pq
+from elephant.conversion import BinnedSpikeTrain
+from elephant.statistics import mean_firing_rate
+
+
+def mean_rates(spiketrains: Sequence[neo.SpikeTrain]) -> pq.Quantity:
+    """Mean firing rate of each spike train over its [t_start, t_stop], in Hz (Elephant's ``mean_firing_rate``)."""
+    if len(spiketrains) == 0:
+        raise ValueError("no spike trains given.")
+    return pq.Quantity([float(mean_firing_rate(st).rescale(pq.Hz)) for st in spiketrains], pq.Hz)
+
+
+def binned_counts(segments: Sequence[neo.Segment], bin_size: pq.Quantity) -> np.ndarray:
+    """Spike counts per trial, bin and neuron, ``(n_trials, n_bins, n_neurons)``, from Neo segments.
+
+    All segments must hold the same number of spike trains on the same time axis; bins start at
+    each train's ``t_start`` (Elephant's ``BinnedSpikeTrain``).
+    """
+    if len(segments) == 0:
+        raise ValueError("no segments given.")
+    n_neurons = len(segments[0].spiketrains)
+    if any(len(seg.spiketrains) != n_neurons for seg in segments):
+        raise ValueError("all segments must hold the same number of spike trains.")
+    arrays = []
+    for seg in segments:
+        binned = BinnedSpikeTrain(seg.spiketrains, bin_size=bin_size)
+        arrays.append(binned.to_array().T)
+    return np.stack(arrays).astype(np.int64)
