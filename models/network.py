@@ -185,7 +185,7 @@ def build_network(
         elif spike_input == "timedarray":
             x_ta = input_timed_array(x, spec.dt)
             namespace["x_in"] = x_ta
-            inputs = NeuronGroup(copies * n_in, "", threshold=INPUT_THRESHOLD, clock=clock, name="inputs")
+            inputs = NeuronGroup(copies * n_in, "", threshold=INPUT_THRESHOLD, reset="", clock=clock, name="inputs")
         else:
             raise ValueError(f"spike_input must be 'generator' or 'timedarray'; got {spike_input!r}.")
 

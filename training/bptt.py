@@ -162,19 +162,22 @@ def forward_compiled(lib, I_in, W_stack, delays, alpha, rho, beta, b0, A_min, n_
 
 
 def backward_compiled(lib, gZ, gV, gA, Z, Vs, As, OK, CLAMP, W_stack, delays, alpha, rho, beta, gamma, adaptive):
-    """:func:`backward_loop` in the compiled kernel; returns dL/dI_in and dL/dW_stack."""
+    """:func:`backward_loop` in the compiled kernel; returns dL/dI_in and dL/dW_stack.
+
+    ``gZ``, ``gV``, ``gA`` may be None (no gradient reaches that output): nothing is read for them.
+    """
     T, B, n = Z.shape
     dtype = Z.dtype
     Ibar = torch.empty((T, B, n), dtype=dtype)
     gWT = torch.zeros((len(delays), n, n), dtype=dtype)
     d = torch.tensor(delays, dtype=torch.int64)
-    g = [x.contiguous() for x in (gZ, gV, gA)]
+    g = [None if x is None else x.contiguous() for x in (gZ, gV, gA)]
     vec = [v.contiguous() for v in (alpha, rho, beta)]
     W = W_stack.contiguous()
     if CLAMP is None:
         CLAMP = OK  # read only by the adaptive branch
     fn = lib.lsnn_backward_f64 if dtype == torch.float64 else lib.lsnn_backward_f32
-    fn(T, B, n, len(delays), _ptr(d), *map(_ptr, g), _ptr(Z), _ptr(Vs), _ptr(As), _ptr(OK),
+    fn(T, B, n, len(delays), _ptr(d), *(None if x is None else _ptr(x) for x in g), _ptr(Z), _ptr(Vs), _ptr(As), _ptr(OK),
        _ptr(CLAMP), _ptr(W), *map(_ptr, vec), float(gamma), int(adaptive),
        _ptr(Ibar), _ptr(gWT), torch.get_num_threads())
     return Ibar, gWT.transpose(1, 2)
@@ -203,50 +206,64 @@ class LSNNRecurrence(torch.autograd.Function):
         ctx.save_for_backward(Z, Vs, As, OK, W_stack, alpha, rho, beta, *(() if CLAMP is None else (CLAMP,)))
         ctx.delays, ctx.gamma, ctx.adaptive, ctx.compiled = delays, gamma, adaptive, lib is not None
         ctx.mark_non_differentiable(OK)
+        ctx.set_materialize_grads(False)  # unused outputs (often V and A) get no zero-filled gradient
         return Z, Vs, As
 
     @staticmethod
     def backward(ctx, gZ, gV, gA):  # noqa: D102
         Z, Vs, As, OK, W_stack, alpha, rho, beta, *clamp = ctx.saved_tensors
-        zeros = None
-        if gZ is None or gV is None or gA is None:
-            zeros = torch.zeros_like(Z)
-        args = (
-            gZ if gZ is not None else zeros,
-            gV if gV is not None else zeros,
-            gA if gA is not None else zeros,
-            Z, Vs, As, OK, clamp[0] if clamp else None, W_stack, ctx.delays, alpha, rho, beta, ctx.gamma, ctx.adaptive,
-        )
+        rest = (Z, Vs, As, OK, clamp[0] if clamp else None, W_stack, ctx.delays, alpha, rho, beta, ctx.gamma, ctx.adaptive)
         if ctx.compiled:
-            gI, gW = backward_compiled(load_kernel(), *args)
+            gI, gW = backward_compiled(load_kernel(), gZ, gV, gA, *rest)
         else:
-            gI, gW = backward_loop(*args)
+            gZ, gV, gA = (torch.zeros_like(Z) if g is None else g for g in (gZ, gV, gA))
+            gI, gW = backward_loop(gZ, gV, gA, *rest)
         return gI, gW, None, None, None, None, None, None, None, None, None
 
 
 class ExponentialFilter(torch.autograd.Function):
-    """``y(t) = kappa y(t-1) + (1 - kappa) u(t)``, y(-1) = 0, for time-major u (T, B, k)."""
+    """``y(t) = kappa y(t-1) + (1 - kappa) u(t)``, y(-1) = 0, for time-major u (T, B, k).
+
+    The adjoint runs the same filter backwards: ``s(t) = g(t) + kappa s(t+1)``, ``gu(t) = (1 - kappa) s(t)``.
+    """
 
     @staticmethod
     def forward(ctx, u, kappa):  # noqa: D102
+        lib = _compiled_kernel(u)
+        ctx.save_for_backward(kappa)
+        ctx.compiled = lib is not None
+        if lib is not None:
+            return _filter_compiled(lib, u, kappa, reverse=False)
         y = torch.empty_like(u)
         gain = 1 - kappa
         state = torch.zeros_like(u[0])
         for t in range(u.shape[0]):
             state = torch.addcmul(kappa * state, gain, u[t])
             y[t] = state
-        ctx.save_for_backward(kappa)
         return y
 
     @staticmethod
     def backward(ctx, g):  # noqa: D102
         (kappa,) = ctx.saved_tensors
+        if ctx.compiled:
+            return _filter_compiled(load_kernel(), g, kappa, reverse=True), None
         gu = torch.empty_like(g)
         state = torch.zeros_like(g[0])
         for t in range(g.shape[0] - 1, -1, -1):
             state = torch.addcmul(g[t], kappa, state)
             gu[t] = state
         return gu * (1 - kappa), None
+
+
+def _filter_compiled(lib, u: Tensor, kappa: Tensor, reverse: bool) -> Tensor:
+    T = u.shape[0]
+    u = u.contiguous()
+    M = u[0].numel() if T else 0
+    kappa_m = kappa.expand(u.shape[1:]).contiguous()
+    y = torch.empty_like(u)
+    fn = lib.lsnn_filter_f64 if u.dtype == torch.float64 else lib.lsnn_filter_f32
+    fn(T, M, _ptr(kappa_m), _ptr(u), _ptr(y), int(reverse))
+    return y
 
 
 def exponential_filter(u: Tensor, kappa: Tensor) -> Tensor:

@@ -70,7 +70,29 @@ def _bind(lib: ctypes.CDLL) -> ctypes.CDLL:
         bwd = getattr(lib, f"lsnn_backward_{suffix}")
         bwd.argtypes = [i64, i64, i64, i64, p, p, p, p, p, p, p, p, p, p, p, p, p, real, c_int, p, p, c_int]
         bwd.restype = None
+        filt = getattr(lib, f"lsnn_filter_{suffix}")
+        filt.argtypes = [i64, i64, p, p, p, c_int]
+        filt.restype = None
     return lib
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc to keep freed buffers of up to 32 MB mapped (``mallopt``) instead of returning them.
+
+    BPTT allocates the same large per-iteration buffers again and again; by default glibc gives each
+    back to the system and the next iteration pays the page faults again (a sizeable part of an
+    iteration at sequential-MNIST sizes). Process-wide; called by the trainer and the benchmarks, not
+    at import. Returns False where mallopt is unavailable (non-glibc systems).
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
+        ok = libc.mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024)
+        ok &= libc.mallopt(M_TRIM_THRESHOLD, 1 << 30)
+        ok &= libc.mallopt(M_TOP_PAD, 64 * 1024 * 1024)
+        return bool(ok)
+    except (OSError, AttributeError):
+        return False
 
 
 def load() -> ctypes.CDLL | None:

@@ -20,6 +20,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 #ifdef _OPENMP
 #include <omp.h>
@@ -97,6 +98,40 @@ void forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays,
     }
 }
 
+// zbar[q][j] += sum_r Ib[q][r] W[r][j] for the nb trials of a block: a small GEMM. Columns are taken
+// BLOCK at a time with accumulators in vector registers; the W panel (n rows x BLOCK) stays in L1
+// while it is reused for every trial. The sum over r runs in increasing r as in the scalar form.
+template <typename F> struct Simd;
+template <> struct Simd<float> { typedef float V __attribute__((vector_size(32))); static constexpr int L = 8; };
+template <> struct Simd<double> { typedef double V __attribute__((vector_size(32))); static constexpr int L = 4; };
+constexpr int VECS = 4;  // vectors per column block
+
+inline int64_t padded(int64_t n) { return (n + 31) / 32 * 32; }
+
+template <typename F>
+inline void matvec_block(const F* Ib, const F* Wp, F* zbar, int64_t nb, int64_t n, int64_t np) {
+    using V = typename Simd<F>::V;
+    constexpr int L = Simd<F>::L, BLOCK = VECS * L;
+    for (int64_t jb = 0; jb < np; jb += BLOCK) {
+        for (int64_t q = 0; q < nb; ++q) {
+            F* z = zbar + q * np + jb;
+            V acc[VECS];
+            for (int v = 0; v < VECS; ++v) std::memcpy(&acc[v], z + v * L, sizeof(V));
+            const F* ib = Ib + q * n;
+            for (int64_t r = 0; r < n; ++r) {
+                const F c = ib[r];
+                const F* w = Wp + r * np + jb;
+                for (int v = 0; v < VECS; ++v) {
+                    V wv;
+                    std::memcpy(&wv, w + v * L, sizeof(V));
+                    acc[v] += c * wv;
+                }
+            }
+            for (int v = 0; v < VECS; ++v) std::memcpy(z + v * L, &acc[v], sizeof(V));
+        }
+    }
+}
+
 template <typename F>
 void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* gZ, const F* gV,
               const F* gA, const F* Z, const F* Vs, const F* As, const uint8_t* OK, const uint8_t* CLAMP,
@@ -114,61 +149,56 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
         nth = omp_get_num_threads();
 #endif
         const int64_t b_lo = B * tid / nth, b_hi = B * (tid + 1) / nth, nb = b_hi - b_lo;
-        std::vector<F> Vbar_(nb * n, 0), abar_(nb * n, 0), zbar_(nb * n);
+        const int64_t np = padded(n);
+        std::vector<F> Vbar_(nb * n, 0), abar_(nb * n, 0), zbar_(nb * np, 0);
+        std::vector<F> Wp(nd * n * np, 0);  // W_d rows padded to np (a multiple of the block width)
+        for (int64_t k = 0; k < nd; ++k)
+            for (int64_t r = 0; r < n; ++r)
+                for (int64_t j = 0; j < n; ++j) Wp[(k * n + r) * np + j] = W[(k * n + r) * n + j];
         for (int64_t t = T - 1; t >= 0 && nb > 0; --t) {
             for (int64_t q = 0; q < nb; ++q) {
                 const int64_t o = t * stride + (b_lo + q) * n;
                 F* __restrict__ Ib_t = Ibar + o;
-                const F* __restrict__ gZo = gZ + o;
+                const F* __restrict__ gZo = gZ ? gZ + o : nullptr;
                 const F* __restrict__ Ao = As + o;
                 F* __restrict__ Vbar = Vbar_.data() + q * n;
                 F* __restrict__ abar = abar_.data() + q * n;
-                F* __restrict__ zbar = zbar_.data() + q * n;
+                F* __restrict__ zbar = zbar_.data() + q * np;
                 for (int64_t j = 0; j < n; ++j) {
                     Ib_t[j] = (F(1) - alpha[j]) * Vbar[j];
-                    zbar[j] = gZo[j] - Ao[j] * Vbar[j] + (F(1) - rho[j]) * abar[j];
+                    zbar[j] = (gZo ? gZo[j] : F(0)) - Ao[j] * Vbar[j] + (F(1) - rho[j]) * abar[j];
                 }
             }
             for (int64_t k = 0; k < nd; ++k) {
                 const int64_t d = delays[k];
                 if (t + d >= T) continue;
-                const F* Ib = Ibar + (t + d) * stride + b_lo * n;
-                const F* Wd = W + k * n * n;
-                for (int64_t r = 0; r < n; ++r) {
-                    const F* __restrict__ row = Wd + r * n;
-                    for (int64_t q = 0; q < nb; ++q) {
-                        const F c = Ib[q * n + r];
-                        if (c == F(0)) continue;
-                        F* __restrict__ zbar = zbar_.data() + q * n;
-                        for (int64_t j = 0; j < n; ++j) zbar[j] += c * row[j];
-                    }
-                }
+                matvec_block<F>(Ibar + (t + d) * stride + b_lo * n, Wp.data() + k * n * np, zbar_.data(), nb, n, np);
             }
             for (int64_t q = 0; q < nb; ++q) {
                 const int64_t o = t * stride + (b_lo + q) * n;
                 const F* __restrict__ Ao = As + o;
                 const F* __restrict__ Vo = Vs + o;
                 const F* __restrict__ Zo = Z + o;
-                const F* __restrict__ gVo = gV + o;
-                const F* __restrict__ gAo = gA + o;
+                const F* __restrict__ gVo = gV ? gV + o : nullptr;  // null: no gradient reaches V / A directly
+                const F* __restrict__ gAo = gA ? gA + o : nullptr;
                 const uint8_t* __restrict__ OKo = OK + o;
                 const uint8_t* __restrict__ CLo = CLAMP + o;
                 F* __restrict__ Vbar = Vbar_.data() + q * n;
                 F* __restrict__ abar = abar_.data() + q * n;
-                const F* __restrict__ zbar = zbar_.data() + q * n;
+                const F* __restrict__ zbar = zbar_.data() + q * np;
                 if (adaptive) {
                     for (int64_t j = 0; j < n; ++j) {
                         const F A = Ao[j], V = Vo[j];
                         const F psi = gamma * std::fmax(F(1) - std::fabs((V - A) / A), F(0)) * F(OKo[j]);
-                        const F Abar = gAo[j] - Zo[j] * Vbar[j] + zbar[j] * (-psi * V / (A * A));
+                        const F Abar = (gAo ? gAo[j] : F(0)) - Zo[j] * Vbar[j] + zbar[j] * (-psi * V / (A * A));
                         abar[j] = rho[j] * abar[j] + beta[j] * F(CLo[j]) * Abar;
-                        Vbar[j] = alpha[j] * Vbar[j] + zbar[j] * (psi / A) + gVo[j];
+                        Vbar[j] = alpha[j] * Vbar[j] + zbar[j] * (psi / A) + (gVo ? gVo[j] : F(0));
                     }
                 } else {
                     for (int64_t j = 0; j < n; ++j) {
                         const F A = Ao[j], V = Vo[j];
                         const F psi = gamma * std::fmax(F(1) - std::fabs((V - A) / A), F(0)) * F(OKo[j]);
-                        Vbar[j] = alpha[j] * Vbar[j] + zbar[j] * (psi / A) + gVo[j];
+                        Vbar[j] = alpha[j] * Vbar[j] + zbar[j] * (psi / A) + (gVo ? gVo[j] : F(0));
                     }
                 }
             }
@@ -196,7 +226,7 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
 
 extern "C" {
 
-int lsnn_kernel_version() { return 2; }
+int lsnn_kernel_version() { return 3; }
 
 #define LSNN_EXPORT(SUFFIX, F)                                                                                    \
     void lsnn_forward_##SUFFIX(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* drive, \
@@ -216,4 +246,26 @@ int lsnn_kernel_version() { return 2; }
 
 LSNN_EXPORT(f32, float)
 LSNN_EXPORT(f64, double)
+
+// Leaky readout y(t) = kappa y(t-1) + (1 - kappa) u(t) over (T, M) time-major arrays, and its adjoint
+// gu(t) = (1 - kappa) s(t) with s(t) = g(t) + kappa s(t+1).
+#define LSNN_FILTER(SUFFIX, F)                                                                        \
+    void lsnn_filter_##SUFFIX(int64_t T, int64_t M, const F* kappa_m, const F* u, F* y, int reverse) {  \
+        std::vector<F> state(M, F(0));                                                                  \
+        for (int64_t s = 0; s < T; ++s) {                                                               \
+            const int64_t t = reverse ? T - 1 - s : s;                                                  \
+            for (int64_t m = 0; m < M; ++m) {                                                           \
+                if (reverse) {                                                                          \
+                    state[m] = u[t * M + m] + kappa_m[m] * state[m];                                    \
+                    y[t * M + m] = state[m] * (F(1) - kappa_m[m]);                                      \
+                } else {                                                                                \
+                    state[m] = kappa_m[m] * state[m] + (F(1) - kappa_m[m]) * u[t * M + m];              \
+                    y[t * M + m] = state[m];                                                            \
+                }                                                                                       \
+            }                                                                                           \
+        }                                                                                               \
+    }
+
+LSNN_FILTER(f32, float)
+LSNN_FILTER(f64, double)
 }

@@ -31,6 +31,7 @@ from tqdm.auto import tqdm
 
 from .config import TrainConfig
 from .deep_r import DeepR
+from .kernel import keep_freed_memory
 from .init import adaptation_time_constants, ei_weights, gaussian_weights, random_signs, sparse_mask
 from .model import LSNN
 from .regularizers import firing_rate_loss, step_decay
@@ -180,6 +181,7 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
     else:
         _atomic_write_text(cfg_path, json.dumps(cfg.to_dict(), indent=2))
     task = build_task(cfg)
+    keep_freed_memory()  # reuse the large per-iteration buffers without page faults (process-wide)
     torch.manual_seed(cfg.seed)
     net = build_model(cfg, task)
     optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr)
@@ -192,8 +194,9 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
         start = int(state["iteration"])
         if deep_r is not None:
             deep_r.n_active = int(state["deep_r_active"])
-        lines = metrics_path.read_text().splitlines()[:start] if metrics_path.exists() else []
-        _atomic_write_text(metrics_path, "".join(line + "\n" for line in lines))
+        lines = metrics_path.read_text().splitlines() if metrics_path.exists() else []
+        if len(lines) != start:  # drop what was logged after the checkpoint (a finished run is left untouched)
+            _atomic_write_text(metrics_path, "".join(line + "\n" for line in lines[:start]))
     elif metrics_path.exists():
         metrics_path.unlink()
 
