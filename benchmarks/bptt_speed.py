@@ -11,7 +11,7 @@ Implementations, timed in interleaved rounds in one process (the machine is shar
 
 All use the same input, readout filter and loss. Also printed: the time of the dense fp32 matmuls
 an iteration needs (the "matmul bound"), the extra peak memory of one iteration (each implementation
-in a fresh subprocess: peak RSS after minus before), and single-trial inference time.
+in a fresh subprocess: peak RSS sampled during the iteration minus RSS before it), and single-trial inference time.
 
     .venv/bin/python benchmarks/bptt_speed.py                      # batch 32 and 256, 5 rounds
     .venv/bin/python benchmarks/bptt_speed.py --batch 32 --rounds 3 --no-memory
@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -198,15 +197,32 @@ def matmul_bound(batch: int, rounds: int = 3) -> float:
     return best
 
 
-def memory_probe(name: str, batch: int) -> int:
-    """Extra peak RSS (bytes) of one training iteration of ``name`` (run in this fresh process)."""
-    from lsnn.training.kernel import keep_freed_memory
+def _rss() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
-    keep_freed_memory()
+
+def memory_probe(name: str, batch: int) -> int:
+    """Extra peak resident memory (bytes) of one training iteration of ``name`` in this fresh process:
+    RSS sampled every millisecond during the iteration, minus RSS just before it."""
+    import threading
+
     impl = IMPLEMENTATIONS[name](batch)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    impl.step()  # warm-up: kernel build, optimizer state, allocator
+    peak, done = [0], threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], _rss())
+            time.sleep(0.001)
+
+    before = _rss()
+    sampler = threading.Thread(target=sample)
+    sampler.start()
     impl.step()
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024
+    done.set()
+    sampler.join()
+    return max(peak[0], _rss()) - before
 
 
 def available() -> list[str]:

@@ -143,22 +143,69 @@ def _ptr(t: Tensor) -> int:
     return t.data_ptr()
 
 
+class Workspace:
+    """Reusable CPU buffers for the kernel's large per-sequence arrays (spikes, V, A, adjoints).
+
+    Allocating hundreds of megabytes afresh at every iteration costs page faults and zero-filling
+    that, at sequential-MNIST sizes, take longer than the arithmetic. Buffers are numpy arrays viewed
+    as tensors (``torch.from_numpy``): a tensor, and every view of it, holds one reference to its
+    array, so an array referenced only by this pool is free and is handed out again. Buffers of at
+    most ``max_bytes`` in total are kept; :meth:`clear` releases them.
+    """
+
+    MIN_BYTES = 1 << 20
+
+    def __init__(self, max_bytes: int = 6 << 30) -> None:
+        self.max_bytes = max_bytes
+        self.arrays: list = []
+
+    def empty(self, shape: tuple[int, ...], dtype: torch.dtype) -> Tensor:
+        import sys
+
+        import numpy as np
+
+        np_dtype = {torch.float32: np.float32, torch.float64: np.float64, torch.bool: np.bool_}[dtype]
+        if int(np.prod(shape)) * np.dtype(np_dtype).itemsize < self.MIN_BYTES:
+            return torch.empty(shape, dtype=dtype)
+        for arr in self.arrays:
+            # references: the list, the loop variable, getrefcount's argument -> 3 when no tensor uses it
+            if arr.shape == shape and arr.dtype == np_dtype and sys.getrefcount(arr) == 3:
+                return torch.from_numpy(arr)
+        arr = np.empty(shape, dtype=np_dtype)
+        self.arrays.append(arr)
+        while sum(a.nbytes for a in self.arrays) > self.max_bytes:
+            free = [a for a in self.arrays if sys.getrefcount(a) == 3 and a is not arr]
+            if not free:
+                break
+            self.arrays.remove(free[0])
+        return torch.from_numpy(arr)
+
+    def clear(self) -> None:
+        """Forget every pooled buffer (their memory is released once no tensor uses it)."""
+        self.arrays.clear()
+
+
+#: The kernel's buffer pool (CPU only); ``WORKSPACE.clear()`` releases its memory.
+WORKSPACE = Workspace()
+
+
 def forward_compiled(lib, I_in, W_stack, delays, alpha, rho, beta, b0, A_min, n_ref, adaptive):
     """:func:`forward_loop` in the compiled kernel (contiguous CPU tensors); same return values."""
     T, B, n = I_in.shape
     dtype = I_in.dtype
-    drive = (I_in * (1 - alpha)).contiguous()
+    I_in = I_in.contiguous()
     WsT = (W_stack * (1 - alpha)[None, :, None]).transpose(1, 2).contiguous()
-    Z, Vs, As = (torch.empty((T, B, n), dtype=dtype) for _ in range(3))
-    OK = torch.empty((T, B, n), dtype=torch.bool)
-    CLAMP = torch.empty((T, B, n), dtype=torch.bool)
+    Z, Vs, As = (WORKSPACE.empty((T, B, n), dtype) for _ in range(3))
+    OK = WORKSPACE.empty((T, B, n), torch.bool)
+    floor_binds = adaptive and bool(((beta < 0) | (A_min > b0)).any())
+    CLAMP = WORKSPACE.empty((T, B, n), torch.bool) if floor_binds else None
     d = torch.tensor(delays, dtype=torch.int64)
     vec = [v.contiguous() for v in (alpha, rho, beta, b0, A_min)]
     nref = n_ref.to(dtype).contiguous()
     fn = lib.lsnn_forward_f64 if dtype == torch.float64 else lib.lsnn_forward_f32
-    fn(T, B, n, len(delays), _ptr(d), _ptr(drive), _ptr(WsT), *map(_ptr, vec), _ptr(nref), int(adaptive),
-       _ptr(Z), _ptr(Vs), _ptr(As), _ptr(OK), _ptr(CLAMP), torch.get_num_threads())
-    return Z, Vs, As, OK, CLAMP if adaptive else None
+    fn(T, B, n, len(delays), _ptr(d), _ptr(I_in), _ptr(WsT), *map(_ptr, vec), _ptr(nref), int(adaptive),
+       _ptr(Z), _ptr(Vs), _ptr(As), _ptr(OK), None if CLAMP is None else _ptr(CLAMP), torch.get_num_threads())
+    return Z, Vs, As, OK, CLAMP
 
 
 def backward_compiled(lib, gZ, gV, gA, Z, Vs, As, OK, CLAMP, W_stack, delays, alpha, rho, beta, gamma, adaptive):
@@ -168,17 +215,15 @@ def backward_compiled(lib, gZ, gV, gA, Z, Vs, As, OK, CLAMP, W_stack, delays, al
     """
     T, B, n = Z.shape
     dtype = Z.dtype
-    Ibar = torch.empty((T, B, n), dtype=dtype)
+    Ibar = WORKSPACE.empty((T, B, n), dtype)
     gWT = torch.zeros((len(delays), n, n), dtype=dtype)
     d = torch.tensor(delays, dtype=torch.int64)
     g = [None if x is None else x.contiguous() for x in (gZ, gV, gA)]
     vec = [v.contiguous() for v in (alpha, rho, beta)]
     W = W_stack.contiguous()
-    if CLAMP is None:
-        CLAMP = OK  # read only by the adaptive branch
     fn = lib.lsnn_backward_f64 if dtype == torch.float64 else lib.lsnn_backward_f32
     fn(T, B, n, len(delays), _ptr(d), *(None if x is None else _ptr(x) for x in g), _ptr(Z), _ptr(Vs), _ptr(As), _ptr(OK),
-       _ptr(CLAMP), _ptr(W), *map(_ptr, vec), float(gamma), int(adaptive),
+       None if CLAMP is None else _ptr(CLAMP), _ptr(W), *map(_ptr, vec), float(gamma), int(adaptive),
        _ptr(Ibar), _ptr(gWT), torch.get_num_threads())
     return Ibar, gWT.transpose(1, 2)
 

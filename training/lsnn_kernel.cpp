@@ -7,9 +7,9 @@
 //
 // Forward, per trial and step t (time-major arrays [t][b][j]):
 //   A = max(b0 + beta a, A_min);  z = [V > A] and [since >= n_ref];  since = z ? 1 : since + 1
-//   V(t+1) = alpha V + drive(t) - A z + sum_d sum_{i: z_i(t-d) = 1} Ws_d[i][j]     (event-driven)
+//   V(t+1) = alpha V + (1 - alpha) I_in(t) - A z + sum_d sum_{i: z_i(t-d) = 1} Ws_d[i][j]     (event-driven)
 //   a(t+1) = rho a + (1 - rho) z
-// with drive = (1 - alpha) I_in and Ws_d[i][j] = (1 - alpha_j) W_d[j][i] (transposed, scaled).
+// with Ws_d[i][j] = (1 - alpha_j) W_d[j][i] (transposed, scaled).
 // Backward, per trial, t = T-1 .. 0 (Vbar, abar: adjoints of V(t+1), a(t+1)):
 //   Ibar(t) = (1 - alpha) Vbar
 //   zbar    = gZ - A Vbar + (1 - rho) abar + sum_d sum_k Ibar_k(t + d) W_d[k][j]
@@ -32,7 +32,7 @@ namespace {
 template <typename F>
 inline void neuron_step(int64_t n, const F* __restrict__ b0, const F* __restrict__ beta, const F* __restrict__ A_min,
                         const F* __restrict__ n_ref, const F* __restrict__ alpha, const F* __restrict__ rho,
-                        const F* __restrict__ dr, const F* __restrict__ V, F* __restrict__ Vn, F* __restrict__ a,
+                        const F* __restrict__ Iin, const F* __restrict__ V, F* __restrict__ Vn, F* __restrict__ a,
                         F* __restrict__ since, F* __restrict__ okf, F* __restrict__ clf, F* __restrict__ Zo,
                         F* __restrict__ Vo, F* __restrict__ Ao) {
     for (int64_t j = 0; j < n; ++j) {
@@ -47,13 +47,13 @@ inline void neuron_step(int64_t n, const F* __restrict__ b0, const F* __restrict
         Zo[j] = z;
         Vo[j] = V[j];
         Ao[j] = A;
-        Vn[j] = alpha[j] * V[j] + dr[j] - A * z;
+        Vn[j] = alpha[j] * V[j] + Iin[j] * (F(1) - alpha[j]) - A * z;
         a[j] = rho[j] * a[j] + (F(1) - rho[j]) * z;
     }
 }
 
 template <typename F>
-void forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* drive, const F* WsT,
+void forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* I_in, const F* WsT,
              const F* alpha, const F* rho, const F* beta, const F* b0, const F* A_min, const F* n_ref,
              int adaptive, F* Z, F* V_out, F* A_out, uint8_t* OK, uint8_t* CLAMP, int n_threads) {
     // Branch-free inner loops over neurons (so that they vectorise); z in {0, 1} makes A*z and
@@ -75,12 +75,11 @@ void forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays,
             F* __restrict__ Vo = V_out + o;
             F* __restrict__ Ao = A_out + o;
             uint8_t* __restrict__ OKo = OK + o;
-            uint8_t* __restrict__ CLo = CLAMP + o;
-            const F* __restrict__ dr = drive + o;
-            neuron_step<F>(n, b0, beta, A_min, n_ref, alpha, rho, dr, V, Vn, a, since, okf, clf, Zo, Vo, Ao);
+            uint8_t* __restrict__ CLo = CLAMP ? CLAMP + o : nullptr;  // null: the floor never binds
+            neuron_step<F>(n, b0, beta, A_min, n_ref, alpha, rho, I_in + o, V, Vn, a, since, okf, clf, Zo, Vo, Ao);
             for (int64_t j = 0; j < n; ++j) {  // separate loop: byte stores would stop the one above vectorising
                 OKo[j] = okf[j] != F(0);
-                CLo[j] = clf[j] != F(0);
+                if (CLo) CLo[j] = clf[j] != F(0);
             }
             for (int64_t k = 0; k < nd; ++k) {
                 const int64_t d = delays[k];
@@ -98,36 +97,63 @@ void forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays,
     }
 }
 
-// zbar[q][j] += sum_r Ib[q][r] W[r][j] for the nb trials of a block: a small GEMM. Columns are taken
-// BLOCK at a time with accumulators in vector registers; the W panel (n rows x BLOCK) stays in L1
-// while it is reused for every trial. The sum over r runs in increasing r as in the scalar form.
+// zbar[q][j] += sum_r Ib[q][r] W[r][j] for the nb trials of a block: a small GEMM with accumulators in
+// vector registers; the W panel (n rows x 2 vectors) stays in L1 while it is reused for every trial.
+// The sum over r runs in increasing r as in the scalar form.
 template <typename F> struct Simd;
 template <> struct Simd<float> { typedef float V __attribute__((vector_size(32))); static constexpr int L = 8; };
 template <> struct Simd<double> { typedef double V __attribute__((vector_size(32))); static constexpr int L = 4; };
-constexpr int VECS = 4;  // vectors per column block
 
 inline int64_t padded(int64_t n) { return (n + 31) / 32 * 32; }
 
 template <typename F>
+inline void load(typename Simd<F>::V& v, const F* p) { std::memcpy(&v, p, sizeof(v)); }
+template <typename F>
+inline void store(F* p, const typename Simd<F>::V& v) { std::memcpy(p, &v, sizeof(v)); }
+
+template <typename F>
 inline void matvec_block(const F* Ib, const F* Wp, F* zbar, int64_t nb, int64_t n, int64_t np) {
+    // Register tiles of QT trials x 2 vectors: per row r, 2 loads of W and QT broadcasts feed 2*QT FMAs.
     using V = typename Simd<F>::V;
-    constexpr int L = Simd<F>::L, BLOCK = VECS * L;
-    for (int64_t jb = 0; jb < np; jb += BLOCK) {
-        for (int64_t q = 0; q < nb; ++q) {
-            F* z = zbar + q * np + jb;
-            V acc[VECS];
-            for (int v = 0; v < VECS; ++v) std::memcpy(&acc[v], z + v * L, sizeof(V));
+    constexpr int L = Simd<F>::L, QT = 4;
+    for (int64_t jb = 0; jb < np; jb += 2 * L) {
+        int64_t q = 0;
+        for (; q + QT <= nb; q += QT) {
+            V a[QT][2];
+            for (int i = 0; i < QT; ++i) {
+                load<F>(a[i][0], zbar + (q + i) * np + jb);
+                load<F>(a[i][1], zbar + (q + i) * np + jb + L);
+            }
             const F* ib = Ib + q * n;
             for (int64_t r = 0; r < n; ++r) {
-                const F c = ib[r];
-                const F* w = Wp + r * np + jb;
-                for (int v = 0; v < VECS; ++v) {
-                    V wv;
-                    std::memcpy(&wv, w + v * L, sizeof(V));
-                    acc[v] += c * wv;
+                V w0, w1;
+                load<F>(w0, Wp + r * np + jb);
+                load<F>(w1, Wp + r * np + jb + L);
+                for (int i = 0; i < QT; ++i) {
+                    const F c = ib[i * n + r];
+                    a[i][0] += c * w0;
+                    a[i][1] += c * w1;
                 }
             }
-            for (int v = 0; v < VECS; ++v) std::memcpy(z + v * L, &acc[v], sizeof(V));
+            for (int i = 0; i < QT; ++i) {
+                store<F>(zbar + (q + i) * np + jb, a[i][0]);
+                store<F>(zbar + (q + i) * np + jb + L, a[i][1]);
+            }
+        }
+        for (; q < nb; ++q) {  // remaining trials one at a time
+            V a0, a1;
+            load<F>(a0, zbar + q * np + jb);
+            load<F>(a1, zbar + q * np + jb + L);
+            const F* ib = Ib + q * n;
+            for (int64_t r = 0; r < n; ++r) {
+                V w0, w1;
+                load<F>(w0, Wp + r * np + jb);
+                load<F>(w1, Wp + r * np + jb + L);
+                a0 += ib[r] * w0;
+                a1 += ib[r] * w1;
+            }
+            store<F>(zbar + q * np + jb, a0);
+            store<F>(zbar + q * np + jb + L, a1);
         }
     }
 }
@@ -182,7 +208,7 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
                 const F* __restrict__ gVo = gV ? gV + o : nullptr;  // null: no gradient reaches V / A directly
                 const F* __restrict__ gAo = gA ? gA + o : nullptr;
                 const uint8_t* __restrict__ OKo = OK + o;
-                const uint8_t* __restrict__ CLo = CLAMP + o;
+                const uint8_t* __restrict__ CLo = CLAMP ? CLAMP + o : nullptr;
                 F* __restrict__ Vbar = Vbar_.data() + q * n;
                 F* __restrict__ abar = abar_.data() + q * n;
                 const F* __restrict__ zbar = zbar_.data() + q * np;
@@ -191,7 +217,7 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
                         const F A = Ao[j], V = Vo[j];
                         const F psi = gamma * std::fmax(F(1) - std::fabs((V - A) / A), F(0)) * F(OKo[j]);
                         const F Abar = (gAo ? gAo[j] : F(0)) - Zo[j] * Vbar[j] + zbar[j] * (-psi * V / (A * A));
-                        abar[j] = rho[j] * abar[j] + beta[j] * F(CLo[j]) * Abar;
+                        abar[j] = rho[j] * abar[j] + beta[j] * (CLo ? F(CLo[j]) : F(1)) * Abar;
                         Vbar[j] = alpha[j] * Vbar[j] + zbar[j] * (psi / A) + (gVo ? gVo[j] : F(0));
                     }
                 } else {
@@ -205,20 +231,29 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
         }
     }
     // weight gradients, event-driven over presynaptic spikes: gWT[k][i][j] += Ibar_j(t + d_k) for z_i(t) = 1.
-    // One sequential pass over the spikes; rows of gWT are updated in the order of the spikes.
-    for (int64_t k = 0; k < nd; ++k) {
-        const int64_t d = delays[k];
-        F* gk = gWT + k * n * n;
-        for (int64_t t = 0; t + d < T; ++t)
-            for (int64_t b = 0; b < B; ++b) {
-                const F* zs = Z + t * stride + b * n;
-                const F* __restrict__ Ib = Ibar + (t + d) * stride + b * n;
-                for (int64_t i = 0; i < n; ++i) {
-                    if (zs[i] == F(0)) continue;
-                    F* __restrict__ g = gk + i * n;
-                    for (int64_t j = 0; j < n; ++j) g[j] += Ib[j];
+    // Threads own disjoint ranges of presynaptic neurons i (rows of gWT): no races, fixed summation order.
+#pragma omp parallel num_threads(n_threads)
+    {
+        int tid = 0, nth = 1;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+        nth = omp_get_num_threads();
+#endif
+        const int64_t i_lo = n * tid / nth, i_hi = n * (tid + 1) / nth;
+        for (int64_t k = 0; k < nd; ++k) {
+            const int64_t d = delays[k];
+            F* gk = gWT + k * n * n;
+            for (int64_t t = 0; t + d < T; ++t)
+                for (int64_t b = 0; b < B; ++b) {
+                    const F* zs = Z + t * stride + b * n;
+                    const F* __restrict__ Ib = Ibar + (t + d) * stride + b * n;
+                    for (int64_t i = i_lo; i < i_hi; ++i) {
+                        if (zs[i] == F(0)) continue;
+                        F* __restrict__ g = gk + i * n;
+                        for (int64_t j = 0; j < n; ++j) g[j] += Ib[j];
+                    }
                 }
-            }
+        }
     }
 }
 
@@ -226,14 +261,14 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
 
 extern "C" {
 
-int lsnn_kernel_version() { return 3; }
+int lsnn_kernel_version() { return 4; }
 
 #define LSNN_EXPORT(SUFFIX, F)                                                                                    \
-    void lsnn_forward_##SUFFIX(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* drive, \
+    void lsnn_forward_##SUFFIX(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* I_in,  \
                                const F* WsT, const F* alpha, const F* rho, const F* beta, const F* b0,             \
                                const F* A_min, const F* n_ref, int adaptive, F* Z, F* V, F* A, uint8_t* OK,  \
                                uint8_t* CLAMP, int n_threads) {                                                    \
-        forward<F>(T, B, n, nd, delays, drive, WsT, alpha, rho, beta, b0, A_min, n_ref, adaptive, Z, V, A, OK,     \
+        forward<F>(T, B, n, nd, delays, I_in, WsT, alpha, rho, beta, b0, A_min, n_ref, adaptive, Z, V, A, OK,     \
                    CLAMP, n_threads);                                                                              \
     }                                                                                                              \
     void lsnn_backward_##SUFFIX(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* gZ,    \
