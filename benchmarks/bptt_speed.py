@@ -48,6 +48,15 @@ def workload(batch: int, seed: int = 0):
     return x, labels, W_in, W_rec, W_out, beta
 
 
+def adam_step(opt: torch.optim.Optimizer, outputs: torch.Tensor, labels: torch.Tensor) -> float:
+    """Cross-entropy of the readout (batch, T, 10) averaged over the last 56 steps; backward; Adam."""
+    loss = F.cross_entropy(outputs[:, -LAST:].mean(1), labels)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
 class Lsnn:
     name = "lsnn"
 
@@ -60,12 +69,7 @@ class Lsnn:
         self.opt = torch.optim.Adam(self.net.parameters(), lr=1e-3)
 
     def step(self) -> float:
-        out = self.net(self.x)
-        loss = F.cross_entropy(out.outputs[:, -LAST:].mean(1), self.labels)
-        self.opt.zero_grad()
-        loss.backward()
-        self.opt.step()
-        return loss.item()
+        return adam_step(self.opt, self.net(self.x).outputs, self.labels)
 
     @torch.no_grad()
     def infer(self) -> None:
@@ -128,11 +132,7 @@ class Autograd:
         return torch.stack(ys, 1)
 
     def step(self) -> float:
-        loss = F.cross_entropy(self.forward(self.x)[:, -LAST:].mean(1), self.labels)
-        self.opt.zero_grad()
-        loss.backward()
-        self.opt.step()
-        return loss.item()
+        return adam_step(self.opt, self.forward(self.x), self.labels)
 
     @torch.no_grad()
     def infer(self) -> None:
@@ -163,12 +163,7 @@ class Norse:
         return self.filter(self.readout(z), self.kappa)
 
     def step(self) -> float:
-        y = self.forward(self.x)
-        loss = F.cross_entropy(y[-LAST:].mean(0), self.labels)
-        self.opt.zero_grad()
-        loss.backward()
-        self.opt.step()
-        return loss.item()
+        return adam_step(self.opt, self.forward(self.x).transpose(0, 1), self.labels)
 
     @torch.no_grad()
     def infer(self) -> None:

@@ -311,6 +311,45 @@ def _filter_compiled(lib, u: Tensor, kappa: Tensor, reverse: bool) -> Tensor:
     return y
 
 
+class SparseInputProjection(torch.autograd.Function):
+    """``I[t, b] = W x[b, t - d]`` (time-major output, zero for t < d) visiting only nonzero inputs.
+
+    For spike inputs (mostly zeros) this replaces a dense (B T x n_in) @ (n_in x n) product, forward and
+    for the weight gradient ``dL/dW[j, i] = sum_{t,b} dL/dI[t + d, b, j] x[b, t, i]``; compiled kernel only.
+    """
+
+    @staticmethod
+    def forward(ctx, x, W, d):  # noqa: D102
+        lib = load_kernel()
+        B, T, n_in = x.shape
+        n = W.shape[0]
+        x = x.contiguous()
+        I = WORKSPACE.empty((T, B, n), x.dtype)
+        fn = lib.lsnn_project_f64 if x.dtype == torch.float64 else lib.lsnn_project_f32
+        WT = W.T.contiguous()  # bound to a name: the kernel reads it after _ptr returns
+        fn(T, B, n_in, n, int(d), _ptr(x), _ptr(WT), _ptr(I), torch.get_num_threads())
+        ctx.save_for_backward(x)
+        ctx.d, ctx.n = int(d), n
+        return I
+
+    @staticmethod
+    def backward(ctx, gI):  # noqa: D102
+        (x,) = ctx.saved_tensors
+        B, T, n_in = x.shape
+        gWT = torch.zeros((n_in, ctx.n), dtype=x.dtype)
+        fn = load_kernel().lsnn_project_grad_f64 if x.dtype == torch.float64 else load_kernel().lsnn_project_grad_f32
+        gI = gI.contiguous()
+        fn(T, B, n_in, ctx.n, ctx.d, _ptr(x), _ptr(gI), _ptr(gWT), torch.get_num_threads())
+        return None, gWT.T, None
+
+
+def sparse_input_projection(x: Tensor, W: Tensor, d: int) -> Tensor | None:
+    """:class:`SparseInputProjection` where it applies (CPU, compiled kernel, ``x`` without gradient), else None."""
+    if x.requires_grad or _compiled_kernel(x, W) is None:
+        return None
+    return SparseInputProjection.apply(x, W, d)
+
+
 def exponential_filter(u: Tensor, kappa: Tensor) -> Tensor:
     """Leaky readout integration along the time axis 0 (see :class:`ExponentialFilter`)."""
     return ExponentialFilter.apply(u, kappa)

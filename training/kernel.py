@@ -73,6 +73,12 @@ def _bind(lib: ctypes.CDLL) -> ctypes.CDLL:
         filt = getattr(lib, f"lsnn_filter_{suffix}")
         filt.argtypes = [i64, i64, p, p, p, c_int]
         filt.restype = None
+        proj = getattr(lib, f"lsnn_project_{suffix}")
+        proj.argtypes = [i64, i64, i64, i64, i64, p, p, p, c_int]
+        proj.restype = None
+        proj_grad = getattr(lib, f"lsnn_project_grad_{suffix}")
+        proj_grad.argtypes = [i64, i64, i64, i64, i64, p, p, p, c_int]
+        proj_grad.restype = None
     return lib
 
 

@@ -104,6 +104,17 @@ template <typename F> struct Simd;
 template <> struct Simd<float> { typedef float V __attribute__((vector_size(32))); static constexpr int L = 8; };
 template <> struct Simd<double> { typedef double V __attribute__((vector_size(32))); static constexpr int L = 4; };
 
+// The contiguous share [lo, hi) of ``total`` items of the calling OpenMP thread (all of them without OpenMP).
+inline void thread_share(int64_t total, int64_t& lo, int64_t& hi) {
+    int tid = 0, nth = 1;
+#ifdef _OPENMP
+    tid = omp_get_thread_num();
+    nth = omp_get_num_threads();
+#endif
+    lo = total * tid / nth;
+    hi = total * (tid + 1) / nth;
+}
+
 inline int64_t padded(int64_t n) { return (n + 31) / 32 * 32; }
 
 template <typename F>
@@ -169,12 +180,9 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
     // trials of the block, so each row of W is loaded once per step and reused from L1.
 #pragma omp parallel num_threads(n_threads)
     {
-        int tid = 0, nth = 1;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-        nth = omp_get_num_threads();
-#endif
-        const int64_t b_lo = B * tid / nth, b_hi = B * (tid + 1) / nth, nb = b_hi - b_lo;
+        int64_t b_lo, b_hi;
+        thread_share(B, b_lo, b_hi);
+        const int64_t nb = b_hi - b_lo;
         const int64_t np = padded(n);
         std::vector<F> Vbar_(nb * n, 0), abar_(nb * n, 0), zbar_(nb * np, 0);
         std::vector<F> Wp(nd * n * np, 0);  // W_d rows padded to np (a multiple of the block width)
@@ -234,12 +242,8 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
     // Threads own disjoint ranges of presynaptic neurons i (rows of gWT): no races, fixed summation order.
 #pragma omp parallel num_threads(n_threads)
     {
-        int tid = 0, nth = 1;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-        nth = omp_get_num_threads();
-#endif
-        const int64_t i_lo = n * tid / nth, i_hi = n * (tid + 1) / nth;
+        int64_t i_lo, i_hi;
+        thread_share(n, i_lo, i_hi);
         for (int64_t k = 0; k < nd; ++k) {
             const int64_t d = delays[k];
             F* gk = gWT + k * n * n;
@@ -261,7 +265,7 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
 
 extern "C" {
 
-int lsnn_kernel_version() { return 4; }
+int lsnn_kernel_version() { return 5; }
 
 #define LSNN_EXPORT(SUFFIX, F)                                                                                    \
     void lsnn_forward_##SUFFIX(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* I_in,  \
@@ -281,6 +285,51 @@ int lsnn_kernel_version() { return 4; }
 
 LSNN_EXPORT(f32, float)
 LSNN_EXPORT(f64, double)
+
+// Sparse input projection I[t][b][j] = sum_i x[b][t - d][i] W[j][i] (x batch-major, I time-major) (zero for t < d), visiting only the
+// nonzero inputs (spikes), with WT[i][j] = W[j][i]; and its weight gradient gWT[i][j] += x[t][b][i] gI[t + d][b][j].
+#define LSNN_PROJECT(SUFFIX, F)                                                                                 \
+    void lsnn_project_##SUFFIX(int64_t T, int64_t B, int64_t n_in, int64_t n, int64_t d, const F* x, const F* WT, \
+                               F* I, int n_threads) {                                                           \
+        _Pragma("omp parallel num_threads(n_threads)") {                                                        \
+            int64_t lo, hi;                                                                                     \
+            thread_share(B, lo, hi);                                                                            \
+            for (int64_t t = 0; t < T; ++t)                                                                     \
+                for (int64_t b = lo; b < hi; ++b) {                                                             \
+                    F* __restrict__ out = I + (t * B + b) * n;                                                  \
+                    for (int64_t j = 0; j < n; ++j) out[j] = F(0);                                              \
+                    if (t < d) continue;                                                                        \
+                    const F* xs = x + (b * T + (t - d)) * n_in;                                                 \
+                    for (int64_t i = 0; i < n_in; ++i) {                                                        \
+                        const F c = xs[i];                                                                      \
+                        if (c == F(0)) continue;                                                                \
+                        const F* __restrict__ w = WT + i * n;                                                   \
+                        for (int64_t j = 0; j < n; ++j) out[j] += c * w[j];                                     \
+                    }                                                                                           \
+                }                                                                                               \
+        }                                                                                                       \
+    }                                                                                                           \
+    void lsnn_project_grad_##SUFFIX(int64_t T, int64_t B, int64_t n_in, int64_t n, int64_t d, const F* x,        \
+                                    const F* gI, F* gWT, int n_threads) {                                       \
+        _Pragma("omp parallel num_threads(n_threads)") {                                                        \
+            int64_t lo, hi;                                                                                     \
+            thread_share(n_in, lo, hi);                                                                         \
+            for (int64_t t = 0; t + d < T; ++t)                                                                 \
+                for (int64_t b = 0; b < B; ++b) {                                                               \
+                    const F* xs = x + (b * T + t) * n_in;                                                       \
+                    const F* __restrict__ g = gI + ((t + d) * B + b) * n;                                       \
+                    for (int64_t i = lo; i < hi; ++i) {                                                         \
+                        const F c = xs[i];                                                                      \
+                        if (c == F(0)) continue;                                                                \
+                        F* __restrict__ acc = gWT + i * n;                                                      \
+                        for (int64_t j = 0; j < n; ++j) acc[j] += c * g[j];                                     \
+                    }                                                                                           \
+                }                                                                                               \
+        }                                                                                                       \
+    }
+
+LSNN_PROJECT(f32, float)
+LSNN_PROJECT(f64, double)
 
 // Leaky readout y(t) = kappa y(t-1) + (1 - kappa) u(t) over (T, M) time-major arrays, and its adjoint
 // gu(t) = (1 - kappa) s(t) with s(t) = g(t) + kappa s(t+1).

@@ -27,7 +27,7 @@ from torch import Tensor, nn
 
 from lsnn.models.spec import NetworkSpec
 
-from .bptt import LSNNRecurrence, exponential_filter
+from .bptt import LSNNRecurrence, exponential_filter, sparse_input_projection
 
 
 class LSNNOutput(NamedTuple):
@@ -190,10 +190,15 @@ class LSNN(nn.Module):
 
     def input_current(self, x: Tensor, i_ext: Tensor | None = None) -> Tensor:
         """Time-major ``I_in(t) = sum_i W_in[j,i] x_i(t - d_in[j,i]) + I_ext(t)``, shape (T, B, n_rec)."""
-        xt = x.transpose(0, 1)
-        T = xt.shape[0]
         W = self.W_in * self.mask_in
         I = None
+        if self.input_kind == "spike" and bool(self.d_in.min() == self.d_in.max()):
+            # spike inputs are mostly zeros: project only the spikes (compiled kernel, one delay value)
+            I = sparse_input_projection(x, W, int(self.d_in[0, 0]) if self.d_in.numel() else 0)
+        if I is not None:
+            return I if i_ext is None else I + i_ext.transpose(0, 1)
+        xt = x.transpose(0, 1)
+        T = xt.shape[0]
         for d in torch.unique(self.d_in).tolist():
             Wd = W if self.d_in.min() == self.d_in.max() else W * (self.d_in == d)
             if d == 0:

@@ -50,9 +50,11 @@ def test_lsnn_float64_matches_numpy_reference_map(kernel, seed, frac_elif, input
     assert n_spikes > 50  # the comparison is not vacuous
 
 
-@pytest.mark.parametrize("seed,frac_elif,input_kind", [(3, 0.0, "spike"), (4, 0.3, "spike"), (5, 0.3, "analog")])
-def test_gradients_equal_autograd_reference_float64(kernel, seed, frac_elif, input_kind):
+@pytest.mark.parametrize("seed,frac_elif,input_kind,uniform_d_in", [(3, 0.0, "spike", False), (4, 0.3, "spike", False), (5, 0.3, "analog", False), (9, 0.3, "spike", True)])
+def test_gradients_equal_autograd_reference_float64(kernel, seed, frac_elif, input_kind, uniform_d_in):
     spec, x, i_ext = _case(seed, frac_elif, input_kind, T=120)
+    if uniform_d_in:  # one input delay value: the sparse (spike-driven) input projection path
+        spec = spec.copy(d_in=np.full_like(spec.d_in, 2))
     net = LSNN.from_spec(spec)
     gen = torch.Generator().manual_seed(seed)
     i_ext_t = torch.tensor(i_ext, requires_grad=True)
