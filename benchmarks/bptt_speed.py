@@ -197,13 +197,16 @@ def _rss() -> int:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def memory_probe(name: str, batch: int) -> int:
-    """Extra peak resident memory (bytes) of one training iteration of ``name`` in this fresh process:
-    RSS sampled every millisecond during the iteration, minus RSS just before it."""
+def memory_probe(name: str, batch: int) -> int:  # noqa: D417
+    """Extra peak resident memory (bytes) of the first training iteration of ``name`` in this fresh
+    process: RSS sampled every millisecond during the iteration, minus RSS just before it (a warm-up
+    iteration would leave freed memory in the allocator and hide the peak)."""
     import threading
 
+    from lsnn.training.kernel import load
+
+    load()  # build/load the compiled kernel outside the measurement
     impl = IMPLEMENTATIONS[name](batch)
-    impl.step()  # warm-up: kernel build, optimizer state, allocator
     peak, done = [0], threading.Event()
 
     def sample():

@@ -122,6 +122,31 @@ inline void load(typename Simd<F>::V& v, const F* p) { std::memcpy(&v, p, sizeof
 template <typename F>
 inline void store(F* p, const typename Simd<F>::V& v) { std::memcpy(p, &v, sizeof(v)); }
 
+// sum_r a[r] b[r], vectorised (L partial sums, then the tail).
+template <typename F>
+inline F dot(const F* a, const F* b, int64_t n) {
+    using V = typename Simd<F>::V;
+    constexpr int L = Simd<F>::L;
+    V acc0, acc1;
+    std::memset(&acc0, 0, sizeof(V));
+    std::memset(&acc1, 0, sizeof(V));
+    int64_t r = 0;
+    for (; r + 2 * L <= n; r += 2 * L) {
+        V x0, y0, x1, y1;
+        load<F>(x0, a + r);
+        load<F>(y0, b + r);
+        load<F>(x1, a + r + L);
+        load<F>(y1, b + r + L);
+        acc0 += x0 * y0;
+        acc1 += x1 * y1;
+    }
+    acc0 += acc1;
+    F s = 0;
+    for (int l = 0; l < L; ++l) s += acc0[l];
+    for (; r < n; ++r) s += a[r] * b[r];
+    return s;
+}
+
 template <typename F>
 inline void matvec_block(const F* Ib, const F* Wp, F* zbar, int64_t nb, int64_t n, int64_t np) {
     // Register tiles of QT trials x 2 vectors: per row r, 2 loads of W and QT broadcasts feed 2*QT FMAs.
@@ -176,37 +201,68 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
               int n_threads) {
     const int64_t stride = B * n;
     // Each thread owns a contiguous block of trials for the whole reverse sweep (no per-step
-    // synchronisation). Within a step the dense product W^T Ibar(t + d) is done row by row for all
-    // trials of the block, so each row of W is loaded once per step and reused from L1.
+    // synchronisation). W^T Ibar(t + d) is computed only for the neurons whose pseudo-derivative is
+    // nonzero at step t (dot products), or, when most are, as a register-tiled dense product.
 #pragma omp parallel num_threads(n_threads)
     {
         int64_t b_lo, b_hi;
         thread_share(B, b_lo, b_hi);
         const int64_t nb = b_hi - b_lo;
         const int64_t np = padded(n);
-        std::vector<F> Vbar_(nb * n, 0), abar_(nb * n, 0), zbar_(nb * np, 0);
+        std::vector<F> Vbar_(nb * n, 0), abar_(nb * n, 0), zbar_(nb * np, 0), psi_(nb * n);
+        std::vector<int64_t> active_(nb * n), n_active(nb);
         std::vector<F> Wp(nd * n * np, 0);  // W_d rows padded to np (a multiple of the block width)
+        std::vector<F> WT(nd * n * n);      // W_d transposed: row j = column j of W_d
         for (int64_t k = 0; k < nd; ++k)
             for (int64_t r = 0; r < n; ++r)
-                for (int64_t j = 0; j < n; ++j) Wp[(k * n + r) * np + j] = W[(k * n + r) * n + j];
+                for (int64_t j = 0; j < n; ++j) {
+                    Wp[(k * n + r) * np + j] = W[(k * n + r) * n + j];
+                    WT[(k * n + j) * n + r] = W[(k * n + r) * n + j];
+                }
         for (int64_t t = T - 1; t >= 0 && nb > 0; --t) {
+            int64_t total_active = 0;
             for (int64_t q = 0; q < nb; ++q) {
                 const int64_t o = t * stride + (b_lo + q) * n;
                 F* __restrict__ Ib_t = Ibar + o;
                 const F* __restrict__ gZo = gZ ? gZ + o : nullptr;
                 const F* __restrict__ Ao = As + o;
+                const F* __restrict__ Vo = Vs + o;
+                const uint8_t* __restrict__ OKo = OK + o;
                 F* __restrict__ Vbar = Vbar_.data() + q * n;
                 F* __restrict__ abar = abar_.data() + q * n;
                 F* __restrict__ zbar = zbar_.data() + q * np;
+                F* __restrict__ psi = psi_.data() + q * n;
                 for (int64_t j = 0; j < n; ++j) {
                     Ib_t[j] = (F(1) - alpha[j]) * Vbar[j];
                     zbar[j] = (gZo ? gZo[j] : F(0)) - Ao[j] * Vbar[j] + (F(1) - rho[j]) * abar[j];
+                    psi[j] = gamma * std::fmax(F(1) - std::fabs((Vo[j] - Ao[j]) / Ao[j]), F(0)) * F(OKo[j]);
                 }
+                int64_t m = 0;
+                int64_t* act = active_.data() + q * n;
+                for (int64_t j = 0; j < n; ++j)
+                    if (psi[j] != F(0)) act[m++] = j;
+                n_active[q] = m;
+                total_active += m;
             }
+            // zbar is needed only where the pseudo-derivative psi is nonzero (it enters Vbar and Abar
+            // multiplied by psi): with few such neurons, dot products for those columns; else a dense GEMM.
+            const bool sparse = 3 * total_active < nb * n;
             for (int64_t k = 0; k < nd; ++k) {
                 const int64_t d = delays[k];
                 if (t + d >= T) continue;
-                matvec_block<F>(Ibar + (t + d) * stride + b_lo * n, Wp.data() + k * n * np, zbar_.data(), nb, n, np);
+                const F* Ibd = Ibar + (t + d) * stride + b_lo * n;
+                if (!sparse) {
+                    matvec_block<F>(Ibd, Wp.data() + k * n * np, zbar_.data(), nb, n, np);
+                    continue;
+                }
+                for (int64_t q = 0; q < nb; ++q) {
+                    F* zbar = zbar_.data() + q * np;
+                    const int64_t* act = active_.data() + q * n;
+                    for (int64_t a = 0; a < n_active[q]; ++a) {
+                        const int64_t j = act[a];
+                        zbar[j] += dot<F>(WT.data() + (k * n + j) * n, Ibd + q * n, n);
+                    }
+                }
             }
             for (int64_t q = 0; q < nb; ++q) {
                 const int64_t o = t * stride + (b_lo + q) * n;
@@ -215,23 +271,21 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
                 const F* __restrict__ Zo = Z + o;
                 const F* __restrict__ gVo = gV ? gV + o : nullptr;  // null: no gradient reaches V / A directly
                 const F* __restrict__ gAo = gA ? gA + o : nullptr;
-                const uint8_t* __restrict__ OKo = OK + o;
                 const uint8_t* __restrict__ CLo = CLAMP ? CLAMP + o : nullptr;
                 F* __restrict__ Vbar = Vbar_.data() + q * n;
                 F* __restrict__ abar = abar_.data() + q * n;
                 const F* __restrict__ zbar = zbar_.data() + q * np;
+                const F* __restrict__ psi_q = psi_.data() + q * n;
                 if (adaptive) {
                     for (int64_t j = 0; j < n; ++j) {
-                        const F A = Ao[j], V = Vo[j];
-                        const F psi = gamma * std::fmax(F(1) - std::fabs((V - A) / A), F(0)) * F(OKo[j]);
+                        const F A = Ao[j], V = Vo[j], psi = psi_q[j];
                         const F Abar = (gAo ? gAo[j] : F(0)) - Zo[j] * Vbar[j] + zbar[j] * (-psi * V / (A * A));
                         abar[j] = rho[j] * abar[j] + beta[j] * (CLo ? F(CLo[j]) : F(1)) * Abar;
                         Vbar[j] = alpha[j] * Vbar[j] + zbar[j] * (psi / A) + (gVo ? gVo[j] : F(0));
                     }
                 } else {
                     for (int64_t j = 0; j < n; ++j) {
-                        const F A = Ao[j], V = Vo[j];
-                        const F psi = gamma * std::fmax(F(1) - std::fabs((V - A) / A), F(0)) * F(OKo[j]);
+                        const F A = Ao[j], psi = psi_q[j];
                         Vbar[j] = alpha[j] * Vbar[j] + zbar[j] * (psi / A) + (gVo ? gVo[j] : F(0));
                     }
                 }
@@ -265,7 +319,7 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
 
 extern "C" {
 
-int lsnn_kernel_version() { return 5; }
+int lsnn_kernel_version() { return 6; }
 
 #define LSNN_EXPORT(SUFFIX, F)                                                                                    \
     void lsnn_forward_##SUFFIX(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* I_in,  \

@@ -34,6 +34,8 @@ from .trainer import build_task
 
 #: Largest readout difference (volts) accepted as agreement in float64.
 OUTPUT_ATOL = 1e-9
+#: V(t) of the Brian2 run is recorded (and compared) only when it takes at most this many bytes.
+V_RECORD_BYTES = 512 * 1024**2
 
 
 def regenerate_test_set(cfg: TrainConfig, task: Task, n_trials: int | None = None) -> TaskBatch:
@@ -103,14 +105,17 @@ def validate_run(
     task = build_task(cfg)
     batch = regenerate_test_set(cfg, task, n_trials)
     n = batch.n_trials
+    # V(t) is compared too when the recording fits in memory (trials x steps x neurons doubles)
+    record_v = n * batch.x.shape[1] * spec.n_rec * 8 <= V_RECORD_BYTES
     t0 = time.perf_counter()
-    res = simulate(spec, batch.x, device=device, record_v=False, progress=progress)
+    res = simulate(spec, batch.x, device=device, record_v=record_v, progress=progress)
     brian_time = time.perf_counter() - t0
 
     net = LSNN.from_spec(spec, dtype=dtype)
     identical = np.zeros(n, dtype=bool)
     divergence: list[tuple[int, int] | None] = [None] * n
     max_dout = np.zeros(n)
+    max_dv = np.full(n, np.nan)
     metric_torch: dict[str, float] = {}
     metric_brian: dict[str, float] = {}
     weights = 0
@@ -128,6 +133,8 @@ def validate_run(
                 divergence[start + k] = first_divergence(spikes_t[k], spikes_b[k])
                 identical[start + k] = divergence[start + k] is None
                 max_dout[start + k] = float(np.max(np.abs(outputs_t[k] - outputs_b[k])))
+                if record_v:
+                    max_dv[start + k] = float(np.max(np.abs(out.v[k].numpy() - res.v[start + k])))
             w = int((sub.labels >= 0).sum())
             for key, value in task.metrics(out.outputs, sub).items():
                 metric_torch[key] = metric_torch.get(key, 0.0) + value * w
@@ -145,6 +152,7 @@ def validate_run(
         "n_identical_rasters": int(identical.sum()),
         "agreement": float(identical.mean()),
         "max_abs_output_difference": float(max_dout.max()),
+        "max_abs_v_difference": float(np.nanmax(max_dv)) if record_v else None,  # None: V not recorded (memory)
         "metric_torch": {k: v / max(weights, 1) for k, v in metric_torch.items()},
         "metric_brian2": {k: v / max(weights, 1) for k, v in metric_brian.items()},
         "first_divergences": [{"trial": k, "step": divergence[k][0], "neuron": divergence[k][1]} for k in diverged[:100]],
@@ -171,7 +179,8 @@ def summary(report: dict[str, Any]) -> str:
     lines = [
         f"{report['n_identical_rasters']}/{report['n_trials']} trials with identical rasters "
         f"({report['dtype']}, Brian2 {report['device']}, {report['n_steps']} steps, {report['n_spikes']} spikes)",
-        f"max |output difference| = {report['max_abs_output_difference']:.2e} V",
+        f"max |output difference| = {report['max_abs_output_difference']:.2e} V"
+        + ("" if report.get("max_abs_v_difference") is None else f", max |V difference| = {report['max_abs_v_difference']:.2e} V"),
         "metric PyTorch: " + ", ".join(f"{k} {v:.4f}" for k, v in report["metric_torch"].items()),
         "metric Brian2:  " + ", ".join(f"{k} {v:.4f}" for k, v in report["metric_brian2"].items()),
         f"time: Brian2 {report['brian2_wall_s']} s (loop {report['brian2_loop_s']} s), PyTorch {report['torch_wall_s']} s",

@@ -49,6 +49,7 @@ def test_trained_elif_network_with_delays_validates_spike_for_spike(tiny_run, de
     report = validate_run(tiny_run, device=device, progress=False)
     assert report["ok"] and report["agreement"] == 1.0 and report["n_trials"] == 20
     assert report["n_spikes"] > 500 and report["max_abs_output_difference"] <= 1e-9
+    assert report["max_abs_v_difference"] <= 1e-9
     assert report["metric_brian2"] == pytest.approx(report["metric_torch"])
     saved = json.loads((tiny_run / "validation.json").read_text())
     assert saved["n_identical_rasters"] == 20
