@@ -11,7 +11,7 @@ Implementations, timed in interleaved rounds in one process (the machine is shar
 
 All use the same input, readout filter and loss. Also printed: the time of the dense fp32 matmuls
 an iteration needs (the "matmul bound"), the extra peak memory of one iteration (each implementation
-in a fresh subprocess: peak RSS sampled during the iteration minus RSS before it), and single-trial inference time.
+in a fresh subprocess: the kernel's peak-RSS counter after the first iteration minus RSS before it), and single-trial inference time.
 
     .venv/bin/python benchmarks/bptt_speed.py                      # batch 32 and 256, 5 rounds
     .venv/bin/python benchmarks/bptt_speed.py --batch 32 --rounds 3 --no-memory
@@ -197,30 +197,28 @@ def _rss() -> int:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def memory_probe(name: str, batch: int) -> int:  # noqa: D417
-    """Extra peak resident memory (bytes) of the first training iteration of ``name`` in this fresh
-    process: RSS sampled every millisecond during the iteration, minus RSS just before it (a warm-up
-    iteration would leave freed memory in the allocator and hide the peak)."""
-    import threading
+def _vm_hwm() -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise OSError("no VmHWM in /proc/self/status")
 
+
+def memory_probe(name: str, batch: int) -> int:
+    """Extra peak resident memory (bytes) of the first training iteration of ``name`` in this fresh
+    process: the kernel's RSS high-water mark (VmHWM, reset just before through
+    ``/proc/self/clear_refs``) minus RSS before the iteration. The first iteration is measured: a
+    warm-up would leave freed memory in the allocator and hide the peak."""
     from lsnn.training.kernel import load
 
     load()  # build/load the compiled kernel outside the measurement
     impl = IMPLEMENTATIONS[name](batch)
-    peak, done = [0], threading.Event()
-
-    def sample():
-        while not done.is_set():
-            peak[0] = max(peak[0], _rss())
-            time.sleep(0.001)
-
     before = _rss()
-    sampler = threading.Thread(target=sample)
-    sampler.start()
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")  # reset the peak-RSS counter to the current RSS
     impl.step()
-    done.set()
-    sampler.join()
-    return max(peak[0], _rss()) - before
+    return _vm_hwm() - before
 
 
 def available() -> list[str]:
