@@ -94,7 +94,7 @@ def _preset_delayed_xor(model: str, preset: str) -> dict[str, Any]:
                            "batch_size": 256, "n_iterations": 2000, "lr": 0.01, "lr_decay_every": 200,
                            "lr_decay_factor": 0.8, "lr_ramp": 200, "rate_coefficient": 50.0, "n_test": 2048}
     if preset == "quick":
-        cfg.update(batch_size=64, n_iterations=300, lr_decay_every=100, lr_ramp=20)
+        cfg.update(batch_size=64, n_iterations=1500, lr_decay_every=300, lr_ramp=20)
     elif preset == "tiny":
         cfg.update(n_rec=20, batch_size=8, n_iterations=6, lr_decay_every=3, lr_ramp=0, checkpoint_every=2, n_test=32, test_batch=16)
     return cfg
