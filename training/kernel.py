@@ -52,12 +52,17 @@ def _compile(compiler: str) -> Path:
         fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
         os.close(fd)
         cmd = [compiler, *flags, "-shared", "-fPIC", "-std=c++17", str(SOURCE), "-o", tmp]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode == 0:
-            os.replace(tmp, target)
-            return target
-        os.unlink(tmp)
-        errors.append(f"{' '.join(cmd)}: {proc.stderr.strip()[-500:]}")
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            if proc.returncode == 0:
+                os.replace(tmp, target)
+                return target
+            errors.append(f"{' '.join(cmd)}: {proc.stderr.strip()[-500:]}")
+        except OSError as exc:  # the compiler cannot be run at all
+            raise KernelUnavailable(f"cannot run {compiler}: {exc}") from None
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
     raise KernelUnavailable("could not compile the LSNN kernel:\n" + "\n".join(errors))
 
 

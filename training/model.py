@@ -176,7 +176,8 @@ class LSNN(nn.Module):
             x = x[None]
         if x.ndim != 3 or x.shape[2] != self.n_in or x.shape[1] == 0:
             raise ValueError(f"x must have shape (batch, T, n_in={self.n_in}); got {tuple(x.shape)}.")
-        if not torch.isfinite(x).all():
+        # one reduction instead of a boolean tensor; the sum is finite iff every entry is (barring overflow)
+        if not torch.isfinite(x.sum()) and not torch.isfinite(x).all():
             raise ValueError("x contains NaN or infinite values.")
         if i_ext is not None:
             i_ext = torch.as_tensor(i_ext, dtype=self.dtype, device=x.device)
