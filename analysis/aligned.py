@@ -7,6 +7,7 @@ of events each contributed, so the result is the average over all events of all 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import neo
@@ -27,7 +28,10 @@ def event_aligned_average(signals: Sequence[neo.AnalogSignal], events: Sequence[
     for sig, ev in zip(signals, events):
         if len(ev) == 0:
             continue
-        sta = spike_triggered_average(sig, [ev] * sig.shape[1], window)
+        with warnings.catch_warnings():  # events too close to the edges: counted as unused below
+            warnings.filterwarnings("ignore", message="No spike at all was either found or used")
+            warnings.filterwarnings("ignore", message="invalid value encountered in divide")
+            sta = spike_triggered_average(sig, [ev] * sig.shape[1], window)
         n = int(np.min(sta.annotations["used_spikes"]))
         if n == 0:
             continue
