@@ -6,5 +6,6 @@ It imports no other ``lsnn`` folder, so it works on recorded data with no model 
 from .aligned import event_aligned_average
 from .imprinting import ImprintingResult, imprinting, phase_selectivity
 from .rates import binned_counts, mean_rates
+from .selectivity import anova_selectivity, balanced_indices, selectivity_counts
 
-__all__ = ["ImprintingResult", "binned_counts", "event_aligned_average", "imprinting", "mean_rates", "phase_selectivity"]
+__all__ = ["ImprintingResult", "anova_selectivity", "balanced_indices", "binned_counts", "event_aligned_average", "selectivity_counts", "imprinting", "mean_rates", "phase_selectivity"]

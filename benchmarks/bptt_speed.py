@@ -11,7 +11,8 @@ Implementations, timed in interleaved rounds in one process (the machine is shar
 
 All use the same input, readout filter and loss. Also printed: the time of the dense fp32 matmuls
 an iteration needs (the "matmul bound"), the extra peak memory of one iteration (each implementation
-in a fresh subprocess: the kernel's peak-RSS counter after the first iteration minus RSS before it), and single-trial inference time.
+in a fresh subprocess whose glibc maps every allocation of 64 kB or more separately, so that
+resident memory is live memory: the kernel's peak-RSS counter after the first iteration minus RSS before it), and single-trial inference time.
 
     .venv/bin/python benchmarks/bptt_speed.py                      # batch 32 and 256, 5 rounds
     .venv/bin/python benchmarks/bptt_speed.py --batch 32 --rounds 3 --no-memory
@@ -266,7 +267,9 @@ def main() -> None:
         memory = {}
         if not args.no_memory:
             for n in names:
-                proc = subprocess.run([sys.executable, __file__, "--memory-probe", n, str(batch)], capture_output=True, text=True)
+                # every allocation of 64 kB or more mapped and unmapped individually: RSS = live memory
+                env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536", "MALLOC_TRIM_THRESHOLD_": "0"}
+                proc = subprocess.run([sys.executable, __file__, "--memory-probe", n, str(batch)], capture_output=True, text=True, env=env)
                 memory[n] = json.loads(proc.stdout.strip().splitlines()[-1])["extra_bytes"] if proc.returncode == 0 else float("nan")
         print(f"\nbatch {batch}: median of {args.rounds} interleaved rounds (forward + backward + Adam); matmul bound {bound:.3f} s")
         ref = np.median(times["norse"]) if "norse" in times else None

@@ -7,6 +7,7 @@ train SFA and LIF networks on STORE-RECALL, validate them in Brian2, analyse, dr
 ``lsnn simulate NETWORK.npz INPUT.npy``: simulate a saved network on saved inputs.
 ``lsnn train --task store_recall --model sfa --preset quick``: train with BPTT (``lsnn.training.cli``).
 ``lsnn validate RUN_DIR``: re-simulate the run's test set in Brian2 and compare with PyTorch.
+``lsnn analyze selectivity COUNTS.csv --factors ...``: per-neuron type-II ANOVA (``lsnn.analysis.cli``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lsnn.analysis.cli import add_analyze_parser, run_analyze
 from lsnn.models import DEVICES, simulate
 from lsnn.models.examples import single_neuron_spec, step_current
 from lsnn.models.neo_io import save_nwb, to_neo
@@ -87,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--device", choices=DEVICES, default="cython")
     add_train_parser(sub)
     add_validate_parser(sub)
+    add_analyze_parser(sub)
     args = parser.parse_args(argv)
     # Known-harmless noise of pinned third-party releases: pyparsing's camelCase deprecations (called by
     # Brian2 2.9), pynwb's positional-argument FutureWarning and Neo's root-logger renaming notices.
@@ -105,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_train(args)
     elif args.command == "validate":
         return run_validate(args)
+    elif args.command == "analyze":
+        return run_analyze(args)
     return 0
 
 
