@@ -8,7 +8,11 @@ from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 #: Text each notebook must print (a number-bearing line, not only "it ran").
-EXPECTED_TEXT = {"poster_intro": "spikes; first ISI", "store_recall_demo": "Brian2 identical rasters 32/32"}
+EXPECTED_TEXT = {
+    "poster_intro": "spikes; first ISI",
+    "store_recall_demo": "Brian2 identical rasters 32/32",
+    "spike_codes": "time cells (p < 0.01): 40/40",
+}
 
 
 @pytest.fixture(scope="module")
