@@ -12,7 +12,7 @@ import neo
 import numpy as np
 import quantities as pq
 from elephant.conversion import BinnedSpikeTrain
-from elephant.statistics import mean_firing_rate
+from elephant.statistics import cv, fanofactor, isi, mean_firing_rate
 
 
 def mean_rates(spiketrains: Sequence[neo.SpikeTrain]) -> pq.Quantity:
@@ -20,6 +20,20 @@ def mean_rates(spiketrains: Sequence[neo.SpikeTrain]) -> pq.Quantity:
     if len(spiketrains) == 0:
         raise ValueError("no spike trains given.")
     return pq.Quantity([float(mean_firing_rate(st).rescale(pq.Hz)) for st in spiketrains], pq.Hz)
+
+
+def isi_cv(spiketrains: Sequence[neo.SpikeTrain]) -> np.ndarray:
+    """Coefficient of variation of the inter-spike intervals of each train (Elephant's ``cv`` of ``isi``);
+    NaN for trains with fewer than three spikes. 0 for a regular train, about 1 for a Poisson train."""
+    return np.array([float(cv(isi(st).magnitude)) if len(st) >= 3 else np.nan for st in spiketrains])
+
+
+def fano_factor(spiketrains: Sequence[neo.SpikeTrain]) -> float:
+    """Fano factor (variance / mean) of the spike counts of ``spiketrains``, e.g. one neuron across
+    trials (Elephant's ``fanofactor``); about 1 for Poisson trains."""
+    if len(spiketrains) < 2:
+        raise ValueError("the Fano factor needs at least two spike trains (e.g. trials).")
+    return float(fanofactor(list(spiketrains)))
 
 
 def binned_counts(segments: Sequence[neo.Segment], bin_size: pq.Quantity) -> np.ndarray:

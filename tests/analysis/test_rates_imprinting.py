@@ -63,3 +63,19 @@ def test_event_aligned_average_of_a_known_signal():
     assert n == 2
     trace = avg.magnitude[:, 0]
     assert trace[0] == pytest.approx(0.35, abs=2e-3) and trace[-1] == pytest.approx(0.55, abs=2e-3)
+
+
+def test_isi_cv_and_fano_factor_limits():
+    from lsnn.analysis import fano_factor, isi_cv
+
+    regular = neo.SpikeTrain(np.arange(0.01, 10, 0.1) * pq.s, t_stop=10 * pq.s)
+    rng = np.random.default_rng(0)
+    poisson = neo.SpikeTrain(np.sort(rng.uniform(0, 100, 2000)) * pq.s, t_stop=100 * pq.s)
+    sparse = neo.SpikeTrain([1.0] * pq.s, t_stop=10 * pq.s)
+    cvs = isi_cv([regular, poisson, sparse])
+    assert cvs[0] == pytest.approx(0, abs=1e-9) and cvs[1] == pytest.approx(1, abs=0.06) and np.isnan(cvs[2])
+    trials = [neo.SpikeTrain(np.sort(rng.uniform(0, 1, rng.poisson(20))) * pq.s, t_stop=1 * pq.s) for _ in range(400)]
+    assert fano_factor(trials) == pytest.approx(1, abs=0.2)
+    assert fano_factor([regular, regular]) == 0
+    with pytest.raises(ValueError, match="two"):
+        fano_factor([regular])
