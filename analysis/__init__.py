@@ -4,6 +4,7 @@ It imports no other ``lsnn`` folder, so it works on recorded data with no model 
 """
 
 from .aligned import event_aligned_average
+from .decoding import DecodingResult, cross_phase_accuracy, decode
 from .io import covariate_conditions, event_aligned_trials, read_nwb_units
 from .imprinting import ImprintingResult, imprinting, phase_selectivity
 from .rates import binned_counts, fano_factor, isi_cv, mean_rates
@@ -11,6 +12,9 @@ from .sequences import condition_invariant, cross_validated_sequence, normalized
 from .selectivity import anova_selectivity, balanced_indices, selectivity_counts
 
 __all__ = [
+    "DecodingResult",
+    "cross_phase_accuracy",
+    "decode",
     "covariate_conditions",
     "event_aligned_trials",
     "read_nwb_units",
