@@ -23,6 +23,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -35,7 +36,7 @@ from .kernel import keep_freed_memory
 from .init import adaptation_time_constants, ei_weights, gaussian_weights, random_signs, sparse_mask
 from .model import LSNN
 from .regularizers import firing_rate_loss, step_decay
-from .tasks import TASKS, Task, window_means
+from .tasks import TASKS, Task, TaskBatch, window_means
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -122,6 +123,18 @@ def git_commit() -> str:
         return "unknown"
 
 
+def test_batches(task: Task, n_test: int, batch_size: int, seed: int) -> Iterator[TaskBatch]:
+    """The held-out test set as the trainer draws it: batches of ``batch_size`` (the last one of the
+    first ``n_test`` trials shorter) from ``default_rng([seed, 2])``; past ``n_test`` trials it goes on
+    with full batches. Evaluation and validation both read it from here, so they see the same trials."""
+    rng = np.random.default_rng([seed, 2])
+    drawn = 0
+    while True:
+        size = min(batch_size, n_test - drawn) if drawn < n_test else batch_size
+        yield task.sample(rng, size)
+        drawn += size
+
+
 @torch.no_grad()
 def evaluate(net: LSNN, task: Task, n_trials: int, batch_size: int, seed: int, progress: bool = False) -> dict[str, Any]:
     """Task metrics and mean firing rate on ``n_trials`` held-out trials drawn from ``seed``.
@@ -129,14 +142,14 @@ def evaluate(net: LSNN, task: Task, n_trials: int, batch_size: int, seed: int, p
     Metrics are averaged over readout windows with a target. Where the task records a per-window
     ``delay`` condition (STORE-RECALL), the accuracy is also broken down by delay (s).
     """
-    rng = np.random.default_rng([seed, 2])
     totals: dict[str, float] = {}
     weights = 0
     spikes = 0.0
     steps = 0
     by_delay: dict[float, list[int]] = {}
-    for start in tqdm(range(0, n_trials, batch_size), desc="test", disable=not progress, leave=False):
-        batch = task.sample(rng, min(batch_size, n_trials - start))
+    batches = test_batches(task, n_trials, batch_size, seed)
+    for _ in tqdm(range(0, n_trials, batch_size), desc="test", disable=not progress, leave=False):
+        batch = next(batches)
         out = net(batch.x)
         n_targets = int((batch.labels >= 0).sum())
         for key, value in task.metrics(out.outputs, batch).items():

@@ -30,7 +30,7 @@ from lsnn.models import NetworkSpec, simulate
 from .config import TrainConfig
 from .model import LSNN
 from .tasks import Task, TaskBatch
-from .trainer import build_task
+from .trainer import build_task, test_batches
 
 #: Largest readout difference (volts) accepted as agreement in float64.
 OUTPUT_ATOL = 1e-9
@@ -43,13 +43,10 @@ def regenerate_test_set(cfg: TrainConfig, task: Task, n_trials: int | None = Non
     n_total = cfg.n_test if n_trials is None else int(n_trials)
     if n_total < 1:
         raise ValueError("the number of validation trials must be at least 1.")
-    rng = np.random.default_rng([cfg.test_seed, 2])
     parts: list[TaskBatch] = []
-    drawn = 0
-    while drawn < n_total:
-        size = min(cfg.test_batch, cfg.n_test - drawn) if drawn < cfg.n_test else cfg.test_batch  # the trainer's batches
-        parts.append(task.sample(rng, size))
-        drawn += size
+    batches = test_batches(task, cfg.n_test, cfg.test_batch, cfg.test_seed)
+    while sum(p.n_trials for p in parts) < n_total:
+        parts.append(next(batches))
     x = np.concatenate([p.x for p in parts])[:n_total]
     labels = np.concatenate([p.labels for p in parts])[:n_total]
     conditions = {k: np.concatenate([p.conditions[k] for p in parts])[:n_total] for k in parts[0].conditions}
