@@ -49,11 +49,7 @@ def build_task(cfg: TrainConfig) -> Task:
     """The task object of ``cfg`` (``task`` name and ``task_params``)."""
     if cfg.task not in TASKS:
         raise ValueError(f"unknown task {cfg.task!r}; available: {sorted(TASKS)}")
-    cls = TASKS[cfg.task]
-    params = dict(cfg.task_params)
-    if cls.__name__ == "StoreRecall" and set(params) == {"expected_delay"}:
-        return cls.for_delay(params["expected_delay"])
-    return cls(**params)
+    return TASKS[cfg.task].from_params(**cfg.task_params)
 
 
 def build_model(cfg: TrainConfig, task: Task) -> LSNN:

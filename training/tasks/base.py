@@ -115,6 +115,11 @@ class Task(ABC):
         """Task metrics; ``accuracy`` (fraction of windows with a target answered correctly) by default."""
         return {"accuracy": window_accuracy(outputs, batch)}
 
+    @classmethod
+    def from_params(cls, **params: Any) -> "Task":
+        """The task from configuration parameters (``TrainConfig.task_params``)."""
+        return cls(**params)
+
     def config(self) -> dict[str, Any]:
         """The task's parameters, JSON-serialisable (for run folders and provenance)."""
         return {"name": self.name, **asdict(self)}

@@ -44,6 +44,13 @@ class StoreRecall(Task):
         n, step = TABLE1_SEQUENCES[expected_delay]
         return cls(expected_delay=expected_delay, n_steps_seq=n, step_duration=step, **kwargs)
 
+    @classmethod
+    def from_params(cls, **params) -> "StoreRecall":
+        """Parameters of a config; ``{"expected_delay": d}`` alone means Table 1's sequence for d."""
+        if set(params) == {"expected_delay"}:
+            return cls.for_delay(params["expected_delay"])
+        return cls(**params)
+
     def __post_init__(self) -> None:
         if self.step_steps < 1 or abs(self.step_steps * self.dt - self.step_duration) > 1e-9:
             raise ValueError(f"step_duration {self.step_duration} s must be a whole number of dt = {self.dt} s.")
