@@ -24,13 +24,13 @@ import torch
 from neo import AnalogSignal, SpikeTrain
 
 from lsnn.analysis import binned_counts, event_aligned_average, imprinting, mean_rates
-from lsnn.models import NetworkSpec, simulate
+from lsnn.models import simulate
 from lsnn.models.neo_io import load_nwb
 from lsnn.training import LSNN
-from lsnn.training.config import TrainConfig, make_config
+from lsnn.training.config import make_config
 from lsnn.training.tasks.store_recall import RECALL, STORE
 from lsnn.training.trainer import build_task, train
-from lsnn.training.validate import regenerate_test_set, validate_run
+from lsnn.training.validate import load_run, regenerate_test_set, validate_run
 
 from .store_recall import TrialTraces, figure_accuracy, figure_imprinting, figure_store_recall_trial
 
@@ -45,7 +45,7 @@ def _validation(run: Path, device: str, n_trials: int | None, progress: bool) ->
     path = run / "validation.json"
     if path.exists() and (run / "validation_rasters.nwb").exists():
         old = json.loads(path.read_text())
-        cfg = TrainConfig.from_dict(NetworkSpec.load(run / "network.npz").meta["config"])
+        _, cfg, _ = load_run(run)
         if old.get("device") == device and old.get("n_trials") == (n_trials or cfg.n_test) and old.get("dtype") == "float64":
             _say(f"reusing {path}")
             return old
@@ -54,9 +54,7 @@ def _validation(run: Path, device: str, n_trials: int | None, progress: bool) ->
 
 def example_trial(run: Path, label: str, trial: int = 0, device: str = "numpy") -> TrialTraces:
     """One test trial through PyTorch (float64) and Brian2 (``device``), with thresholds."""
-    spec = NetworkSpec.load(run / "network.npz")
-    cfg = TrainConfig.from_dict(spec.meta["config"])
-    task = build_task(cfg)
+    spec, cfg, task = load_run(run)
     batch = regenerate_test_set(cfg, task, n_trials=trial + 1).subset(slice(trial, trial + 1))
     with torch.no_grad():
         out = LSNN.from_spec(spec)(batch.x)
@@ -70,12 +68,10 @@ def example_trial(run: Path, label: str, trial: int = 0, device: str = "numpy") 
 
 def threshold_dynamics(run: Path, n_trials: int = 64) -> dict[str, Any]:
     """Mean rise of the adaptive thresholds (A - b0, mV) of adaptive neurons around STORE and RECALL onsets."""
-    spec = NetworkSpec.load(run / "network.npz")
+    spec, cfg, task = load_run(run)
     adaptive = np.flatnonzero(spec.beta != 0)
     if adaptive.size == 0:
         return {"adaptive_neurons": 0}
-    cfg = TrainConfig.from_dict(spec.meta["config"])
-    task = build_task(cfg)
     batch = regenerate_test_set(cfg, task, n_trials=n_trials)
     with torch.no_grad():
         A = LSNN.from_spec(spec)(batch.x).thresholds.numpy()[:, :, adaptive] - spec.b0[adaptive]

@@ -16,8 +16,10 @@ time. With ``alpha = exp(-dt/tau_m)``, ``rho = exp(-dt/tau_a)``, ``psi(t) = gamm
 where ``W_d`` is the part of the recurrent matrix with delay ``d`` steps (delays grouped by value).
 This is the exact gradient of the map with the pseudo-derivative; ``tests/training`` checks it
 against a straightforward autograd implementation (``lsnn.training.reference``) to 1e-10 in float64.
-All per-step quantities that do not depend on the recursion (``psi/A``, ``psi V/A^2``, the weight
-gradients) are computed outside the loops as whole-sequence tensor operations.
+Two implementations of the loops: the compiled kernel ``lsnn_kernel.cpp`` (CPU; event-driven, see
+its header) and the pure-PyTorch :func:`forward_loop` / :func:`backward_loop` (fallback, other
+devices), where everything that does not depend on the recursion (``psi/A``, ``psi V/A^2``, the
+weight gradients) is computed outside the loops as whole-sequence tensor operations.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ import torch
 from torch import Tensor
 
 from .kernel import load as load_kernel
+
+
+def floor_can_bind(beta: Tensor, A_min: Tensor, b0: Tensor) -> bool:
+    """Whether ``max(b0 + beta a, A_min)`` can ever take the floor (a >= 0): ELIF neurons or A_min > b0."""
+    return bool(((beta < 0) | (A_min > b0)).any())
 
 
 def forward_loop(
@@ -52,7 +59,7 @@ def forward_loop(
     # (1 - alpha) folded into the weights once: V(t+1) = alpha V + (1-alpha) I_in + sum_d Ws_d z(t-d) - A z
     Ws_T = [(W_stack[k] * one_minus_alpha[:, None]).T.contiguous() for k in range(len(delays))]
     drive = (I_in * one_minus_alpha).unbind(0)
-    floor_binds = adaptive and bool(((beta < 0) | (A_min > b0)).any())
+    floor_binds = adaptive and floor_can_bind(beta, A_min, b0)
     refractory = bool((n_ref > 1).any())
     # Every saved quantity is written in place into preallocated buffers (``out=``): allocating fresh
     # tensors each step and stacking them later costs more than the arithmetic at these sizes.
@@ -197,7 +204,7 @@ def forward_compiled(lib, I_in, W_stack, delays, alpha, rho, beta, b0, A_min, n_
     WsT = (W_stack * (1 - alpha)[None, :, None]).transpose(1, 2).contiguous()
     Z, Vs, As = (WORKSPACE.empty((T, B, n), dtype) for _ in range(3))
     OK = WORKSPACE.empty((T, B, n), torch.bool)
-    floor_binds = adaptive and bool(((beta < 0) | (A_min > b0)).any())
+    floor_binds = adaptive and floor_can_bind(beta, A_min, b0)
     CLAMP = WORKSPACE.empty((T, B, n), torch.bool) if floor_binds else None
     d = torch.tensor(delays, dtype=torch.int64)
     vec = [v.contiguous() for v in (alpha, rho, beta, b0, A_min)]

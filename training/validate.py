@@ -53,6 +53,18 @@ def regenerate_test_set(cfg: TrainConfig, task: Task, n_trials: int | None = Non
     return TaskBatch(x, labels, parts[0].windows, conditions, parts[0].phases)
 
 
+def load_run(run_dir: str | os.PathLike) -> tuple[NetworkSpec, TrainConfig, Task]:
+    """The trained network of a finished run folder, its training configuration and its task."""
+    network_path = Path(run_dir) / "network.npz"
+    if not network_path.is_file():
+        raise FileNotFoundError(f"{network_path} does not exist; train the run to completion first (lsnn train ... --resume).")
+    spec = NetworkSpec.load(network_path)
+    if "config" not in spec.meta:
+        raise ValueError(f"{network_path} carries no training configuration in its provenance; it was not written by lsnn train.")
+    cfg = TrainConfig.from_dict(spec.meta["config"])
+    return spec, cfg, build_task(cfg)
+
+
 def first_divergence(a: np.ndarray, b: np.ndarray) -> tuple[int, int] | None:
     """(step, neuron) of the first differing entry of two (T, n) rasters, or None if identical."""
     diff = np.nonzero(a != b)
@@ -92,14 +104,7 @@ def validate_run(
 ) -> dict[str, Any]:
     """Compare PyTorch and Brian2 on the run's test set; write ``validation.json`` (see module docstring)."""
     run_dir = Path(run_dir)
-    network_path = run_dir / "network.npz"
-    if not network_path.is_file():
-        raise FileNotFoundError(f"{network_path} does not exist; train the run to completion first (lsnn train ... --resume).")
-    spec = NetworkSpec.load(network_path)
-    if "config" not in spec.meta:
-        raise ValueError(f"{network_path} carries no training configuration in its provenance; it was not written by lsnn train.")
-    cfg = TrainConfig.from_dict(spec.meta["config"])
-    task = build_task(cfg)
+    spec, cfg, task = load_run(run_dir)
     batch = regenerate_test_set(cfg, task, n_trials)
     n = batch.n_trials
     # V(t) is compared too when the recording fits in memory (trials x steps x neurons doubles)
