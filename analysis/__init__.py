@@ -5,17 +5,56 @@ It imports no other ``lsnn`` folder, so it works on recorded data with no model 
 
 from .aligned import event_aligned_average
 from .decoding import DecodingResult, cross_phase_accuracy, decode
-from .io import covariate_conditions, event_aligned_trials, read_nwb_units
+from .io import covariate_conditions, load_nwb, load_trials, read_nwb_units, read_spikes, save_nwb
 from .imprinting import ImprintingResult, imprinting, phase_selectivity
 from .rates import binned_counts, fano_factor, isi_cv, mean_rates
 from .sequences import condition_invariant, cross_validated_sequence, normalized_traces, peak_bins, time_cell_test
-from .selectivity import anova_selectivity, balanced_indices, selectivity_counts
+from .trials import (apply_trial_table, event_aligned_trials, parse_time, read_trial_table, trial_conditions,
+                     trials_from_epoch, trials_from_table, window_counts)
+from .regression import RidgeBaseline, exponential_traces, online_ridge_errors, ridge_baseline, step_means
+from .selectivity import (anova_selectivity, balanced_indices, categories_per_neuron, preferred_condition, rate_selection,
+                          selectivity_counts)
 
 __all__ = [
     "DecodingResult",
-    "cross_phase_accuracy",
-    "decode",
+    "ImprintingResult",
+    "RidgeBaseline",
+    "anova_selectivity",
+    "apply_trial_table",
+    "balanced_indices",
+    "binned_counts",
+    "categories_per_neuron",
+    "condition_invariant",
     "covariate_conditions",
+    "cross_phase_accuracy",
+    "cross_validated_sequence",
+    "decode",
+    "event_aligned_average",
     "event_aligned_trials",
+    "exponential_traces",
+    "fano_factor",
+    "imprinting",
+    "isi_cv",
+    "load_nwb",
+    "load_trials",
+    "mean_rates",
+    "normalized_traces",
+    "online_ridge_errors",
+    "parse_time",
+    "peak_bins",
+    "phase_selectivity",
+    "preferred_condition",
+    "rate_selection",
     "read_nwb_units",
-    "ImprintingResult", "anova_selectivity", "balanced_indices", "binned_counts", "fano_factor", "isi_cv", "event_aligned_average", "selectivity_counts", "condition_invariant", "cross_validated_sequence", "normalized_traces", "peak_bins", "time_cell_test", "imprinting", "mean_rates", "phase_selectivity"]
+    "read_spikes",
+    "read_trial_table",
+    "ridge_baseline",
+    "save_nwb",
+    "selectivity_counts",
+    "step_means",
+    "time_cell_test",
+    "trial_conditions",
+    "trials_from_epoch",
+    "trials_from_table",
+    "window_counts",
+]

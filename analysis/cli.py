@@ -1,63 +1,194 @@
-"""``lsnn analyze``: thin command-line front ends of the analysis measures.
+"""``lsnn analyze``: command-line front ends of the analysis measures, on tables or spike files.
 
-    lsnn analyze selectivity COUNTS.csv --factors Task Position Symbol [--out table.csv] [--balanced --seed 0]
+    lsnn analyze selectivity FILE --factors Task Position Symbol [--window 0ms 500ms] [--trials T.csv | --epoch N | --event N]
+    lsnn analyze sequences   FILE --bin 50ms [--window -200ms 1s] [--conditions Task Symbol] [--trials ... ]
 
-``COUNTS.csv`` holds one row per sample: the factor columns named by ``--factors`` and one column per
-neuron (all other numeric columns). Writes the per-neuron, per-effect table (F, p, omega2, selective)
-and prints the number of selective neurons per effect.
+``FILE`` is either a CSV table of counts (selectivity only: one row per sample, the factor columns and
+one numeric column per neuron) or any spike file Neo reads (NWB, NIX, ...; NWB files that Neo cannot
+read go through pynwb). Trials come from the file's segments, a CSV trial table, an epoch or an event
+(:func:`lsnn.analysis.load_trials`); conditions are the trials' annotations.
+
+``selectivity`` counts spikes per trial in ``--window``, keeps neurons firing 2-60 Hz there (eLife;
+``--rate-range``), optionally balances the conditions, runs the type-II ANOVA and writes
+``selectivity.csv`` (neuron, effect, F, p, omega2, selective, ...), ``categories.csv`` (per neuron) and
+``selectivity.png`` (eLife Fig. 4D and categories per neuron) into ``--out``.
+
+``sequences`` bins every trial, sorts neurons by peak time with cross-validation, runs the time-cell
+shuffle test (progress bar) and, with ``--conditions``, marks condition-invariant sequence neurons;
+writes ``sequences.csv``, ``sequences.json`` (summary) and ``sequences.png`` (poster A-B).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import quantities as pq
 
-from .selectivity import anova_selectivity, balanced_indices, selectivity_counts
+from .io import load_trials
+from .rates import binned_counts
+from .selectivity import anova_selectivity, balanced_indices, categories_per_neuron, rate_selection, selectivity_counts
+from .sequences import condition_invariant, cross_validated_sequence, peak_bins, time_cell_test
+from .trials import parse_time, trial_conditions, window_counts
+
+
+def _add_trial_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("trials (spike files)")
+    how = g.add_mutually_exclusive_group()
+    how.add_argument("--trials", type=Path, default=None, metavar="CSV", help="trial table: start/stop or event (s) + condition columns")
+    how.add_argument("--epoch", default=None, help="name of the file's epoch whose intervals are the trials (e.g. trials)")
+    how.add_argument("--event", default=None, help="name of the file's event; trials are --window around each event")
+    g.add_argument("--window", nargs=2, default=None, metavar=("START", "STOP"), help="window relative to each trial's start/event, e.g. 0ms 500ms")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: FILE's stem + _analysis)")
+    p.add_argument("--seed", type=int, default=0)
 
 
 def add_analyze_parser(sub: argparse._SubParsersAction) -> None:
     """Register ``analyze`` and its measures on the ``lsnn`` parser."""
-    p = sub.add_parser("analyze", help="spike-code analyses on tables of counts (selectivity)")
+    p = sub.add_parser("analyze", help="spike-code analyses (mixed selectivity, sequences) of count tables or spike files")
     measures = p.add_subparsers(dest="measure", required=True)
     sel = measures.add_parser("selectivity", help="per-neuron type-II ANOVA with all interactions (eLife selectivity analysis)")
-    sel.add_argument("counts", type=Path, help="CSV: factor columns + one numeric column per neuron")
-    sel.add_argument("--factors", nargs="+", required=True)
+    sel.add_argument("file", type=Path, help="CSV of counts (factor columns + one column per neuron) or a spike file (NWB, NIX, ...)")
+    sel.add_argument("--factors", nargs="+", required=True, help="condition names (CSV columns or trial annotations)")
     sel.add_argument("--alpha", type=float, default=0.001)
     sel.add_argument("--omega2-min", type=float, default=0.14)
+    sel.add_argument("--rate-range", nargs=2, type=float, default=(2.0, 60.0), metavar=("MIN", "MAX"),
+                     help="keep neurons with mean rate in the window within [MIN, MAX] Hz (spike files; eLife 2 60)")
     sel.add_argument("--balanced", action="store_true", help="resample every condition to the smallest cell first")
-    sel.add_argument("--seed", type=int, default=0)
-    sel.add_argument("--out", type=Path, default=None, help="output CSV (default: <counts>_selectivity.csv)")
+    _add_trial_options(sel)
+    seq = measures.add_parser("sequences", help="peak-time sorting with cross-validation, time-cell shuffle test (poster A-B)")
+    seq.add_argument("file", type=Path, help="spike file (NWB, NIX, ...)")
+    seq.add_argument("--bin", default="50ms", help="bin size, e.g. 50ms")
+    seq.add_argument("--shuffles", type=int, default=1000)
+    seq.add_argument("--alpha", type=float, default=0.01, help="time cell if shuffle p < alpha")
+    seq.add_argument("--conditions", nargs="*", default=(), help="trial annotations; invariant = same peak bin (+-1) in every condition")
+    _add_trial_options(seq)
 
 
-def run_analyze(args: argparse.Namespace) -> int:
-    if args.measure != "selectivity":
-        raise SystemExit(f"lsnn analyze: unknown measure {args.measure!r}")
+def _fail(message: str) -> SystemExit:
+    return SystemExit(f"lsnn analyze: {message}")
+
+
+def _window(args) -> tuple[pq.Quantity, pq.Quantity] | None:
+    return None if args.window is None else (parse_time(args.window[0]), parse_time(args.window[1]))
+
+
+def _trials(args):
+    """The trials of a spike file and the window still to apply inside them (None when the trials were
+    cut to the window already, or no window was given)."""
+    window = _window(args)
+    trials = load_trials(args.file, trial_table=args.trials, epoch=args.epoch, event=args.event, window=window)
+    if window is None:
+        return trials, None
+    first = trials[0].spiketrains[0]
+    already = all(abs(float((a - b).rescale(pq.s))) < 1e-12 for a, b in zip((first.t_start, first.t_stop), window))
+    return trials, None if already else window
+
+
+def _duration(trials, window) -> float:
+    """Seconds counted per trial: the window, or the whole trial."""
+    if window is not None:
+        return float((window[1] - window[0]).rescale(pq.s))
+    st = trials[0].spiketrains[0]
+    return float((st.t_stop - st.t_start).rescale(pq.s))
+
+
+def _counts_from_csv(args) -> tuple[np.ndarray, dict, list[str]]:
     try:
-        data = pd.read_csv(args.counts)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise SystemExit(f"lsnn analyze: cannot read {args.counts} as CSV: {exc}") from None
+        data = pd.read_csv(args.file)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read {args.file} as CSV: {exc}") from None
     missing = [f for f in args.factors if f not in data.columns]
     if missing:
-        raise SystemExit(f"lsnn analyze: factor column(s) {missing} not in {args.counts} (columns: {list(data.columns)[:20]})")
+        raise ValueError(f"factor column(s) {missing} not in {args.file} (columns: {list(data.columns)[:20]})")
     neurons = [c for c in data.columns if c not in args.factors and pd.api.types.is_numeric_dtype(data[c])]
     if not neurons:
-        raise SystemExit(f"lsnn analyze: {args.counts} has no numeric neuron columns besides the factors.")
-    factors = {f: data[f].to_numpy() for f in args.factors}
-    counts = data[neurons].to_numpy(dtype=float)
+        raise ValueError(f"{args.file} has no numeric neuron columns besides the factors.")
+    return data[neurons].to_numpy(dtype=float), {f: data[f].to_numpy() for f in args.factors}, neurons
+
+
+def _counts_from_spikes(args) -> tuple[np.ndarray, dict, list[str]]:
+    trials, window = _trials(args)
+    counts = window_counts(trials, window)
+    factors = trial_conditions(trials, args.factors)
+    first = trials[0].spiketrains
+    keep = rate_selection(counts, _duration(trials, window), *args.rate_range)
+    names = [st.name or str(j) for j, st in enumerate(first)]
+    print(f"[lsnn analyze] {len(trials)} trials; {int(keep.sum())} of {len(keep)} neurons fire {args.rate_range[0]:g}-{args.rate_range[1]:g} Hz in the window")
+    if not keep.any():
+        raise ValueError(f"no neuron fires {args.rate_range[0]:g}-{args.rate_range[1]:g} Hz in the window; widen --rate-range or the window.")
+    return counts[:, keep].astype(float), factors, [n for n, k in zip(names, keep) if k]
+
+
+def _selectivity(args) -> int:
+    from lsnn.figures.spike_codes import figure_selectivity
+
+    csv_input = args.file.suffix.lower() == ".csv"
+    counts, factors, neurons = (_counts_from_csv if csv_input else _counts_from_spikes)(args)
     if args.balanced:
         idx = balanced_indices(factors, np.random.default_rng(args.seed))
         counts, factors = counts[idx], {k: v[idx] for k, v in factors.items()}
-    try:
-        table = anova_selectivity(counts, factors, alpha=args.alpha, omega2_min=args.omega2_min)
-    except ValueError as exc:
-        raise SystemExit(f"lsnn analyze: {exc}") from None
+    table = anova_selectivity(counts, factors, alpha=args.alpha, omega2_min=args.omega2_min)
     table["neuron"] = np.asarray(neurons)[table["neuron"].to_numpy()]
-    out = args.out or args.counts.with_name(args.counts.stem + "_selectivity.csv")
-    table.to_csv(out, index=False)
+    out = args.out or args.file.with_name(args.file.stem + "_analysis")
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "selectivity.csv", index=False)
+    categories_per_neuron(table).to_csv(out / "categories.csv")
+    figure_selectivity(table, len(neurons)).savefig(out / "selectivity.png", dpi=150)
     print(f"[lsnn analyze] {len(neurons)} neurons x {len(counts)} samples; selective neurons per effect:")
     print(selectivity_counts(table).to_string())
-    print(f"[lsnn analyze] wrote {out}")
+    print(f"[lsnn analyze] wrote {out}/selectivity.csv, categories.csv, selectivity.png")
     return 0
+
+
+def _sequences(args) -> int:
+    from lsnn.figures.spike_codes import figure_sequences
+
+    if args.file.suffix.lower() == ".csv":
+        raise ValueError("sequences need spike times: give a spike file (NWB, NIX, ...), not a CSV of counts.")
+    bin_size = parse_time(args.bin)
+    if float(bin_size) <= 0:
+        raise ValueError(f"--bin must be positive; got {args.bin}.")
+    trials, window = _trials(args)
+    counts = binned_counts(trials, bin_size, window)
+    rng = np.random.default_rng(args.seed)
+    seq = cross_validated_sequence(counts, rng)
+    p_time = time_cell_test(counts, rng, n_shuffles=args.shuffles, progress=True)
+    time_cell = p_time < args.alpha
+    t0 = float((window[0] if window else trials[0].spiketrains[0].t_start).rescale(pq.s))
+    peaks = peak_bins(counts)
+    names = [st.name or str(j) for j, st in enumerate(trials[0].spiketrains)]
+    table = pd.DataFrame({"neuron": names, "peak_bin": peaks, "peak_time_s": t0 + (peaks + 0.5) * float(bin_size),
+                          "rate_hz": counts.sum(axis=(0, 1)) / (counts.shape[0] * counts.shape[1] * float(bin_size)),
+                          "p_time_cell": p_time, "time_cell": time_cell})
+    summary = {"trials": len(trials), "neurons": len(names), "bins": int(counts.shape[1]), "bin_s": float(bin_size),
+               "reliability": seq.reliability, "time_cells": int(time_cell.sum())}
+    if args.conditions:
+        labels = trial_conditions(trials, args.conditions)
+        combined = np.array(["|".join(str(labels[c][k]) for c in args.conditions) for k in range(len(trials))])
+        table["invariant"] = condition_invariant(counts, combined, time_cell)
+        summary["invariant_sequence_neurons"] = int(table["invariant"].sum())
+        summary["invariant_fraction"] = float(table["invariant"].mean())
+    out = args.out or args.file.with_name(args.file.stem + "_analysis")
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "sequences.csv", index=False)
+    (out / "sequences.json").write_text(json.dumps(summary, indent=2) + "\n")
+    figure_sequences(seq, float(bin_size), t0).savefig(out / "sequences.png", dpi=150)
+    print(f"[lsnn analyze] {json.dumps(summary)}")
+    print(f"[lsnn analyze] wrote {out}/sequences.csv, sequences.json, sequences.png")
+    return 0
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    """Run the chosen measure; every expected failure (bad file, labels, shapes) exits with its message."""
+    try:
+        if args.measure == "selectivity":
+            return _selectivity(args)
+        if args.measure == "sequences":
+            return _sequences(args)
+    except (ValueError, FileNotFoundError) as exc:
+        raise _fail(str(exc)) from None
+    raise _fail(f"unknown measure {args.measure!r}")

@@ -8,19 +8,96 @@ directly, because Neo's NWB reader fails on common real-world files (e.g. acquis
 functions take: one Segment with one SpikeTrain per unit, an Epoch per interval table and an Event per
 event series.
 
-``event_aligned_trials`` cuts windows around event times (stimulus onsets, ripples, task cues) into
-trials, one Segment each with spike times relative to the event; ``covariate_conditions`` labels
-trials by bins of a recorded variable (e.g. head direction) at the event times.
+``save_nwb``/``load_nwb`` round-trip Neo blocks (one Segment per trial) through Neo's NWBIO, keeping
+the annotations (trial conditions) that NWBIO drops. ``read_spikes`` opens any file: NWB through Neo,
+falling back to ``read_nwb_units``; every other format through Neo's ``get_io`` (NIX, Blackrock,
+Plexon, Spike2, ...). ``load_trials`` turns a file (+ optional trial table, epoch or events) into the
+trial segments of :mod:`lsnn.analysis.trials`. ``covariate_conditions`` labels trials by bins of a
+recorded variable (e.g. head direction) at the event times.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import os
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 
 import neo
 import numpy as np
 import quantities as pq
+
+
+#: Block annotation (an NWB file field) that carries what Neo's NWBIO does not write itself:
+#: segment and spike-train annotations, as JSON keyed by segment and train names.
+_NOTES_KEY = "lsnn_annotations"
+
+
+def _plain(value):
+    """JSON-safe copy of an annotation value (numpy scalars/arrays to Python numbers/lists)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def save_nwb(block: neo.Block, path: str | os.PathLike, session_description: str = "LSNN Brian2 simulation") -> Path:
+    """Write ``block`` to an NWB file through ``neo.io.NWBIO`` (overwrites ``path``).
+
+    Neo's NWBIO writes spike times, signals and names but not annotations; the segment and
+    spike-train annotations are kept as JSON in the file's ``notes`` and restored by :func:`load_nwb`.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    carried = {
+        seg.name: {"annotations": _plain(seg.annotations), "spiketrains": {st.name: _plain(st.annotations) for st in seg.spiketrains}}
+        for seg in block.segments
+    }
+    block.annotations.setdefault("session_start_time", datetime.now(timezone.utc))
+    block.annotations.setdefault("session_description", session_description)
+    block.annotations.setdefault("identifier", f"lsnn-{path.stem}")
+    block.annotations["notes"] = json.dumps({_NOTES_KEY: carried})
+    tmp = path.with_name(f".{path.stem}.tmp{path.suffix or '.nwb'}")
+    tmp.unlink(missing_ok=True)
+    neo.io.NWBIO(str(tmp), mode="w").write_all_blocks([block])
+    os.replace(tmp, path)
+    return path
+
+
+def load_nwb(path: str | os.PathLike) -> neo.Block:
+    """Read the first block of an NWB file (restoring the annotations written by :func:`save_nwb`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No NWB file at {path}.")
+    try:
+        blocks = neo.io.NWBIO(str(path), mode="r").read_all_blocks()
+    except Exception as exc:  # noqa: BLE001 - h5py/pynwb raise many types for corrupt files
+        raise ValueError(f"{path} could not be read as NWB: {type(exc).__name__}: {exc}") from None
+    if not blocks:
+        raise ValueError(f"{path} contains no Neo block.")
+    block = blocks[0]
+    try:
+        carried = json.loads(block.annotations.get("notes") or "{}").get(_NOTES_KEY, {})
+    except (json.JSONDecodeError, AttributeError):
+        carried = {}
+    for seg in block.segments:
+        saved = carried.get(seg.name)
+        if not saved:
+            continue
+        seg.annotate(**saved.get("annotations", {}))
+        for st in seg.spiketrains:
+            st.annotate(**saved.get("spiketrains", {}).get(st.name, {}))
+    # NWB stores segments by name ("trial 10" before "trial 2"); restore the trial order written
+    order = list(carried)
+    if set(order) == {seg.name for seg in block.segments}:
+        block.segments.sort(key=lambda seg: order.index(seg.name))
+    return block
 
 
 def read_nwb_units(path: str | Path) -> neo.Block:
@@ -80,33 +157,6 @@ def read_nwb_units(path: str | Path) -> neo.Block:
         io.close()
 
 
-def event_aligned_trials(spiketrains: Sequence[neo.SpikeTrain], events: pq.Quantity, window: tuple[pq.Quantity, pq.Quantity]) -> list[neo.Segment]:
-    """One Segment per event with the spikes in ``[t + window[0], t + window[1])``, times relative to the event.
-
-    Events whose window leaves the recording are skipped; each Segment is annotated with ``event_time``
-    (s) and ``event_index``.
-    """
-    if len(spiketrains) == 0:
-        raise ValueError("no spike trains given.")
-    pre, post = (float(w.rescale(pq.s)) for w in window)
-    if post <= pre:
-        raise ValueError(f"window must have window[0] < window[1]; got {window}.")
-    t0, t1 = float(spiketrains[0].t_start.rescale(pq.s)), float(spiketrains[0].t_stop.rescale(pq.s))
-    segments = []
-    for index, t in enumerate(np.asarray(events.rescale(pq.s), dtype=float)):
-        if t + pre < t0 or t + post > t1:
-            continue
-        seg = neo.Segment(name=f"event {index}", event_time=float(t), event_index=index)
-        for st in spiketrains:
-            times = st.times.rescale(pq.s).magnitude
-            inside = times[(times >= t + pre) & (times < t + post)] - t
-            seg.spiketrains.append(neo.SpikeTrain(inside * pq.s, t_start=pre * pq.s, t_stop=post * pq.s, name=st.name, **st.annotations))
-        segments.append(seg)
-    if not segments:
-        raise ValueError("no event has its whole window inside the recording.")
-    return segments
-
-
 def covariate_conditions(values: np.ndarray, times: pq.Quantity, at: pq.Quantity, bin_edges: np.ndarray) -> np.ndarray:
     """Condition label per time ``at``: the bin of a recorded covariate (sampled at ``times``) it falls in.
 
@@ -122,3 +172,71 @@ def covariate_conditions(values: np.ndarray, times: pq.Quantity, at: pq.Quantity
     nearest = np.where(np.abs(t[idx - 1] - q) <= np.abs(t[idx] - q), idx - 1, idx)
     label = np.digitize(values[nearest], bin_edges) - 1
     return np.where((label < 0) | (label >= len(bin_edges) - 1), -1, label)
+
+
+def read_spikes(path: str | Path) -> neo.Block:
+    """Read a file of spike trains as a Neo Block (module docstring); clear errors for missing,
+    corrupt or unsupported files."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no file at {path}")
+    if path.suffix.lower() == ".nwb":
+        try:
+            block = load_nwb(path)
+            if block.segments and any(seg.spiketrains for seg in block.segments):
+                return block
+        except ValueError:
+            pass  # Neo's NWB reader fails on many lab files: read units/intervals with pynwb instead
+        return read_nwb_units(path)
+    try:
+        reader = neo.io.get_io(str(path))
+    except (IOError, OSError, ValueError) as exc:
+        raise ValueError(f"Neo has no reader for {path.name}: {exc}") from None
+    try:
+        block = reader.read_block()
+    except Exception as exc:  # noqa: BLE001 - every Neo IO raises its own types for corrupt files
+        raise ValueError(f"{path} could not be read by Neo's {type(reader).__name__}: {type(exc).__name__}: {exc}") from None
+    if not any(seg.spiketrains for seg in block.segments):
+        raise ValueError(f"{path} holds no spike trains.")
+    return block
+
+
+def load_trials(path: str | Path, *, trial_table: str | Path | None = None, epoch: str | None = None,
+                event: str | None = None, window: tuple[pq.Quantity, pq.Quantity] | None = None) -> list[neo.Segment]:
+    """Trials of a spike file, one Segment each with conditions annotated (see :mod:`lsnn.analysis.trials`).
+
+    * ``trial_table``: CSV with one row per trial; cuts a single-segment (continuous) recording, or
+      labels a file's existing trial segments row by row;
+    * ``epoch``: name of an Epoch of the file (e.g. NWB ``"trials"``) whose intervals are the trials;
+    * ``event``: name of an Event of the file; trials are ``window`` around each event time;
+    * none of these: the file's segments are the trials (as lsnn simulations write them).
+    """
+    from .trials import apply_trial_table, event_aligned_trials, read_trial_table, trials_from_epoch, trials_from_table
+
+    if sum(x is not None for x in (trial_table, epoch, event)) > 1:
+        raise ValueError("define trials in one way: a trial table, an epoch or an event (not several).")
+    block = read_spikes(path)
+    segments = [seg for seg in block.segments if seg.spiketrains]
+    if trial_table is not None:
+        table = read_trial_table(trial_table)
+        if len(segments) == 1 and ("start" in table.columns or "event" in table.columns):
+            return trials_from_table(segments[0].spiketrains, table, window)
+        return apply_trial_table(segments, table)
+    if epoch is not None or event is not None:
+        if len(segments) != 1:
+            raise ValueError(f"{path} already holds {len(segments)} segments; epochs/events cut one continuous recording.")
+        seg = segments[0]
+        wanted, found = (seg.epochs, "epoch") if epoch is not None else (seg.events, "event")
+        match = [obj for obj in wanted if obj.name == (epoch if epoch is not None else event)]
+        if not match:
+            raise ValueError(f"{path} has no {found} named {epoch or event!r}; {found}s: {[o.name for o in wanted] or 'none'}.")
+        if epoch is not None:
+            return trials_from_epoch(seg.spiketrains, match[0], window)
+        if window is None:
+            raise ValueError("event-aligned trials need a window, e.g. --window -500ms 1s.")
+        return event_aligned_trials(seg.spiketrains, match[0].times, window)
+    if len(segments) == 1 and "trial" not in segments[0].annotations:
+        epochs = [e.name for e in segments[0].epochs]
+        hint = f" It has epochs {epochs}: pass one of them as the trials." if epochs else ""
+        raise ValueError(f"{path} holds one continuous recording and no trial information: give a trial table (CSV), an epoch or an event.{hint}")
+    return segments

@@ -36,19 +36,33 @@ def fano_factor(spiketrains: Sequence[neo.SpikeTrain]) -> float:
     return float(fanofactor(list(spiketrains)))
 
 
-def binned_counts(segments: Sequence[neo.Segment], bin_size: pq.Quantity) -> np.ndarray:
+def binned_counts(segments: Sequence[neo.Segment], bin_size: pq.Quantity, window: tuple[pq.Quantity, pq.Quantity] | None = None) -> np.ndarray:
     """Spike counts per trial, bin and neuron, ``(n_trials, n_bins, n_neurons)``, from Neo segments.
 
     All segments must hold the same number of spike trains on the same time axis; bins start at
-    each train's ``t_start`` (Elephant's ``BinnedSpikeTrain``).
+    each train's ``t_start``, or at ``window[0]`` when a window (relative times) restricts every trial
+    to ``[window[0], window[1])`` (Elephant's ``BinnedSpikeTrain``).
     """
     if len(segments) == 0:
         raise ValueError("no segments given.")
     n_neurons = len(segments[0].spiketrains)
+    if n_neurons == 0:
+        raise ValueError("the segments hold no spike trains.")
     if any(len(seg.spiketrains) != n_neurons for seg in segments):
         raise ValueError("all segments must hold the same number of spike trains.")
     arrays = []
-    for seg in segments:
-        binned = BinnedSpikeTrain(seg.spiketrains, bin_size=bin_size)
+    for k, seg in enumerate(segments):
+        trains = seg.spiketrains
+        if window is not None:
+            lo, hi = (w.rescale(pq.s) for w in window)
+            if lo < trains[0].t_start or hi > trains[0].t_stop:
+                raise ValueError(f"window [{lo}, {hi}) is not inside trial {k} [{trains[0].t_start}, {trains[0].t_stop}).")
+            trains = [st.time_slice(lo, hi) for st in trains]
+            for st in trains:
+                st.t_start, st.t_stop = lo, hi
+        binned = BinnedSpikeTrain(trains, bin_size=bin_size)
         arrays.append(binned.to_array().T)
+    shapes = {a.shape[0] for a in arrays}
+    if len(shapes) > 1:
+        raise ValueError(f"trials have different lengths ({sorted(shapes)} bins); give a common window.")
     return np.stack(arrays).astype(np.int64)

@@ -178,3 +178,54 @@ def balanced_indices(factors: Mapping, rng: np.random.Generator) -> np.ndarray:
     if n_min == 0:
         raise ValueError("a condition has no samples.")
     return np.sort(np.concatenate([rng.choice(idx, n_min, replace=False) for idx in groups.values()]))
+
+
+def rate_selection(counts, window: float, min_rate: float = 2.0, max_rate: float = 60.0) -> np.ndarray:
+    """Neurons whose mean rate over the samples lies in ``[min_rate, max_rate]`` Hz (eLife: 2-60 Hz),
+    ``counts`` being spike counts in windows of ``window`` seconds. Boolean ``(n_neurons,)``."""
+    Y = np.asarray(counts, dtype=float)
+    if Y.ndim != 2 or window <= 0:
+        raise ValueError(f"counts must be (n_samples, n_neurons) and window > 0 s; got {Y.shape} and {window}.")
+    rate = Y.mean(axis=0) / window
+    return (rate >= min_rate) & (rate <= max_rate)
+
+
+def categories_per_neuron(table: pd.DataFrame) -> pd.DataFrame:
+    """Per neuron: the effects it is selective for, their number, and its class (eLife Fig. 4D text):
+    ``non-selective``, ``pure`` (one main effect only), ``mixed`` (several effects or an interaction)."""
+    selective = table[table["selective"]].groupby("neuron")["effect"].apply(list)
+    neurons = pd.Index(pd.unique(table["neuron"]), name="neuron")
+    effects = selective.reindex(neurons).apply(lambda v: v if isinstance(v, list) else [])
+    n = effects.apply(len)
+    kind = np.where(n == 0, "non-selective", np.where((n == 1) & ~effects.apply(lambda v: any(":" in e for e in v)), "pure", "mixed"))
+    return pd.DataFrame({"effects": effects.apply(" ".join), "n_categories": n, "class": kind}, index=neurons)
+
+
+def preferred_condition(counts, factors: Mapping, effect: str, neuron: int) -> tuple[tuple, float, float]:
+    """The combination of the effect's factor levels that drives ``neuron`` most (eLife Fig. 4E/F):
+    Welch's t-test of the samples in each combination against all other samples; returns
+    ``(levels, t, p)`` of the largest t."""
+    from scipy.stats import ttest_ind
+
+    Y, labels = _check(counts, factors)
+    names = effect.split(":")
+    unknown = [n for n in names if n not in labels]
+    if unknown:
+        raise ValueError(f"effect {effect!r} names factors {unknown} that are not in {list(labels)}.")
+    if not 0 <= neuron < Y.shape[1]:
+        raise ValueError(f"neuron {neuron} out of range (0..{Y.shape[1] - 1}).")
+    keys = pd.DataFrame({n: labels[n] for n in names})
+    y = Y[:, neuron]
+    best = (None, -np.inf, np.nan)
+    for levels, idx in keys.groupby(names, sort=True).indices.items():
+        inside = np.zeros(len(y), dtype=bool)
+        inside[idx] = True
+        if inside.sum() < 2 or (~inside).sum() < 2:
+            continue
+        res = ttest_ind(y[inside], y[~inside], equal_var=False)
+        if np.isfinite(res.statistic) and res.statistic > best[1]:
+            levels = levels if isinstance(levels, tuple) else (levels,)
+            best = (tuple(v.item() if hasattr(v, "item") else v for v in levels), float(res.statistic), float(res.pvalue))
+    if best[0] is None:
+        raise ValueError(f"no combination of {effect} has two or more samples inside and outside it.")
+    return best

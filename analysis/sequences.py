@@ -68,15 +68,18 @@ def cross_validated_sequence(counts, rng: np.random.Generator) -> SortedSequence
     return SortedSequence(order, normalized_traces(counts[b])[:, order], reliability, a, b)
 
 
-def time_cell_test(counts, rng: np.random.Generator, n_shuffles: int = 1000) -> np.ndarray:
-    """Shuffle-test p-value per neuron for a peak of the trial-averaged trace locked to the event."""
+def time_cell_test(counts, rng: np.random.Generator, n_shuffles: int = 1000, progress: bool = False) -> np.ndarray:
+    """Shuffle-test p-value per neuron for a peak of the trial-averaged trace locked to the event
+    (``progress``: a tqdm bar over the shuffles)."""
+    from tqdm.auto import tqdm
+
     counts = _counts(counts)
     n_trials, n_bins, n_neurons = counts.shape
     observed = counts.mean(axis=0).max(axis=0)
     exceed = np.zeros(n_neurons)
     bins = np.arange(n_bins)
     trial_idx = np.arange(n_trials)[:, None]
-    for _ in range(n_shuffles):
+    for _ in tqdm(range(n_shuffles), desc="time-cell shuffles", disable=not progress, leave=False):
         shifts = rng.integers(0, n_bins, n_trials)
         shifted = counts[trial_idx, (bins[None, :] + shifts[:, None]) % n_bins]  # (trials, bins, neurons)
         exceed += shifted.mean(axis=0).max(axis=0) >= observed

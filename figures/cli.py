@@ -7,7 +7,7 @@ train SFA and LIF networks on STORE-RECALL, validate them in Brian2, analyse, dr
 ``lsnn simulate NETWORK.npz INPUT.npy``: simulate a saved network on saved inputs.
 ``lsnn train --task store_recall --model sfa --preset quick``: train with BPTT (``lsnn.training.cli``).
 ``lsnn validate RUN_DIR``: re-simulate the run's test set in Brian2 and compare with PyTorch.
-``lsnn analyze selectivity COUNTS.csv --factors ...``: per-neuron type-II ANOVA (``lsnn.analysis.cli``).
+``lsnn analyze selectivity|sequences FILE ...``: mixed selectivity and sequences of count tables or spike files (``lsnn.analysis.cli``).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import quantities as pq
 
-from lsnn.analysis.io import covariate_conditions, event_aligned_trials, read_nwb_units
+from lsnn.analysis import covariate_conditions, event_aligned_trials, read_nwb_units
 
 
 @pytest.fixture(scope="module")

@@ -86,7 +86,7 @@ def test_command_line_writes_the_table(tmp_path, capsys):
     path = tmp_path / "counts.csv"
     frame.to_csv(path, index=False)
     assert main(["analyze", "selectivity", str(path), "--factors", "Task", "Position", "Symbol"]) == 0
-    table = pd.read_csv(tmp_path / "counts_selectivity.csv")
+    table = pd.read_csv(tmp_path / "counts_analysis" / "selectivity.csv")
     assert set(table.neuron) == {f"unit{j}" for j in range(6)} and len(table) == 6 * 7
     assert "Task" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="not in"):
