@@ -159,3 +159,20 @@ def test_categories_per_neuron_classes():
     cats = categories_per_neuron(table)
     assert list(cats["class"]) == ["pure", "mixed", "non-selective"]
     assert list(cats["n_categories"]) == [1, 1, 0]
+
+
+def test_any_neo_format_gives_the_same_trials(tmp_path):
+    """The same block through Neo's MATLAB writer and through NWB: identical counts and conditions."""
+    rng = np.random.default_rng(3)
+    block = neo.Block()
+    for k in range(6):
+        seg = neo.Segment(name=f"trial {k}", trial=k, task=int(k % 2))
+        for j in range(3):
+            seg.spiketrains.append(neo.SpikeTrain(np.sort(rng.uniform(0, 1, 5 + j)) * pq.s, t_stop=1 * pq.s, name=f"u{j}"))
+        block.segments.append(seg)
+    neo.io.NeoMatlabIO(str(tmp_path / "rec.mat")).write_block(block)
+    from_mat = load_trials(tmp_path / "rec.mat")
+    from_nwb = load_trials(save_nwb(block, tmp_path / "rec.nwb"))
+    window = (0.2 * pq.s, 0.7 * pq.s)
+    np.testing.assert_array_equal(window_counts(from_mat, window), window_counts(from_nwb, window))
+    np.testing.assert_array_equal(trial_conditions(from_mat, ["task"])["task"], [0, 1, 0, 1, 0, 1])
