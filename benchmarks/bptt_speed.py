@@ -4,7 +4,9 @@ Workload (issue "Fast BPTT"): 80 spike inputs, 220 recurrent neurons (120 LIF + 
 float32, cross-entropy on the readout averaged over the last 56 steps, forward + backward + Adam.
 Implementations, timed in interleaved rounds in one process (the machine is shared and noisy):
 
-* ``lsnn``      -- ``lsnn.training.LSNN`` (hand-written BPTT; compiled kernel where a compiler exists)
+* ``lsnn``      -- ``lsnn.training.LSNN`` as the trainer calls it (``record_state=False``: the memory-lean
+                   fused kernel path, no V/A returned; compiled kernel where a compiler exists)
+* ``lsnn-full``  -- the same model returning V and A (``record_state=True``: dense saved state)
 * ``lsnn-py``   -- the same with ``LSNN_KERNEL=python`` (pure PyTorch loops)
 * ``autograd``  -- a straightforward autograd loop of the same map (per-step ops, dense matmuls)
 * ``norse``     -- Norse's ``LSNNRecurrent`` (when ``norse`` is installed; ``pip install norse==1.1.0``)
@@ -69,12 +71,19 @@ class Lsnn:
         self.x, self.labels = torch.as_tensor(x), torch.as_tensor(labels)
         self.opt = torch.optim.Adam(self.net.parameters(), lr=1e-3)
 
+    record_state = False
+
     def step(self) -> float:
-        return adam_step(self.opt, self.net(self.x).outputs, self.labels)
+        return adam_step(self.opt, self.net(self.x, record_state=self.record_state).outputs, self.labels)
 
     @torch.no_grad()
     def infer(self) -> None:
         self.net(self.x[:1])
+
+
+class LsnnFull(Lsnn):
+    name = "lsnn-full"
+    record_state = True
 
 
 class LsnnPython(Lsnn):
@@ -171,7 +180,7 @@ class Norse:
         self.forward(self.x[:, :1])
 
 
-IMPLEMENTATIONS = {cls.name: cls for cls in (Lsnn, LsnnPython, Autograd, Norse)}
+IMPLEMENTATIONS = {cls.name: cls for cls in (Lsnn, LsnnFull, LsnnPython, Autograd, Norse)}
 
 
 def matmul_bound(batch: int, rounds: int = 3) -> float:
@@ -223,7 +232,7 @@ def memory_probe(name: str, batch: int) -> int:
 
 
 def available() -> list[str]:
-    names = ["lsnn", "lsnn-py", "autograd"]
+    names = ["lsnn", "lsnn-full", "lsnn-py", "autograd"]
     try:
         import norse.torch  # noqa: F401
 

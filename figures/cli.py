@@ -20,6 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
+# Known-harmless noise of pinned third-party releases, silenced before they are imported: pyparsing's
+# camelCase deprecations (called by Brian2 2.9 at import), pynwb's positional-argument FutureWarning.
+warnings.filterwarnings("ignore", message=".*deprecated.*", category=DeprecationWarning)
+warnings.filterwarnings("ignore", message="validate: Using positional arguments", category=FutureWarning)
+
 from lsnn.analysis.cli import add_analyze_parser, run_analyze
 from lsnn.models import DEVICES, simulate
 from lsnn.models.examples import single_neuron_spec, step_current
@@ -91,11 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     add_validate_parser(sub)
     add_analyze_parser(sub)
     args = parser.parse_args(argv)
-    # Known-harmless noise of pinned third-party releases: pyparsing's camelCase deprecations (called by
-    # Brian2 2.9), pynwb's positional-argument FutureWarning and Neo's root-logger renaming notices.
-    warnings.filterwarnings("ignore", message=".*deprecated.*", category=DeprecationWarning)
-    warnings.filterwarnings("ignore", message="validate: Using positional arguments", category=FutureWarning)
-    logging.basicConfig(level=logging.ERROR)
+    logging.basicConfig(level=logging.ERROR)  # Neo's root-logger renaming notices
     if args.command == "demo":
         from .demo import run_demo
 

@@ -273,6 +273,104 @@ class LSNNRecurrence(torch.autograd.Function):
         return gI, gW, None, None, None, None, None, None, None, None, None
 
 
+class ForwardRecord:
+    """The compiled forward pass's compact record (kernel-owned memory), freed with this object.
+
+    Holds, per trial and step, only the neurons whose pseudo-derivative is nonzero or that spiked:
+    what :class:`LSNNLean`'s backward pass reads instead of dense Z, V, A arrays.
+    """
+
+    def __init__(self, lib, handle: int, dtype: torch.dtype) -> None:
+        self.suffix = "f64" if dtype == torch.float64 else "f32"
+        self.lib, self.handle = lib, handle
+
+    @property
+    def nbytes(self) -> int:
+        """Memory the record holds (its entries and step offsets)."""
+        return int(getattr(self.lib, f"lsnn_record_bytes_{self.suffix}")(self.handle)) if self.handle else 0
+
+    def free(self) -> None:
+        if self.handle:
+            getattr(self.lib, f"lsnn_record_free_{self.suffix}")(self.handle)
+            self.handle = None
+
+    def __del__(self) -> None:
+        self.free()
+
+
+class LSNNLean(torch.autograd.Function):
+    """``(x, W_in, W_stack, W_out) -> (Z, U)`` with input projection and readout fused (compiled kernel).
+
+    ``x`` (B, T, n_in) batch-major inputs (spikes or analog, one input delay ``d_in``), ``U = Z W_out^T``
+    (T, B, n_out) before the readout filter. The same map and gradients as :class:`LSNNRecurrence`
+    with :class:`SparseInputProjection` and ``Z @ W_out.T``, but the memory of one training iteration
+    is the returned spikes plus a compact record of the neurons with nonzero pseudo-derivative (see
+    ``lsnn_kernel.cpp``, "Memory-lean training path"): no (T, B, n) input currents, potentials,
+    thresholds, spike gradients or adjoints are ever stored. V and A are not returned.
+    """
+
+    @staticmethod
+    def forward(ctx, x, W_in, W_stack, W_out, d_in, delays, alpha, rho, beta, b0, A_min, n_ref, gamma, adaptive):  # noqa: D102
+        lib = load_kernel()
+        B, T, n_in = x.shape
+        n, k = W_stack.shape[1], W_out.shape[0]
+        dtype = x.dtype
+        x = x.contiguous()
+        WinT = W_in.T.contiguous()  # every temporary bound to a name: the kernel reads it after _ptr returns
+        WsT = (W_stack * (1 - alpha)[None, :, None]).transpose(1, 2).contiguous()
+        WoutT = W_out.T.contiguous()
+        Z = torch.empty((T, B, n), dtype=dtype)  # not pooled: freed as soon as the caller drops it
+        U = torch.empty((T, B, k), dtype=dtype)
+        d = torch.tensor(delays, dtype=torch.int64)
+        vec = [v.contiguous() for v in (alpha, rho, beta, b0, A_min)]
+        nref = n_ref.to(dtype).contiguous()
+        suffix = "f64" if dtype == torch.float64 else "f32"
+        handle = getattr(lib, f"lsnn_lean_forward_{suffix}")(
+            T, B, n, len(delays), _ptr(d), n_in, int(d_in), _ptr(x), _ptr(WinT), _ptr(WsT), k, _ptr(WoutT),
+            *map(_ptr, vec), _ptr(nref), float(gamma), _ptr(Z), _ptr(U), torch.get_num_threads())
+        ctx.record = ForwardRecord(lib, handle, dtype)
+        ctx.save_for_backward(x, W_stack, W_out, alpha, rho, beta)
+        ctx.d_in, ctx.delays, ctx.gamma, ctx.adaptive = int(d_in), delays, gamma, adaptive
+        ctx.set_materialize_grads(False)
+        return Z, U
+
+    @staticmethod
+    def backward(ctx, gZ, gU):  # noqa: D102
+        x, W_stack, W_out, alpha, rho, beta = ctx.saved_tensors
+        if not ctx.record.handle:
+            raise RuntimeError("the memory-lean LSNN path frees its forward record in the first backward pass; "
+                               "for retain_graph=True / double backward, call the model with record_state=True.")
+        lib = load_kernel()
+        B, T, n_in = x.shape
+        nd, n = W_stack.shape[0], W_stack.shape[1]
+        k = W_out.shape[0]
+        dtype = x.dtype
+        gWinT = torch.zeros((n_in, n), dtype=dtype)
+        gWT = torch.zeros((nd, n, n), dtype=dtype)
+        gWoutT = torch.zeros((n, k), dtype=dtype)
+        d = torch.tensor(ctx.delays, dtype=torch.int64)
+        W = W_stack.contiguous()
+        Wo = W_out.contiguous()
+        vec = [v.contiguous() for v in (alpha, rho, beta)]
+        gU = None if gU is None else gU.contiguous()
+        # dL/dZ is read through its strides: a rate penalty's gradient (an expanded view) stays unmaterialised
+        strides = gZ.stride() if gZ is not None else (0, 0, 0)
+        getattr(lib, f"lsnn_lean_backward_{ctx.record.suffix}")(
+            ctx.record.handle, nd, _ptr(d), n_in, ctx.d_in, _ptr(x), _ptr(W), k, _ptr(Wo), *map(_ptr, vec),
+            float(ctx.gamma), int(ctx.adaptive), None if gZ is None else _ptr(gZ), *strides,
+            None if gU is None else _ptr(gU), _ptr(gWinT), _ptr(gWT), _ptr(gWoutT), torch.get_num_threads())
+        ctx.record.free()  # the graph is not retained for a second backward through this record
+        return None, gWinT.T, gWT.transpose(1, 2), gWoutT.T, *([None] * 10)
+
+
+def lean_recurrence(x: Tensor, W_in: Tensor, W_stack: Tensor, W_out: Tensor, d_in: int, delays, alpha, rho, beta,
+                    b0, A_min, n_ref, gamma: float, adaptive: bool) -> tuple[Tensor, Tensor] | None:
+    """:class:`LSNNLean` where it applies (CPU, compiled kernel, ``x`` without gradient), else None."""
+    if x.requires_grad or _compiled_kernel(x, W_in, W_stack, W_out) is None:
+        return None
+    return LSNNLean.apply(x, W_in, W_stack, W_out, d_in, delays, alpha, rho, beta, b0, A_min, n_ref, gamma, adaptive)
+
+
 class ExponentialFilter(torch.autograd.Function):
     """``y(t) = kappa y(t-1) + (1 - kappa) u(t)``, y(-1) = 0, for time-major u (T, B, k).
 

@@ -84,6 +84,18 @@ def _bind(lib: ctypes.CDLL) -> ctypes.CDLL:
         proj_grad = getattr(lib, f"lsnn_project_grad_{suffix}")
         proj_grad.argtypes = [i64, i64, i64, i64, i64, p, p, p, c_int]
         proj_grad.restype = None
+        lean_fwd = getattr(lib, f"lsnn_lean_forward_{suffix}")
+        lean_fwd.argtypes = [i64, i64, i64, i64, p, i64, i64, p, p, p, i64, p, p, p, p, p, p, p, real, p, p, c_int]
+        lean_fwd.restype = p
+        lean_bwd = getattr(lib, f"lsnn_lean_backward_{suffix}")
+        lean_bwd.argtypes = [p, i64, p, i64, i64, p, p, i64, p, p, p, p, real, c_int, p, i64, i64, i64, p, p, p, p, c_int]
+        lean_bwd.restype = None
+        free = getattr(lib, f"lsnn_record_free_{suffix}")
+        free.argtypes = [p]
+        free.restype = None
+        size = getattr(lib, f"lsnn_record_bytes_{suffix}")
+        size.argtypes = [p]
+        size.restype = i64
     return lib
 
 

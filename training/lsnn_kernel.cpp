@@ -315,11 +315,226 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
     }
 }
 
+
+// ---------------------------------------------------------------------------------------------------
+// Memory-lean training path: input projection and readout fused into the recurrence, and a compact
+// record of the forward pass instead of dense Z, V, A, OK arrays.
+//
+// The adjoint recursion needs the state of neuron j at step t only where its pseudo-derivative psi is
+// nonzero (zbar enters Vbar and Abar multiplied by psi) or where it spiked (the reset term -z Vbar of
+// Abar and the event-driven weight gradients). So the forward keeps, per trial and step, just those
+// entries: (j | z << 31 | floor-inactive << 30, V, A) -- a fraction of the n neurons (e.g. 25 % on
+// sequential MNIST), 12 bytes each in float instead of 14 bytes for every neuron. Input currents,
+// dL/dZ from the readout and the per-step adjoints Ibar never exist as (T, B, n) arrays:
+//   forward : I(t) = sum_{i: x_i(t - d_in) != 0} x_i W_in[j][i];  U(t) = sum_{j: z_j(t) = 1} W_out[:, j]
+//   backward: zbar_j(t) at recorded psi != 0 entries = gZ - A Vbar + (1 - rho) abar
+//             + sum_d W_d[:, j] . Ibar(t + d) + W_out[:, j] . gU(t)      (Ibar(t + d) from a ring buffer)
+//             gW_d[j][i] += Ibar_j(t) z_i(t - d),  gW_in[j][i] += Ibar_j(t) x_i(t - d_in),  gW_out[k][j] += gU_k(t) z_j(t)
+// with per-thread gradient partials summed in thread order at the end.
+
+template <typename F>
+struct Record {
+    int64_t T = 0, B = 0, n = 0;
+    std::vector<std::vector<uint32_t>> idx;  // per trial: j | z << 31 | cl << 30
+    std::vector<std::vector<F>> va;          // per trial: V, A of each entry
+    std::vector<std::vector<uint32_t>> off;  // per trial: first entry of each step (T + 1)
+};
+
+constexpr uint32_t Z_BIT = 1u << 31, CL_BIT = 1u << 30, J_MASK = CL_BIT - 1;
+
+template <typename F>
+Record<F>* lean_forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, int64_t n_in, int64_t d_in,
+                        const F* x, const F* WinT, const F* WsT, int64_t k_out, const F* WoutT, const F* alpha,
+                        const F* rho, const F* beta, const F* b0, const F* A_min, const F* n_ref, F gamma, F* Z, F* U,
+                        int n_threads) {
+    auto* R = new Record<F>();
+    R->T = T, R->B = B, R->n = n;
+    R->idx.resize(B), R->va.resize(B), R->off.resize(B);
+    const int64_t stride = B * n;
+#pragma omp parallel for schedule(static) num_threads(n_threads)
+    for (int64_t b = 0; b < B; ++b) {
+        std::vector<F> V_(n, 0), Vn_(n), a_(n, 0), since_(n, F(1 << 20)), I_(n), okf_(n), clf_(n), Vo_(n), Ao_(n);
+        F* __restrict__ V = V_.data();
+        F* __restrict__ Vn = Vn_.data();
+        F* __restrict__ I = I_.data();
+        std::vector<uint32_t>& idx = R->idx[b];
+        std::vector<F>& va = R->va[b];
+        std::vector<uint32_t>& off = R->off[b];
+        off.assign(T + 1, 0);
+        for (int64_t t = 0; t < T; ++t) {
+            const int64_t o = t * stride + b * n;
+            for (int64_t j = 0; j < n; ++j) I[j] = F(0);
+            if (t >= d_in) {  // same order of additions as lsnn_project
+                const F* xs = x + (b * T + (t - d_in)) * n_in;
+                for (int64_t i = 0; i < n_in; ++i) {
+                    const F c = xs[i];
+                    if (c == F(0)) continue;
+                    const F* __restrict__ w = WinT + i * n;
+                    for (int64_t j = 0; j < n; ++j) I[j] += c * w[j];
+                }
+            }
+            F* __restrict__ Zo = Z + o;
+            neuron_step<F>(n, b0, beta, A_min, n_ref, alpha, rho, I, V, Vn, a_.data(), since_.data(), okf_.data(),
+                           clf_.data(), Zo, Vo_.data(), Ao_.data());
+            off[t] = static_cast<uint32_t>(idx.size());
+            for (int64_t j = 0; j < n; ++j) {
+                const F Vj = Vo_[j], Aj = Ao_[j];
+                const F psi = gamma * std::fmax(F(1) - std::fabs((Vj - Aj) / Aj), F(0)) * okf_[j];
+                if (psi == F(0) && Zo[j] == F(0)) continue;
+                idx.push_back(static_cast<uint32_t>(j) | (Zo[j] != F(0) ? Z_BIT : 0u) | (clf_[j] != F(0) ? CL_BIT : 0u));
+                va.push_back(Vj);
+                va.push_back(Aj);
+            }
+            F* __restrict__ Uo = U + (t * B + b) * k_out;
+            for (int64_t m = 0; m < k_out; ++m) Uo[m] = F(0);
+            for (int64_t j = 0; j < n; ++j) {
+                if (Zo[j] == F(0)) continue;
+                const F* __restrict__ w = WoutT + j * k_out;
+                for (int64_t m = 0; m < k_out; ++m) Uo[m] += w[m];
+            }
+            for (int64_t k = 0; k < nd; ++k) {
+                const int64_t d = delays[k];
+                if (t - d < 0) continue;
+                const F* zs = Z + (t - d) * stride + b * n;
+                const F* W = WsT + k * n * n;
+                for (int64_t i = 0; i < n; ++i) {
+                    if (zs[i] == F(0)) continue;
+                    const F* __restrict__ row = W + i * n;
+                    for (int64_t j = 0; j < n; ++j) Vn[j] += row[j];
+                }
+            }
+            std::swap(V, Vn);
+        }
+        off[T] = static_cast<uint32_t>(idx.size());
+    }
+    return R;
+}
+
+template <typename F>
+void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_t n_in, int64_t d_in, const F* x,
+                   const F* W, int64_t k_out, const F* Wout, const F* alpha, const F* rho, const F* beta, F gamma,
+                   int adaptive, const F* gZ, int64_t s_t, int64_t s_b, int64_t s_j, const F* gU, F* gWinT, F* gWT,
+                   F* gWoutT, int n_threads) {
+    const int64_t T = R->T, B = R->B, n = R->n;
+    int64_t max_d = 0;
+    for (int64_t k = 0; k < nd; ++k) max_d = delays[k] > max_d ? delays[k] : max_d;
+    const int64_t ring = max_d + 1;
+    std::vector<F> WT(nd * n * n);  // W_d transposed: row j = column j of W_d
+    for (int64_t k = 0; k < nd; ++k)
+        for (int64_t r = 0; r < n; ++r)
+            for (int64_t j = 0; j < n; ++j) WT[(k * n + j) * n + r] = W[(k * n + r) * n + j];
+    std::vector<F> WoutT(n * k_out);
+    for (int64_t m = 0; m < k_out; ++m)
+        for (int64_t j = 0; j < n; ++j) WoutT[j * k_out + m] = Wout[m * n + j];
+    int n_parts = 1;
+#ifdef _OPENMP
+    n_parts = n_threads > 0 ? n_threads : 1;
+#endif
+    const int64_t size_rec = nd * n * n, size_in = n_in * n, size_out = n * k_out;
+    std::vector<std::vector<F>> parts(n_parts);
+#pragma omp parallel num_threads(n_parts)
+    {
+        int part = 0;
+#ifdef _OPENMP
+        part = omp_get_thread_num();
+#endif
+        std::vector<F>& acc = parts[part];
+        acc.assign(size_rec + size_in + size_out, F(0));
+        F* gW_rec = acc.data();
+        F* gW_in = gW_rec + size_rec;
+        F* gW_out = gW_in + size_in;
+        int64_t b_lo, b_hi;
+        thread_share(B, b_lo, b_hi);
+        std::vector<F> Vbar(n), abar(n), Ibar(ring * n), dV(n), dA(n);
+        for (int64_t b = b_lo; b < b_hi; ++b) {
+            const uint32_t* idx = R->idx[b].data();
+            const F* va = R->va[b].data();
+            const uint32_t* off = R->off[b].data();
+            std::fill(Vbar.begin(), Vbar.end(), F(0));
+            std::fill(abar.begin(), abar.end(), F(0));
+            for (int64_t t = T - 1; t >= 0; --t) {
+                F* __restrict__ Ib = Ibar.data() + (t % ring) * n;
+                for (int64_t j = 0; j < n; ++j) Ib[j] = (F(1) - alpha[j]) * Vbar[j];
+                // weight gradients with Ibar(t): recurrent (spikes of t - d), input (inputs of t - d_in)
+                for (int64_t k = 0; k < nd; ++k) {
+                    const int64_t s = t - delays[k];
+                    if (s < 0) continue;
+                    for (uint32_t e = off[s]; e < off[s + 1]; ++e) {
+                        if (!(idx[e] & Z_BIT)) continue;
+                        F* __restrict__ g = gW_rec + (k * n + (idx[e] & J_MASK)) * n;
+                        for (int64_t j = 0; j < n; ++j) g[j] += Ib[j];
+                    }
+                }
+                if (t >= d_in) {
+                    const F* xs = x + (b * T + (t - d_in)) * n_in;
+                    for (int64_t i = 0; i < n_in; ++i) {
+                        const F c = xs[i];
+                        if (c == F(0)) continue;
+                        F* __restrict__ g = gW_in + i * n;
+                        for (int64_t j = 0; j < n; ++j) g[j] += c * Ib[j];
+                    }
+                }
+                const F* gu = gU ? gU + (t * B + b) * k_out : nullptr;
+                const uint32_t e0 = off[t], e1 = off[t + 1];
+                for (uint32_t e = e0; e < e1; ++e) {
+                    const int64_t j = idx[e] & J_MASK;
+                    const F z = (idx[e] & Z_BIT) ? F(1) : F(0);
+                    const F V = va[2 * e], A = va[2 * e + 1];
+                    if (gu && z != F(0)) {
+                        F* __restrict__ g = gW_out + j * k_out;
+                        for (int64_t m = 0; m < k_out; ++m) g[m] += gu[m];
+                    }
+                    const F psi = gamma * std::fmax(F(1) - std::fabs((V - A) / A), F(0));
+                    F Abar = -z * Vbar[j];
+                    F dVj = F(0);
+                    if (psi != F(0)) {
+                        F zbar = (gZ ? gZ[t * s_t + b * s_b + j * s_j] : F(0)) - A * Vbar[j] + (F(1) - rho[j]) * abar[j];
+                        for (int64_t k = 0; k < nd; ++k) {
+                            const int64_t d = delays[k];
+                            if (t + d >= T) continue;
+                            zbar += dot<F>(WT.data() + (k * n + j) * n, Ibar.data() + ((t + d) % ring) * n, n);
+                        }
+                        if (gu)
+                            for (int64_t m = 0; m < k_out; ++m) zbar += WoutT[j * k_out + m] * gu[m];
+                        Abar += zbar * (-psi * V / (A * A));
+                        dVj = zbar * (psi / A);
+                    }
+                    dV[e - e0] = dVj;
+                    dA[e - e0] = beta[j] * ((idx[e] & CL_BIT) ? F(1) : F(0)) * Abar;
+                }
+                for (int64_t j = 0; j < n; ++j) Vbar[j] = alpha[j] * Vbar[j];
+                if (adaptive)
+                    for (int64_t j = 0; j < n; ++j) abar[j] = rho[j] * abar[j];
+                for (uint32_t e = e0; e < e1; ++e) {
+                    const int64_t j = idx[e] & J_MASK;
+                    Vbar[j] += dV[e - e0];
+                    if (adaptive) abar[j] += dA[e - e0];
+                }
+            }
+        }
+    }
+    for (int p = 0; p < n_parts; ++p) {  // fixed order: deterministic for a given thread count
+        if (parts[p].empty()) continue;
+        const F* acc = parts[p].data();
+        for (int64_t q = 0; q < size_rec; ++q) gWT[q] += acc[q];
+        for (int64_t q = 0; q < size_in; ++q) gWinT[q] += acc[size_rec + q];
+        for (int64_t q = 0; q < size_out; ++q) gWoutT[q] += acc[size_rec + size_in + q];
+    }
+}
+
+template <typename F>
+int64_t record_bytes(const Record<F>* R) {
+    int64_t bytes = 0;
+    for (int64_t b = 0; b < R->B; ++b)
+        bytes += R->idx[b].capacity() * sizeof(uint32_t) + R->va[b].capacity() * sizeof(F) + R->off[b].capacity() * sizeof(uint32_t);
+    return bytes;
+}
+
 }  // namespace
 
 extern "C" {
 
-int lsnn_kernel_version() { return 6; }
+int lsnn_kernel_version() { return 7; }
 
 #define LSNN_EXPORT(SUFFIX, F)                                                                                    \
     void lsnn_forward_##SUFFIX(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* I_in,  \
@@ -406,4 +621,29 @@ LSNN_PROJECT(f64, double)
 
 LSNN_FILTER(f32, float)
 LSNN_FILTER(f64, double)
+
+// Memory-lean fused path (see lean_forward / lean_backward): the record is an opaque handle that
+// Python frees with lsnn_record_free_* once the backward pass (or the graph) is gone.
+#define LSNN_LEAN(SUFFIX, F)                                                                                       \
+    void* lsnn_lean_forward_##SUFFIX(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays,           \
+                                     int64_t n_in, int64_t d_in, const F* x, const F* WinT, const F* WsT,           \
+                                     int64_t k_out, const F* WoutT, const F* alpha, const F* rho, const F* beta,    \
+                                     const F* b0, const F* A_min, const F* n_ref, F gamma, F* Z, F* U,               \
+                                     int n_threads) {                                                              \
+        return lean_forward<F>(T, B, n, nd, delays, n_in, d_in, x, WinT, WsT, k_out, WoutT, alpha, rho, beta, b0,   \
+                               A_min, n_ref, gamma, Z, U, n_threads);                                              \
+    }                                                                                                              \
+    void lsnn_lean_backward_##SUFFIX(const void* rec, int64_t nd, const int64_t* delays, int64_t n_in,             \
+                                     int64_t d_in, const F* x, const F* W, int64_t k_out, const F* Wout,            \
+                                     const F* alpha, const F* rho, const F* beta, F gamma, int adaptive,            \
+                                     const F* gZ, int64_t s_t, int64_t s_b, int64_t s_j, const F* gU, F* gWinT,     \
+                                     F* gWT, F* gWoutT, int n_threads) {                                           \
+        lean_backward<F>(static_cast<const Record<F>*>(rec), nd, delays, n_in, d_in, x, W, k_out, Wout, alpha, rho, \
+                         beta, gamma, adaptive, gZ, s_t, s_b, s_j, gU, gWinT, gWT, gWoutT, n_threads);             \
+    }                                                                                                              \
+    void lsnn_record_free_##SUFFIX(void* rec) { delete static_cast<Record<F>*>(rec); }                             \
+    int64_t lsnn_record_bytes_##SUFFIX(const void* rec) { return record_bytes<F>(static_cast<const Record<F>*>(rec)); }
+
+LSNN_LEAN(f32, float)
+LSNN_LEAN(f64, double)
 }

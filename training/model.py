@@ -27,7 +27,7 @@ from torch import Tensor, nn
 
 from lsnn.models.spec import NetworkSpec
 
-from .bptt import LSNNRecurrence, exponential_filter, sparse_input_projection
+from .bptt import LSNNRecurrence, exponential_filter, lean_recurrence, sparse_input_projection
 
 
 class LSNNOutput(NamedTuple):
@@ -35,8 +35,8 @@ class LSNNOutput(NamedTuple):
 
     spikes: Tensor  # (B, T, n_rec) 0/1
     outputs: Tensor  # (B, T, n_out) volts, o = y + b_out
-    v: Tensor  # (B, T, n_rec) volts
-    thresholds: Tensor  # (B, T, n_rec) volts, A(t)
+    v: Tensor | None  # (B, T, n_rec) volts; None with record_state=False
+    thresholds: Tensor | None  # (B, T, n_rec) volts, A(t); None with record_state=False
 
 
 def _vector(value: Any, n: int, name: str, dtype=torch.float64) -> Tensor:
@@ -215,21 +215,40 @@ class LSNN(nn.Module):
         """The distinct recurrent delay values (steps), in increasing order."""
         return tuple(torch.unique(self.d_rec[self.mask_rec]).tolist()) or (1,)
 
-    def forward(self, x: Tensor | np.ndarray, i_ext: Tensor | np.ndarray | None = None) -> LSNNOutput:
-        """Run a batch: ``x`` (B, T, n_in) spikes or analog values, ``i_ext`` (B, T, n_rec) volts."""
+    def forward(self, x: Tensor | np.ndarray, i_ext: Tensor | np.ndarray | None = None, record_state: bool = True) -> LSNNOutput:
+        """Run a batch: ``x`` (B, T, n_in) spikes or analog values, ``i_ext`` (B, T, n_rec) volts.
+
+        ``record_state=False`` returns no potentials and thresholds (``v`` and ``thresholds`` are None)
+        and, on CPU with the compiled kernel, trains through the memory-lean fused path
+        (:class:`~lsnn.training.bptt.LSNNLean`: input projection and readout inside the recurrence, a
+        compact forward record instead of dense state; same map and gradients) -- what training uses.
+        """
         x, i_ext = self._check_input(x, i_ext)
-        I_in = self.input_current(x, i_ext)
         delays = self.recurrent_delays()
         W = self.W_rec * self.mask_rec
         W_stack = W[None] if len(delays) == 1 else torch.stack([W * (self.d_rec == d) for d in delays])
         dt = self.dt
         alpha, rho = torch.exp(-dt / self.tau_m), torch.exp(-dt / self.tau_a)
         adaptive = bool((self.beta != 0).any())
-        Z, V, A = LSNNRecurrence.apply(I_in, W_stack, delays, alpha, rho, self.beta, self.b0, self.A_min, self.n_ref, self.gamma, adaptive)
         kappa = torch.exp(-dt / self.tau_out)
-        y = exponential_filter(Z @ (self.W_out * self.mask_out).T, kappa)
-        outputs = y + self.b_out
-        return LSNNOutput(Z.transpose(0, 1), outputs.transpose(0, 1), V.transpose(0, 1), A.transpose(0, 1))
+        W_out = self.W_out * self.mask_out
+        lean = None
+        if not record_state and i_ext is None and bool(self.d_in.min() == self.d_in.max()):
+            d_in = int(self.d_in[0, 0]) if self.d_in.numel() else 0
+            lean = lean_recurrence(x, self.W_in * self.mask_in, W_stack, W_out, d_in, delays, alpha, rho, self.beta,
+                                   self.b0, self.A_min, self.n_ref, self.gamma, adaptive)
+        if lean is not None:
+            Z, U = lean
+            V = A = None
+        else:
+            I_in = self.input_current(x, i_ext)
+            Z, V, A = LSNNRecurrence.apply(I_in, W_stack, delays, alpha, rho, self.beta, self.b0, self.A_min, self.n_ref, self.gamma, adaptive)
+            U = Z @ W_out.T
+            if not record_state:
+                V = A = None
+        outputs = exponential_filter(U, kappa) + self.b_out
+        return LSNNOutput(Z.transpose(0, 1), outputs.transpose(0, 1),
+                          None if V is None else V.transpose(0, 1), None if A is None else A.transpose(0, 1))
 
     # ------------------------------------------------------------ NetworkSpec
     @classmethod

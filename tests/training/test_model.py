@@ -80,6 +80,57 @@ def test_gradients_equal_autograd_reference_float64(kernel, seed, frac_elif, inp
         assert rel <= 1e-10, f"{name}: relative error {rel:.2e}"
 
 
+@pytest.mark.parametrize("seed,frac_elif,input_kind,d_in,rate_penalty", [
+    (3, 0.0, "spike", 0, False), (4, 0.3, "spike", 2, True), (5, 0.3, "analog", 1, True), (6, 0.0, "spike", 3, True)])
+def test_memory_lean_path_equals_the_autograd_reference_float64(seed, frac_elif, input_kind, d_in, rate_penalty):
+    """``record_state=False`` (fused projection and readout, compact forward record): the same spikes
+    and outputs as the full path and gradients equal to the autograd reference, also through a rate
+    penalty on the spikes (whose gradient reaches the kernel as an expanded view)."""
+    from lsnn.training import bptt
+    from lsnn.training.kernel import load
+
+    if load() is None:
+        pytest.skip("no C++ compiler: the lean path needs the compiled kernel")
+    spec, x, _ = _case(seed, frac_elif, input_kind, T=150)
+    spec = spec.copy(d_in=np.full_like(spec.d_in, d_in))
+    net = LSNN.from_spec(spec)
+    gen = torch.Generator().manual_seed(seed)
+    probe = torch.randn((3, 150, 3), generator=gen, dtype=torch.float64)
+
+    def loss(spikes, outputs):
+        total = (outputs * probe).sum()
+        return total + 3.0 * ((spikes.mean(dim=(0, 1)) - 0.02) ** 2).sum() if rate_penalty else total
+
+    params = (net.W_in, net.W_rec, net.W_out, net.b_out)
+    calls = []
+    original = bptt.LSNNLean.forward
+    bptt.LSNNLean.forward = staticmethod(lambda *a: calls.append(1) or original(*a))
+    try:
+        out = net(x, record_state=False)
+    finally:
+        bptt.LSNNLean.forward = staticmethod(original)
+    assert calls and out.v is None and out.thresholds is None  # the lean path ran
+    with torch.no_grad():
+        full = net(x)
+    assert torch.equal(out.spikes, full.spikes) and out.spikes.sum() > 20
+    torch.testing.assert_close(out.outputs, full.outputs, rtol=0, atol=1e-12)
+    loss(out.spikes, out.outputs).backward()
+    ours = [p.grad.clone() for p in params]
+    for p in params:
+        p.grad = None
+    ref = reference_forward(net, torch.tensor(x), None)
+    loss(ref[0], ref[1]).backward()
+    for name, a, p in zip(("W_in", "W_rec", "W_out", "b_out"), ours, params):
+        assert p.grad.abs().max() > 0, name
+        rel = float((a - p.grad).norm() / p.grad.norm())
+        assert rel <= 1e-10, f"{name}: relative error {rel:.2e}"
+    with pytest.raises(RuntimeError, match="record_state=True"):
+        out2 = net(x, record_state=False)
+        l2 = loss(out2.spikes, out2.outputs)
+        l2.backward(retain_graph=True)
+        l2.backward()
+
+
 def test_pseudo_derivative_is_dampened_triangle():
     v = torch.tensor([-1.5, -1.0, -0.5, 0.0, 0.25, 0.999, 1.0, 2.0], dtype=torch.float64, requires_grad=True)
     z = SpikeFunction.apply(v, 0.3)
