@@ -20,8 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-# Known-harmless noise of pinned third-party releases, silenced before they are imported: pyparsing's
-# camelCase deprecations (called by Brian2 2.9 at import), pynwb's positional-argument FutureWarning.
+# Known-harmless noise of pinned third-party releases: pyparsing's camelCase deprecation notices,
+# triggered by Brian2 2.9 at import (recorded and dropped here; Brian2 adds a "once" filter for
+# UserWarning, their base class, that would otherwise win) and when it parses equations (ignored
+# below), and pynwb's positional-argument FutureWarning.
+with warnings.catch_warnings(record=True):
+    import brian2  # noqa: F401
 warnings.filterwarnings("ignore", message=".*deprecated.*", category=DeprecationWarning)
 warnings.filterwarnings("ignore", message="validate: Using positional arguments", category=FutureWarning)
 
