@@ -7,7 +7,7 @@ from .aligned import event_aligned_average
 from .decoding import DecodingResult, cross_phase_accuracy, decode
 from .io import covariate_conditions, load_nwb, load_trials, read_nwb_units, read_spikes, save_nwb
 from .imprinting import ImprintingResult, imprinting, phase_selectivity
-from .rates import binned_counts, fano_factor, isi_cv, mean_rates
+from .rates import binned_counts, fano_factor, isi_cv, mean_rates, segments_from_counts
 from .sequences import condition_invariant, cross_validated_sequence, normalized_traces, peak_bins, time_cell_test
 from .trials import (apply_trial_table, event_aligned_trials, parse_time, read_trial_table, trial_conditions,
                      trials_from_epoch, trials_from_table, window_counts)
@@ -50,6 +50,7 @@ __all__ = [
     "read_trial_table",
     "ridge_baseline",
     "save_nwb",
+    "segments_from_counts",
     "selectivity_counts",
     "step_means",
     "time_cell_test",

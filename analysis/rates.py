@@ -1,7 +1,10 @@
 """Firing rates and trial-binned spike counts of Neo segments (Elephant does the binning and rates).
 
 Trial-binned counts ``(n_trials, n_bins, n_neurons)`` are the fast internal form of the analysis
-package: every measure that compares conditions works on them.
+package: every measure that compares conditions works on them. ``binned_counts`` converts Neo
+segments to counts, ``segments_from_counts`` counts back to Neo segments (Elephant's
+``BinnedSpikeTrain.to_spike_trains``), so a count array from elsewhere (calcium events, another
+toolbox) enters every Neo-based measure.
 """
 
 from __future__ import annotations
@@ -66,3 +69,30 @@ def binned_counts(segments: Sequence[neo.Segment], bin_size: pq.Quantity, window
     if len(shapes) > 1:
         raise ValueError(f"trials have different lengths ({sorted(shapes)} bins); give a common window.")
     return np.stack(arrays).astype(np.int64)
+
+
+def segments_from_counts(counts, bin_size: pq.Quantity, t_start: pq.Quantity = 0 * pq.s, names: Sequence[str] | None = None) -> list[neo.Segment]:
+    """Neo segments (one per trial) from counts ``(n_trials, n_bins, n_neurons)``: each count becomes
+    that many spikes at the centre of its bin (Elephant's ``BinnedSpikeTrain.to_spike_trains``), so
+    ``binned_counts(segments_from_counts(c, b), b) == c``."""
+    arr = np.asarray(counts)
+    if arr.ndim != 3 or min(arr.shape) == 0:
+        raise ValueError(f"counts must be (n_trials, n_bins, n_neurons) and non-empty; got shape {arr.shape}.")
+    if not np.issubdtype(arr.dtype, np.integer):
+        if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+            raise ValueError("counts must be whole numbers of spikes (no NaN, no fractions).")
+        arr = arr.astype(np.int64)
+    if np.any(arr < 0):
+        raise ValueError("counts must not be negative.")
+    names = list(names) if names is not None else [f"neuron {j}" for j in range(arr.shape[2])]
+    if len(names) != arr.shape[2]:
+        raise ValueError(f"give one name per neuron ({arr.shape[2]}); got {len(names)}.")
+    segments = []
+    for k, trial in enumerate(arr):
+        binned = BinnedSpikeTrain(trial.T, bin_size=bin_size, t_start=t_start)
+        seg = neo.Segment(name=f"trial {k}", trial=k)
+        for st, name in zip(binned.to_spike_trains(spikes="center", annotate_bins=False), names):
+            st.name = name
+            seg.spiketrains.append(st)
+        segments.append(seg)
+    return segments

@@ -20,6 +20,11 @@ Two implementations of the loops: the compiled kernel ``lsnn_kernel.cpp`` (CPU; 
 its header) and the pure-PyTorch :func:`forward_loop` / :func:`backward_loop` (fallback, other
 devices), where everything that does not depend on the recursion (``psi/A``, ``psi V/A^2``, the
 weight gradients) is computed outside the loops as whole-sequence tensor operations.
+
+:class:`LSNNLean` (``LSNN.forward(..., record_state=False)``, compiled kernel only) runs the same
+recursion with the input projection and the readout fused in, and keeps from the forward pass only
+the neurons whose pseudo-derivative is nonzero or that spiked (zbar enters the recursion only
+multiplied by psi): the training path, with a fraction of the memory.
 """
 
 from __future__ import annotations

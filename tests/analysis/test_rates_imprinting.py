@@ -79,3 +79,17 @@ def test_isi_cv_and_fano_factor_limits():
     assert fano_factor([regular, regular]) == 0
     with pytest.raises(ValueError, match="two"):
         fano_factor([regular])
+
+
+def test_counts_round_trip_through_neo_segments():
+    from lsnn.analysis import binned_counts, segments_from_counts
+
+    counts = np.random.default_rng(5).poisson(1.5, (4, 20, 6))
+    segments = segments_from_counts(counts, 25 * pq.ms, t_start=-0.1 * pq.s)
+    assert len(segments) == 4 and len(segments[0].spiketrains) == 6
+    assert segments[0].spiketrains[0].t_start == -0.1 * pq.s
+    np.testing.assert_array_equal(binned_counts(segments, 25 * pq.ms), counts)
+    with pytest.raises(ValueError, match="whole numbers"):
+        segments_from_counts(counts + 0.5, 25 * pq.ms)
+    with pytest.raises(ValueError, match="negative"):
+        segments_from_counts(-counts, 25 * pq.ms)
