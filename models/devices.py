@@ -45,13 +45,16 @@ class DeviceInfo:
     reruns: bool
     #: One Synapses object per delay value (Brian2GeNN supports only homogeneous delays).
     split_delays: bool = False
+    #: Uniform time constants as shared group parameters (decay factors computed once per step);
+    #: off for Brian2GeNN, whose code generation is not tested with shared neuron parameters.
+    shared_constants: bool = True
 
 
 _INFO = {
     "numpy": DeviceInfo("numpy", False, "generator", False),
     "cython": DeviceInfo("cython", False, "generator", False),
     "cpp_standalone": DeviceInfo("cpp_standalone", True, "timedarray", True),
-    "genn": DeviceInfo("genn", True, "generator", False, split_delays=True),
+    "genn": DeviceInfo("genn", True, "generator", False, split_delays=True, shared_constants=False),
     "cuda_standalone": DeviceInfo("cuda_standalone", True, "timedarray", True),
 }
 

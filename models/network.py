@@ -37,6 +37,7 @@ from .neurons import (
     ALIF_THRESHOLD,
     R_M,
     READOUT_EQS,
+    with_shared,
     READOUT_ON_PRE,
     READOUT_SYNAPSE,
 )
@@ -140,6 +141,7 @@ def build_network(
     record_v: bool = True,
     record_threshold: bool = False,
     split_delays: bool = False,
+    shared_constants: bool = True,
     clock: Clock | None = None,
 ) -> BuiltNetwork:
     """Build the Brian2 network of ``spec`` for a batch of trials.
@@ -162,6 +164,10 @@ def build_network(
         Record V(t) and A(t) as used by the threshold test (``thresholds`` slot, before it).
     split_delays : bool
         One ``Synapses`` object per delay value (homogeneous delays; needed by Brian2GeNN).
+    shared_constants : bool
+        Declare time constants that every neuron shares (``tau_m``, ``tau_a``, ``t_ref``, ``tau_out``) as
+        shared group parameters, so that their decay factors are computed once per step rather than
+        per neuron and per synaptic event (off for Brian2GeNN).
     clock : brian2.Clock, optional
         The clock of every object (default: a new ``Clock(dt)``).
     """
@@ -189,8 +195,12 @@ def build_network(
         else:
             raise ValueError(f"spike_input must be 'generator' or 'timedarray'; got {spike_input!r}.")
 
+    def uniform(values) -> bool:
+        return shared_constants and values.size > 0 and bool(np.all(values == values.flat[0]))
+
+    shared = {name for name, values in (("tau_m", spec.tau_m), ("tau_a", spec.tau_a), ("t_ref", spec.n_ref)) if uniform(values)}
     drive_ta = None
-    eqs = ALIF_EQS
+    eqs = with_shared(ALIF_EQS, shared)
     if drive is not None:
         drive_ta = TimedArray(drive_values(drive) * amp, dt=spec.dt * second, name="I_drive")
         namespace["I_drive"] = drive_ta
@@ -209,15 +219,16 @@ def build_network(
         name="neurons",
     )
     tile = lambda a: np.tile(a, copies)  # noqa: E731 - per-neuron parameters, one block per trial
-    neurons.tau_m = tile(spec.tau_m) * second
-    neurons.tau_a = tile(spec.tau_a) * second
+    neurons.tau_m = (spec.tau_m[0] if "tau_m" in shared else tile(spec.tau_m)) * second
+    neurons.tau_a = (spec.tau_a[0] if "tau_a" in shared else tile(spec.tau_a)) * second
     neurons.b0 = tile(spec.b0) * volt
     neurons.beta = tile(spec.beta) * volt
     neurons.A_min = tile(spec.A_min) * volt
-    neurons.t_ref = tile(spec.n_ref * spec.dt) * second
+    neurons.t_ref = ((spec.n_ref[0] if "t_ref" in shared else tile(spec.n_ref)) * spec.dt) * second
 
-    readout = NeuronGroup(copies * n_out, READOUT_EQS, method="exponential_euler", clock=clock, name="readout")
-    readout.tau_out = np.tile(spec.tau_out, copies) * second
+    readout_shared = {"tau_out"} if uniform(spec.tau_out) else set()
+    readout = NeuronGroup(copies * n_out, with_shared(READOUT_EQS, readout_shared), method="exponential_euler", clock=clock, name="readout")
+    readout.tau_out = (spec.tau_out[0] if readout_shared else np.tile(spec.tau_out, copies)) * second
     readout.b_out = np.tile(spec.b_out, copies) * volt
 
     synapses = []

@@ -63,6 +63,22 @@ A_min   : volt (constant)
 t_ref   : second (constant)
 """
 
+
+
+def with_shared(equations: str, names) -> str:
+    """``equations`` with the parameters ``names`` declared ``(constant, shared)``: one value for the
+    whole group. Brian2 then evaluates expressions of them alone, such as ``exp(dt/tau_m)``, once per
+    step instead of once per neuron or synaptic event (loop-invariant code motion); the builder uses
+    this for time constants that all neurons share. Same arithmetic, same results."""
+    lines = []
+    for line in equations.splitlines():
+        name = line.split(":")[0].strip()
+        if name in names and line.rstrip().endswith("(constant)"):
+            line = line.rstrip()[: -len("(constant)")] + "(constant, shared)"
+        lines.append(line)
+    return "\n".join(lines) + ("\n" if equations.endswith("\n") else "")
+
+
 #: Spike condition, tested on V(t) against A(t); Brian2 adds ``not_refractory`` itself.
 ALIF_THRESHOLD = "v > A"
 
