@@ -2,7 +2,11 @@
 
 Prints steps/s of one trial (simulation only; build and compile times printed separately) for
 numpy, cython and cpp_standalone at several connectivities, and the throughput of many trials of
-840 steps (the sMNIST trial length) run by one compiled C++ standalone project.
+840 steps (the sMNIST trial length) run by one compiled C++ standalone project. For
+cpp_standalone the compiled binary is also re-run ``--repeats`` times (median and best loop time),
+once as the builder makes it and once with every time constant declared per neuron
+(``shared_constants=False``, the baseline: decay factors recomputed per neuron and per synaptic
+event), interleaved in the same process.
 
     .venv/bin/python benchmarks/brian2_speed.py                      # full set (several minutes)
     .venv/bin/python benchmarks/brian2_speed.py --devices cpp_standalone --steps 20000 --trials 1000
@@ -13,6 +17,8 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
+import tempfile
 import time
 
 import numpy as np
@@ -21,17 +27,48 @@ from lsnn.models import simulate, simulate_reference
 from lsnn.models.examples import poisson_input, random_spec
 
 
-def network(p_connect: float, seed: int = 0, target_rate: float = 15.0):
-    """The sMNIST-sized network (80 inputs, 120 LIF + 100 ALIF, delays 0-5), weights scaled by
-    bisection on the NumPy reference map so that it fires at about ``target_rate`` Hz under 20 Hz input."""
+def network(p_connect: float, seed: int = 0, target_rate: float = 15.0, uniform: bool = False):
+    """The sMNIST-sized network (80 inputs, 120 LIF + 100 ALIF), weights scaled by bisection on the
+    NumPy reference map so that it fires at about ``target_rate`` Hz under 20 Hz input.
+
+    ``uniform=False``: random delays 0-5 steps, tau_a 0.2-1.2 s and refractory periods per neuron
+    (the exactness tests' networks); ``uniform=True``: as the sequential-MNIST network of Bellec et al.
+    2018 and the trainer's defaults: tau_a 700 ms and 5 refractory steps for all, recurrent delay 1
+    step, input delay 0."""
     lo, hi = 0.5, 8.0
     for _ in range(7):
         w_scale = np.sqrt(lo * hi)
         spec = random_spec(np.random.default_rng(seed), n_in=80, n_rec=220, n_out=10, p_connect=p_connect, frac_alif=100 / 220, w_scale=w_scale)
+        if uniform:
+            spec = spec.copy(tau_a=np.full(spec.n_rec, 0.7), n_ref=np.full(spec.n_rec, 5), d_rec=np.ones_like(spec.d_rec), d_in=np.zeros_like(spec.d_in))
         probe = simulate_reference(spec, poisson_input(np.random.default_rng(seed + 1), 600, 80, rate=20.0))
         rate = probe.spikes[100:].mean() / spec.dt
         lo, hi = (w_scale, hi) if rate < target_rate else (lo, w_scale)
     return spec, np.random.default_rng(seed + 2)
+
+
+def standalone_loop_times(spec, x: np.ndarray, shared_constants: bool, repeats: int) -> list[float]:
+    """Build one C++ standalone project for the single trial ``x`` and run its binary ``repeats``
+    times; returns Brian2's loop time of each run (s)."""
+    from brian2 import Clock, device, second
+
+    from lsnn.models.devices import use_device
+    from lsnn.models.network import build_network
+
+    directory = tempfile.mkdtemp(prefix="lsnn_bench_")
+    try:
+        with use_device("cpp_standalone", directory):
+            built = build_network(spec, x[None], None, spike_input="generator", shared_constants=shared_constants,
+                                  record_v=False, clock=Clock(dt=spec.dt * second, name="lsnn_clock"))
+            built.network.run(x.shape[0] * spec.dt * second, namespace=built.namespace)
+            device.build(directory=directory, compile=True, run=False)
+            times = []
+            for _ in range(repeats):
+                device.run()
+                times.append(float(device._last_run_time))
+            return times
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def main() -> None:
@@ -41,6 +78,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20_000, help="steps of the single-trial run (numpy uses 1/10)")
     parser.add_argument("--trials", type=int, default=1000, help="trials of 840 steps for the one-compile throughput run")
     parser.add_argument("--trials-per-run", type=int, default=None)
+    parser.add_argument("--repeats", type=int, default=5, help="re-runs of the compiled single-trial binary")
     args = parser.parse_args()
     os.environ.setdefault("CYTHON_CACHE_DIR", os.path.abspath(".cython_cache"))
     print(f"# {platform.node()} {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
@@ -58,6 +96,19 @@ def main() -> None:
                 f"{steps / res.loop_time:>13.0f} {steps / res.run_time:>12.0f}",
                 flush=True,
             )
+    if args.repeats and "cpp_standalone" in args.devices:
+        print(f"\n# cpp_standalone single trial, {args.steps} steps, binary re-run {args.repeats} times (steps/s of the loop)")
+        print(f"{'network':>8} {'p':>5} {'rate Hz':>8} {'constants':>10} {'median':>9} {'best':>9}")
+        for uniform in (False, True):
+            for p in args.connectivity:
+                spec, rng = network(p, uniform=uniform)
+                x = poisson_input(rng, args.steps, spec.n_in, rate=20.0)
+                rate = simulate_reference(spec, x[:2000]).spikes.mean() / spec.dt
+                for shared in (False, True):
+                    times = standalone_loop_times(spec, x, shared, args.repeats)
+                    label = "shared" if shared else "per-neuron"
+                    kind = "uniform" if uniform else "random"
+                    print(f"{kind:>8} {p:>5.2f} {rate:>8.1f} {label:>10} {args.steps / np.median(times):>9.0f} {args.steps / min(times):>9.0f}", flush=True)
     if args.trials and "cpp_standalone" in args.devices:
         spec, rng = network(args.connectivity[0])
         x = poisson_input(rng, 840, spec.n_in, rate=20.0, n_trials=args.trials)

@@ -7,6 +7,7 @@ train SFA and LIF networks on STORE-RECALL, validate them in Brian2, analyse, dr
 ``lsnn simulate NETWORK.npz INPUT.npy``: simulate a saved network on saved inputs.
 ``lsnn train --task store_recall --model sfa --preset quick``: train with BPTT (``lsnn.training.cli``).
 ``lsnn validate RUN_DIR``: re-simulate the run's test set in Brian2 and compare with PyTorch.
+``lsnn reproduce elife-table1 --preset quick``: train, validate and tabulate eLife Table 1 (``lsnn.training.reproduce``).
 ``lsnn analyze selectivity|sequences FILE ...``: mixed selectivity and sequences of count tables or spike files (``lsnn.analysis.cli``).
 """
 
@@ -34,7 +35,7 @@ from lsnn.models import DEVICES, simulate
 from lsnn.models.examples import single_neuron_spec, step_current
 from lsnn.models.neo_io import save_nwb, to_neo
 from lsnn.models.spec import NetworkSpec
-from lsnn.training.cli import add_train_parser, add_validate_parser, run_train, run_validate
+from lsnn.training.cli import add_reproduce_parser, add_train_parser, add_validate_parser, run_reproduce, run_train, run_validate
 
 from .poster_intro import figure_poster_intro
 
@@ -98,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--device", choices=DEVICES, default="cython")
     add_train_parser(sub)
     add_validate_parser(sub)
+    add_reproduce_parser(sub)
     add_analyze_parser(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)  # Neo's root-logger renaming notices
@@ -113,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_train(args)
     elif args.command == "validate":
         return run_validate(args)
+    elif args.command == "reproduce":
+        return run_reproduce(args)
     elif args.command == "analyze":
         return run_analyze(args)
     return 0

@@ -105,12 +105,17 @@ def _connect(
     clock: Clock,
     split_delays: bool,
 ) -> list[Synapses]:
-    """Synapses for the non-zero connected entries of ``W`` (post, pre), replicated per copy."""
+    """Synapses for the non-zero connected entries of ``W`` (post, pre), replicated per copy.
+
+    One object per delay value (a scalar delay: Brian2's faster homogeneous spike queue) when
+    ``split_delays`` is set or all delays are equal; otherwise one object with per-synapse delays.
+    """
     n_post, n_pre = W.shape
     active = mask & (W != 0)
     if not active.any():
         return []
-    groups = [(int(d), active & (delays == d)) for d in np.unique(delays[active])] if split_delays else [(None, active)]
+    values = np.unique(delays[active])
+    groups = [(int(d), active & (delays == d)) for d in values] if split_delays or len(values) == 1 else [(None, active)]
     objects = []
     for d, selected in groups:
         post, pre = np.nonzero(selected)

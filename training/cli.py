@@ -1,7 +1,9 @@
-"""``lsnn train``: parse arguments and call :func:`lsnn.training.trainer.train`.
+"""``lsnn train``, ``lsnn validate``, ``lsnn reproduce``: parse arguments, call the training package.
 
     lsnn train --task store_recall --model sfa --preset quick [--seed 0] [--set key=value ...]
                [--run-dir runs/NAME] [--resume]
+    lsnn validate RUN_DIR [--trials N] [--device cpp_standalone] [--dtype float64]
+    lsnn reproduce elife-table1 [--preset quick|paper] [--seeds N] [--rows ...] [--delays ...]
 """
 
 from __future__ import annotations
@@ -74,3 +76,36 @@ def run_validate(args: argparse.Namespace) -> int:
     print(summary(report))
     print(f"[lsnn validate] wrote {Path(args.run_dir) / 'validation.json'}")
     return 0 if report["ok"] or args.dtype != "float64" else 1
+
+
+def add_reproduce_parser(sub: argparse._SubParsersAction) -> None:
+    """Register ``lsnn reproduce`` (eLife tables: train, validate, tabulate)."""
+    from .reproduce import TABLE1_PRESETS, TABLE1_ROWS
+
+    p = sub.add_parser("reproduce", help="reproduce a table of the eLife paper: train every cell, validate in Brian2, tabulate",
+                       description="lsnn reproduce elife-table1 --preset quick --seeds 1: 1-D STORE-RECALL accuracy by adaptation "
+                                   "time constant and expected delay (resumable: finished runs are reused).")
+    p.add_argument("table", choices=["elife-table1"])
+    p.add_argument("--preset", choices=list(TABLE1_PRESETS), default="quick",
+                   help="quick: 150 iterations, delays 0.2/2/4 s (about 30 min per seed on 2 cores); paper: 400 iterations, all delays")
+    p.add_argument("--seeds", type=int, default=1, help="runs per cell (seeds 0..N-1)")
+    p.add_argument("--rows", nargs="+", choices=list(TABLE1_ROWS), default=None, help="subset of rows (default: all)")
+    p.add_argument("--delays", nargs="+", type=float, default=None, help="subset of expected delays in s (default: the preset's)")
+    p.add_argument("--validate-trials", type=int, default=None, help="test trials per run simulated in Brian2 (0: none)")
+    p.add_argument("--out", type=Path, default=None, help="results folder (default results/elife-table1-<preset>)")
+    p.add_argument("--no-progress", action="store_true")
+
+
+def run_reproduce(args: argparse.Namespace) -> int:
+    from .reproduce import reproduce_table1
+
+    out = args.out or Path("results") / f"elife-table1-{args.preset}"
+    try:
+        frame = reproduce_table1(out, preset=args.preset, seeds=args.seeds, rows=args.rows, delays=args.delays,
+                                 validate_trials=args.validate_trials, progress=not args.no_progress)
+    except (ValueError, RunError) as exc:
+        raise SystemExit(f"lsnn reproduce: {exc}") from None
+    print((out / "table1.md").read_text())
+    print(f"[lsnn reproduce] wrote {out}/table1.md, table1_runs.csv, table1.json")
+    mismatched = frame[frame["identical_trials"] < frame["validated_trials"]]
+    return 1 if len(mismatched) else 0
