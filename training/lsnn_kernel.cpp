@@ -52,6 +52,23 @@ inline void neuron_step(int64_t n, const F* __restrict__ b0, const F* __restrict
     }
 }
 
+// Recurrent input of one trial, event-driven: Vn += sum_d sum_{i: z_i(t - d) = 1} Ws_d[i][:].
+template <typename F>
+inline void add_recurrent_spikes(int64_t t, int64_t b, int64_t n, int64_t nd, const int64_t* delays, int64_t stride,
+                                 const F* Z, const F* WsT, F* __restrict__ Vn) {
+    for (int64_t k = 0; k < nd; ++k) {
+        const int64_t d = delays[k];
+        if (t - d < 0) continue;
+        const F* zs = Z + (t - d) * stride + b * n;
+        const F* W = WsT + k * n * n;
+        for (int64_t i = 0; i < n; ++i) {
+            if (zs[i] == F(0)) continue;
+            const F* __restrict__ row = W + i * n;
+            for (int64_t j = 0; j < n; ++j) Vn[j] += row[j];
+        }
+    }
+}
+
 template <typename F>
 void forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* I_in, const F* WsT,
              const F* alpha, const F* rho, const F* beta, const F* b0, const F* A_min, const F* n_ref,
@@ -81,17 +98,7 @@ void forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays,
                 OKo[j] = okf[j] != F(0);
                 if (CLo) CLo[j] = clf[j] != F(0);
             }
-            for (int64_t k = 0; k < nd; ++k) {
-                const int64_t d = delays[k];
-                if (t - d < 0) continue;
-                const F* zs = Z + (t - d) * stride + b * n;
-                const F* W = WsT + k * n * n;
-                for (int64_t i = 0; i < n; ++i) {
-                    if (zs[i] == F(0)) continue;
-                    const F* __restrict__ row = W + i * n;
-                    for (int64_t j = 0; j < n; ++j) Vn[j] += row[j];
-                }
-            }
+            add_recurrent_spikes<F>(t, b, n, nd, delays, stride, Z, WsT, Vn);
             std::swap(V, Vn);
         }
     }
@@ -392,17 +399,7 @@ Record<F>* lean_forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64
                 const F* __restrict__ w = WoutT + j * k_out;
                 for (int64_t m = 0; m < k_out; ++m) Uo[m] += w[m];
             }
-            for (int64_t k = 0; k < nd; ++k) {
-                const int64_t d = delays[k];
-                if (t - d < 0) continue;
-                const F* zs = Z + (t - d) * stride + b * n;
-                const F* W = WsT + k * n * n;
-                for (int64_t i = 0; i < n; ++i) {
-                    if (zs[i] == F(0)) continue;
-                    const F* __restrict__ row = W + i * n;
-                    for (int64_t j = 0; j < n; ++j) Vn[j] += row[j];
-                }
-            }
+            add_recurrent_spikes<F>(t, b, n, nd, delays, stride, Z, WsT, Vn);
             std::swap(V, Vn);
         }
         off[T] = static_cast<uint32_t>(idx.size());
