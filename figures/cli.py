@@ -21,14 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-# Known-harmless noise of pinned third-party releases: pyparsing's camelCase deprecation notices,
-# triggered by Brian2 2.9 at import (recorded and dropped here; Brian2 adds a "once" filter for
-# UserWarning, their base class, that would otherwise win) and when it parses equations (ignored
-# below), and pynwb's positional-argument FutureWarning.
+# pyparsing's camelCase deprecation notices, triggered by Brian2 2.9 at import (recorded and dropped
+# here) and whenever it parses equations (ignored by _quiet_third_party_warnings).
 with warnings.catch_warnings(record=True):
     import brian2  # noqa: F401
-warnings.filterwarnings("ignore", message=".*deprecated.*", category=DeprecationWarning)
-warnings.filterwarnings("ignore", message="validate: Using positional arguments", category=FutureWarning)
 
 from lsnn.analysis.cli import add_analyze_parser, run_analyze
 from lsnn.models import DEVICES, simulate
@@ -79,6 +75,15 @@ def run_simulate(network: Path, inputs: Path, out: Path, device: str) -> Path:
     return out
 
 
+def _quiet_third_party_warnings() -> None:
+    """Ignore known-harmless notices of pinned releases: pyparsing's deprecations (called by Brian2
+    2.9) and pynwb's positional-argument FutureWarning. Added after every import, in front of the
+    ``("once", UserWarning)`` filter that Elephant installs at import (pyparsing's warnings are
+    UserWarnings too, so that filter would otherwise win)."""
+    warnings.filterwarnings("ignore", message=".*deprecated.*", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", message="validate: Using positional arguments", category=FutureWarning)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lsnn", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -102,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     add_reproduce_parser(sub)
     add_analyze_parser(sub)
     args = parser.parse_args(argv)
+    _quiet_third_party_warnings()
     logging.basicConfig(level=logging.ERROR)  # Neo's root-logger renaming notices
     if args.command == "demo":
         from .demo import run_demo
