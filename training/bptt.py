@@ -189,7 +189,8 @@ class Workspace:
             free = [a for a in self.arrays if sys.getrefcount(a) == 3 and a is not arr]
             if not free:
                 break
-            self.arrays.remove(free[0])
+            victim = free[0]  # by identity: list.remove would compare arrays elementwise
+            self.arrays = [a for a in self.arrays if a is not victim]
         return torch.from_numpy(arr)
 
     def clear(self) -> None:

@@ -39,3 +39,23 @@ def test_kernel_is_compiled_once_into_the_cache(monkeypatch, tmp_path):
     kernel.load()
     assert sorted(tmp_path.glob("lsnn_kernel_*.so")) == built  # reused, not rebuilt
     np.testing.assert_equal(built[0].stat().st_size > 0, True)
+
+
+def test_workspace_reuses_free_buffers_and_evicts_over_budget():
+    """Buffers of other shapes are evicted by identity once the pool exceeds its budget (a run of
+    long sequences after short ones used to fail comparing arrays of different shapes)."""
+    import torch
+
+    from lsnn.training.bptt import Workspace
+
+    pool = Workspace(max_bytes=6 << 20)
+    c = pool.empty((600, 256, 60), torch.float32)  # in use throughout, first in the pool
+    a = pool.empty((600, 64, 60), torch.float32)
+    ptr = a.data_ptr()
+    del a
+    b = pool.empty((600, 64, 60), torch.float32)
+    assert b.data_ptr() == ptr  # the free buffer is handed out again
+    del b
+    d = pool.empty((300, 256, 60), torch.float32)  # over budget: the free (600, 64, 60) buffer goes
+    assert [arr.shape for arr in pool.arrays] == [(600, 256, 60), (300, 256, 60)]
+    assert c.shape == (600, 256, 60) and d.shape == (300, 256, 60)
