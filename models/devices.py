@@ -48,13 +48,16 @@ class DeviceInfo:
     #: Uniform time constants as shared group parameters (decay factors computed once per step);
     #: off for Brian2GeNN, whose code generation is not tested with shared neuron parameters.
     shared_constants: bool = True
+    #: Brian2GeNN builds, compiles and runs inside ``network.run`` (its ``build`` refuses to be
+    #: called separately after a run statement); the others build once and re-run the binary.
+    build_on_run: bool = False
 
 
 _INFO = {
     "numpy": DeviceInfo("numpy", False, "generator", False),
     "cython": DeviceInfo("cython", False, "generator", False),
     "cpp_standalone": DeviceInfo("cpp_standalone", True, "timedarray", True),
-    "genn": DeviceInfo("genn", True, "generator", False, split_delays=True, shared_constants=False),
+    "genn": DeviceInfo("genn", True, "generator", False, split_delays=True, shared_constants=False, build_on_run=True),
     "cuda_standalone": DeviceInfo("cuda_standalone", True, "timedarray", True),
 }
 
@@ -117,7 +120,7 @@ def use_device(name: str, build_dir: str | os.PathLike | None = None) -> Iterato
                 prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
             elif name == "genn":
                 use_gpu = os.environ.get("LSNN_GENN_USE_GPU", "1") != "0"
-                set_device("genn", directory=directory, use_GPU=use_gpu, build_on_run=False)
+                set_device("genn", directory=directory, use_GPU=use_gpu, build_on_run=True)
             else:
                 set_device("cuda_standalone", directory=directory, build_on_run=False)
         yield info

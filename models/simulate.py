@@ -230,8 +230,16 @@ def simulate(
 
                 xb, db, n = batch_data(0)
                 built = build_network(spec, xb, db, **kw)
+                t_run = time.perf_counter()
                 built.network.run(T * spec.dt * second, namespace=built.namespace)
-                active_device.build(directory=str(directory), compile=True, run=False)
+                if info.build_on_run:  # GeNN: built, compiled and run by network.run, all trials in one batch
+                    run_time = time.perf_counter() - t_run
+                    loop_time = float("nan")
+                    parts.append(_collect(built, spec, n))
+                    bar.update(n)
+                    starts = []
+                else:
+                    active_device.build(directory=str(directory), compile=True, run=False)
                 for start in starts:
                     xb, db, n = batch_data(start)
                     run_args = {}
