@@ -51,13 +51,15 @@ class DeviceInfo:
     #: Brian2GeNN builds, compiles and runs inside ``network.run`` (its ``build`` refuses to be
     #: called separately after a run statement); the others build once and re-run the binary.
     build_on_run: bool = False
+    #: Continuous drive read by a run_regularly operation (Brian2GeNN: TimedArrays only there).
+    drive_by_operation: bool = False
 
 
 _INFO = {
     "numpy": DeviceInfo("numpy", False, "generator", False),
     "cython": DeviceInfo("cython", False, "generator", False),
     "cpp_standalone": DeviceInfo("cpp_standalone", True, "timedarray", True),
-    "genn": DeviceInfo("genn", True, "generator", False, split_delays=True, shared_constants=False, build_on_run=True),
+    "genn": DeviceInfo("genn", True, "generator", False, split_delays=True, shared_constants=False, build_on_run=True, drive_by_operation=True),
     "cuda_standalone": DeviceInfo("cuda_standalone", True, "timedarray", True),
 }
 

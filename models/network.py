@@ -147,6 +147,7 @@ def build_network(
     record_threshold: bool = False,
     split_delays: bool = False,
     shared_constants: bool = True,
+    drive_by_operation: bool = False,
     clock: Clock | None = None,
 ) -> BuiltNetwork:
     """Build the Brian2 network of ``spec`` for a batch of trials.
@@ -173,6 +174,10 @@ def build_network(
         Declare time constants that every neuron shares (``tau_m``, ``tau_a``, ``t_ref``, ``tau_out``) as
         shared group parameters, so that their decay factors are computed once per step rather than
         per neuron and per synaptic event (off for Brian2GeNN).
+    drive_by_operation : bool
+        Read the continuous drive into a parameter ``I_inj`` with a ``run_regularly`` operation at the
+        start of each step instead of a subexpression ``I_inj = I_drive(t, i)`` (the same value in the
+        same step; Brian2GeNN allows TimedArrays only in such operations).
     clock : brian2.Clock, optional
         The clock of every object (default: a new ``Clock(dt)``).
     """
@@ -209,7 +214,7 @@ def build_network(
     if drive is not None:
         drive_ta = TimedArray(drive_values(drive) * amp, dt=spec.dt * second, name="I_drive")
         namespace["I_drive"] = drive_ta
-        eqs += "I_inj = I_drive(t, i) : amp\n"
+        eqs += "I_inj : amp\n" if drive_by_operation else "I_inj = I_drive(t, i) : amp\n"
     else:
         eqs += "I_inj = 0*amp : amp\n"
 
@@ -223,6 +228,9 @@ def build_network(
         clock=clock,
         name="neurons",
     )
+    drive_update = None
+    if drive is not None and drive_by_operation:
+        drive_update = neurons.run_regularly("I_inj = I_drive(t, i)", when="start", clock=clock, name="drive_update")
     tile = lambda a: np.tile(a, copies)  # noqa: E731 - per-neuron parameters, one block per trial
     neurons.tau_m = (spec.tau_m[0] if "tau_m" in shared else tile(spec.tau_m)) * second
     neurons.tau_a = (spec.tau_a[0] if "tau_a" in shared else tile(spec.tau_a)) * second
@@ -250,7 +258,7 @@ def build_network(
     if state_vars:
         state_monitor = StateMonitor(neurons, state_vars, record=True, when="thresholds", order=-1, clock=clock, name="state_monitor")
 
-    objects = [neurons, readout, *synapses, spike_monitor, output_monitor]
+    objects = [neurons, readout, *synapses, spike_monitor, output_monitor]  # drive_update: contained in neurons
     if spec.input_kind == "spike":
         objects.append(inputs)
     if state_monitor is not None:

@@ -214,7 +214,7 @@ def simulate(
             # A single batch needs no re-runs: a SpikeGeneratorGroup stores the input far more compactly
             # than the (T, trials*n_in) TimedArray that re-runs with run_args require.
             spike_input = info.spike_input if len(starts) > 1 else "generator"
-            kw = dict(spike_input=spike_input, split_delays=info.split_delays, shared_constants=info.shared_constants, record_v=record_v, record_threshold=record_threshold, clock=clock)
+            kw = dict(spike_input=spike_input, split_delays=info.split_delays, shared_constants=info.shared_constants, drive_by_operation=info.drive_by_operation, record_v=record_v, record_threshold=record_threshold, clock=clock)
             if not info.standalone:
                 for start in starts:
                     xb, db, n = batch_data(start) if len(starts) > 1 else (x, drive, n_trials)

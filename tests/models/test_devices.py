@@ -88,14 +88,17 @@ def test_standalone_compiles_once_for_many_batches(tmp_path, monkeypatch):
 
 
 def test_split_delays_network_is_identical(tmp_path):
-    """One Synapses object per delay value (the Brian2GeNN layout) gives the same map."""
+    """The Brian2GeNN layout -- one Synapses object per delay value, per-neuron constants, the drive
+    read by a run_regularly operation -- gives the same map."""
     spec, x, i_ext = spike_case()
     from brian2 import second
 
     with use_device("numpy"):
         from lsnn.models.simulate import continuous_drive, _collect
 
-        built = build_network(spec, x[:1], continuous_drive(spec, x[:1], i_ext[:1]), split_delays=True, record_threshold=True)
+        built = build_network(spec, x[:1], continuous_drive(spec, x[:1], i_ext[:1]), split_delays=True, record_threshold=True,
+                              shared_constants=False, drive_by_operation=True)
+        assert any(obj.name == "drive_update" for obj in built.neurons.contained_objects)
         names = sorted(obj.name for obj in built.network.objects if obj.name.startswith("syn_rec"))
         assert len(names) == len(np.unique(spec.d_rec[spec.mask_rec & (spec.W_rec != 0)]))
         built.network.run(T * spec.dt * second, namespace=built.namespace)
