@@ -1,0 +1,63 @@
+"""12AX: sequences are matches of the paper's grammar, answers follow the 1AX / 2BY rule, inputs and
+windows as specified, success counts whole episodes; the task trains end to end (tiny preset)."""
+
+import re
+
+import numpy as np
+import torch
+
+from lsnn.training.tasks import TwelveAX
+from lsnn.training.tasks.twelve_ax import SYMBOLS, grammar_sequence, targets
+
+TASK_RE = re.compile(r"[12][ABCXYZ]{1,10}((A[CZ]{0,6}X|B[CZ]{0,6}Y)|([ABC][XYZ])){1,2}")
+
+
+def test_sequences_are_concatenated_matches_of_the_grammar():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        seq = grammar_sequence(rng, 90)
+        assert len(seq) == 90 and set(seq) <= set(SYMBOLS)
+        # every complete task (digit to the next digit) matches the paper's regular expression
+        tasks = re.findall(r"[12][^12]*", seq)
+        assert len(tasks) >= 4
+        for task in tasks[:-1]:
+            assert TASK_RE.fullmatch(task), task
+
+
+def test_answers_follow_the_1ax_2by_rule():
+    seq = "1AXCX2BYAY1BZX1ACZX2AZY"
+    expected = "LLRLRLLRLLLLLLLLLLRLLLL"  # R: 1AX, 1A(C)X, 2BY, 1A(CZ)X; not 2B..A.Y, 1B(Z)X, 2A(Z)Y
+    assert "".join("LR"[a] for a in targets(seq)) == expected
+    # distractors C/Z keep the context; a new digit clears the A/B memory
+    assert list(targets("1AZCX")) == [0, 0, 0, 0, 1]
+    assert list(targets("1A2X")) == [0, 0, 0, 0]
+
+
+def test_batch_inputs_windows_and_success_metric():
+    task = TwelveAX()
+    batch = task.sample(np.random.default_rng(1), 2)
+    assert batch.x.shape == (2, 45_000, 40) and batch.labels.shape == (2, 90)
+    assert np.array_equal(batch.windows[:3], [[0, 500], [500, 1000], [1000, 1500]])
+    first = batch.conditions["symbols"][0, 0]
+    on = batch.x[0, :500, 5 * first : 5 * first + 5].mean() / 1e-3
+    off = np.delete(batch.x[0, :500], np.s_[5 * first : 5 * first + 5], axis=1).mean() / 1e-3
+    assert 170 < on < 230 and 0.5 < off < 4  # 200 Hz while shown, 2 Hz otherwise
+    perfect = torch.zeros(2, 45_000, 2, dtype=torch.float64)
+    for b in range(2):
+        for k, label in enumerate(batch.labels[b]):
+            perfect[b, 500 * k : 500 * (k + 1), label] = 1.0
+    assert task.metrics(perfect, batch) == {"accuracy": 1.0, "success": 1.0}
+    perfect[0, 0:500] = perfect[0, 0:500].flip(-1)  # one wrong answer loses the whole episode
+    assert task.metrics(perfect, batch)["success"] == 0.5
+
+
+def test_12ax_trains_with_the_tiny_preset(tmp_path):
+    from lsnn.training.config import make_config
+    from lsnn.training.trainer import train
+
+    cfg = make_config("12ax", "sfa", "tiny")
+    assert (cfg.n_rec, cfg.frac_adaptive, cfg.b0, cfg.n_ref, cfg.beta) == (20, 0.5, 0.03, 5, 1.7)
+    paper = make_config("12ax", "sfa", "paper")
+    assert (paper.n_rec, paper.batch_size, paper.n_iterations, paper.lr, paper.tau_a_distribution) == (200, 20, 10_000, 0.001, "uniform")
+    result = train(cfg, tmp_path / "run", progress=False)
+    assert result["finished"] and set(result["test"]) >= {"accuracy", "success"}
