@@ -1,6 +1,6 @@
 """``TrainConfig``: every hyper-parameter of a training run, and the presets per task and model.
 
-Presets: ``paper`` uses the hyper-parameters of the eLife specs (``../shared/papers``, §2, §6, §7);
+Presets: ``paper`` uses the hyper-parameters of the eLife specs (``../shared/papers``, §2, §3, §6, §7);
 ``quick`` keeps the task and the network exactly as in the paper and only trains for fewer
 iterations (sized for a 2-core laptop CPU, minutes). ``tiny`` is for tests. Model variants:
 ``sfa`` (all neurons adaptive, beta > 0), ``lif`` (beta = 0), ``elif`` (beta < 0 with a floor).
@@ -100,6 +100,21 @@ def _preset_delayed_xor(model: str, preset: str) -> dict[str, Any]:
     return cfg
 
 
+def _preset_store_recall_20d(model: str, preset: str) -> dict[str, Any]:
+    # eLife §3: 500 neurons (all SFA or all LIF), beta 4, tau_a 800 ms, refractory 3 ms; Adam lr 0.01 x0.8 every
+    # 200 it after a 200-iteration ramp; 4000 iterations (the paper stops early below 1 % training error), batch 256;
+    # rate regulariser 0.001 towards 10 Hz (paper); 512 test sequences of unseen words
+    cfg: dict[str, Any] = {"task": "store_recall_20d", "n_rec": 500, "beta": 4.0 if model != "elif" else 0.5, "tau_a": 0.8,
+                           "n_ref": 3, "batch_size": 256, "n_iterations": 4000, "lr": 0.01, "lr_decay_every": 200,
+                           "lr_decay_factor": 0.8, "lr_ramp": 200, "rate_coefficient": 0.001, "n_test": 512, "test_batch": 64}
+    if preset == "quick":
+        cfg.update(batch_size=64, n_iterations=400, lr_decay_every=100, lr_ramp=50)
+    elif preset == "tiny":
+        cfg.update(task_params={"n_steps_seq": 4, "step_duration": 0.02}, n_rec=20, batch_size=4, n_iterations=4,
+                   lr_ramp=0, checkpoint_every=2, n_test=8, test_batch=4)
+    return cfg
+
+
 def _preset_12ax(model: str, preset: str) -> dict[str, Any]:
     # eLife §7: 200 neurons, 100 SFA + 100 LIF (sfa model), v_th 30 mV, refractory 5 ms, beta 1.7,
     # tau_a ~ U[0, 13.5] s, Adam lr 0.001 fixed, 10,000 iterations, batch 20; rate regulariser 15 on the
@@ -116,7 +131,8 @@ def _preset_12ax(model: str, preset: str) -> dict[str, Any]:
     return cfg
 
 
-PRESET_BUILDERS = {"store_recall": _preset_store_recall, "delayed_xor": _preset_delayed_xor, "12ax": _preset_12ax}
+PRESET_BUILDERS = {"store_recall": _preset_store_recall, "delayed_xor": _preset_delayed_xor, "12ax": _preset_12ax,
+                   "store_recall_20d": _preset_store_recall_20d}
 
 
 def make_config(task: str, model: str = "sfa", preset: str = "quick", overrides: dict[str, Any] | None = None, seed: int = 0) -> TrainConfig:

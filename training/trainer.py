@@ -124,10 +124,11 @@ def test_batches(task: Task, n_test: int, batch_size: int, seed: int) -> Iterato
     first ``n_test`` trials shorter) from ``default_rng([seed, 2])``; past ``n_test`` trials it goes on
     with full batches. Evaluation and validation both read it from here, so they see the same trials."""
     rng = np.random.default_rng([seed, 2])
+    held_out = task.held_out()
     drawn = 0
     while True:
         size = min(batch_size, n_test - drawn) if drawn < n_test else batch_size
-        yield task.sample(rng, size)
+        yield held_out.sample(rng, size)
         drawn += size
 
 

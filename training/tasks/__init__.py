@@ -3,9 +3,10 @@
 from .base import Task, TaskBatch, window_accuracy, window_cross_entropy, window_means
 from .delayed_xor import DelayedXOR
 from .store_recall import StoreRecall
+from .store_recall_20d import StoreRecall20D
 from .twelve_ax import TwelveAX
 
 #: Task classes by command-line name.
-TASKS = {"store_recall": StoreRecall, "delayed_xor": DelayedXOR, "12ax": TwelveAX}
+TASKS = {"store_recall": StoreRecall, "store_recall_20d": StoreRecall20D, "delayed_xor": DelayedXOR, "12ax": TwelveAX}
 
-__all__ = ["TASKS", "DelayedXOR", "StoreRecall", "TwelveAX", "Task", "TaskBatch", "window_accuracy", "window_cross_entropy", "window_means"]
+__all__ = ["TASKS", "DelayedXOR", "StoreRecall", "StoreRecall20D", "TwelveAX", "Task", "TaskBatch", "window_accuracy", "window_cross_entropy", "window_means"]

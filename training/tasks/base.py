@@ -115,6 +115,11 @@ class Task(ABC):
         """Task metrics; ``accuracy`` (fraction of windows with a target answered correctly) by default."""
         return {"accuracy": window_accuracy(outputs, batch)}
 
+    def held_out(self) -> "Task":
+        """The task as the held-out test set draws it (the same by default; 20-D STORE-RECALL uses
+        its dictionary of unseen test words)."""
+        return self
+
     @classmethod
     def from_params(cls, **params: Any) -> "Task":
         """The task from configuration parameters (``TrainConfig.task_params``)."""

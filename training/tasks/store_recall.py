@@ -24,6 +24,18 @@ NONE, STORE, RECALL = 0, 1, 2
 TABLE1_SEQUENCES = {0.2: (12, 0.05), 2.0: (20, 0.2), 4.0: (40, 0.2), 8.0: (80, 0.2), 16.0: (120, 0.2)}
 
 
+def alternating_commands(rng: np.random.Generator, batch: int, n_steps: int, p_command: float) -> np.ndarray:
+    """(batch, n_steps) commands: each step a command with probability ``p_command``, STORE and RECALL
+    alternating, STORE first; sequences without a RECALL are redrawn."""
+    out = np.empty((0, n_steps), dtype=np.int8)
+    while len(out) < batch:
+        events = rng.random((2 * batch, n_steps)) < p_command
+        count = np.cumsum(events, axis=1)
+        cmd = np.where(events, np.where(count % 2 == 1, STORE, RECALL), NONE).astype(np.int8)
+        out = np.concatenate([out, cmd[(cmd == RECALL).any(axis=1)]])
+    return out[:batch]
+
+
 @dataclass(frozen=True)
 class StoreRecall(Task):
     """1-D STORE-RECALL; parameters as in the eLife specs (§2)."""
@@ -79,13 +91,7 @@ class StoreRecall(Task):
 
     def sample_commands(self, rng: np.random.Generator, batch: int) -> np.ndarray:
         """(batch, n_steps_seq) commands NONE/STORE/RECALL, each sequence with at least one RECALL."""
-        out = np.empty((0, self.n_steps_seq), dtype=np.int8)
-        while len(out) < batch:
-            events = rng.random((2 * batch, self.n_steps_seq)) < self.p_command
-            count = np.cumsum(events, axis=1)
-            cmd = np.where(events, np.where(count % 2 == 1, STORE, RECALL), NONE).astype(np.int8)
-            out = np.concatenate([out, cmd[(cmd == RECALL).any(axis=1)]])
-        return out[:batch]
+        return alternating_commands(rng, batch, self.n_steps_seq, self.p_command)
 
     def sample(self, rng: np.random.Generator, batch: int) -> TaskBatch:  # noqa: D102
         cmd = self.sample_commands(rng, batch)
