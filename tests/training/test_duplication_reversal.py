@@ -1,0 +1,52 @@
+"""Duplication / reversal: episode layout, answers in the same or reversed order then EOS, success per
+episode, the eLife selectivity samples (Task x Position x Symbol), and a tiny training run."""
+
+import numpy as np
+import torch
+
+from lsnn.analysis import anova_selectivity
+from lsnn.training.tasks import DuplicationReversal
+from lsnn.training.tasks.duplication_reversal import CONTENT, CUE_REVERSE, EOS, PROMPT, REVERSE
+
+
+def test_episode_layout_and_answers():
+    task = DuplicationReversal()
+    assert (task.n_in, task.n_out, task.n_steps) == (175, 32, 6000)
+    batch = task.sample(np.random.default_rng(0), 6)
+    b = int(np.flatnonzero(batch.conditions["task"] == REVERSE)[0])
+    syms = batch.conditions["symbols"][b]
+    assert list(batch.labels[b]) == [-1] * 6 + list(syms[::-1]) + [EOS]
+    rate = lambda step, symbol: batch.x[b, 500 * step : 500 * (step + 1), 5 * symbol : 5 * symbol + 5].mean() / 1e-3  # noqa: E731
+    assert rate(0, syms[0]) > 150 and rate(0, CUE_REVERSE) > 150 and rate(1, CUE_REVERSE) < 10  # cue only in step 1
+    assert rate(5, EOS) > 150 and rate(8, PROMPT) > 150
+    assert np.array_equal(batch.windows[:2], [[499, 500], [999, 1000]])
+    perfect = torch.zeros(6, 6000, 32, dtype=torch.float64)
+    for bb, k in np.argwhere(batch.labels >= 0):
+        perfect[bb, 500 * k + 499, batch.labels[bb, k]] = 1.0
+    assert task.metrics(perfect, batch) == {"accuracy": 1.0, "success": 1.0}
+
+
+def test_selectivity_samples_find_a_planted_symbol_neuron():
+    task = DuplicationReversal()
+    rng = np.random.default_rng(1)
+    batch = task.sample(rng, 400)
+    spikes = (rng.random((400, 6000, 3)) < 0.01).astype(np.float32)
+    # neuron 0 fires extra whenever symbol "a" is shown (in any input step)
+    for b, p in np.argwhere(batch.conditions["symbols"] == 0):
+        spikes[b, 500 * p : 500 * p + 500, 0] += rng.random(500) < 0.03
+    counts, factors = task.selectivity_samples(spikes, batch, np.random.default_rng(2))
+    assert counts.shape == (400, 3) and set(factors) == {"Task", "Position", "Symbol"}
+    assert set(np.unique(factors["Position"])) <= {1, 2, 3, 4, 5} and set(factors["Symbol"]) <= set(CONTENT)
+    sel = anova_selectivity(counts, {"Symbol": factors["Symbol"], "Task": factors["Task"]})
+    p = sel.set_index(["neuron", "effect"])["p"]
+    assert p[(0, "Symbol")] < 1e-6 and p[(1, "Symbol")] > 1e-3
+
+
+def test_trains_with_the_tiny_preset(tmp_path):
+    from lsnn.training.config import make_config
+    from lsnn.training.trainer import train
+
+    paper = make_config("duplication_reversal", "sfa", "paper")
+    assert (paper.n_rec, round(paper.frac_adaptive * paper.n_rec), paper.tau_out, paper.batch_size) == (320, 192, 0.25, 50)
+    result = train(make_config("duplication_reversal", "sfa", "tiny"), tmp_path / "run", progress=False)
+    assert result["finished"] and set(result["test"]) >= {"accuracy", "success"}

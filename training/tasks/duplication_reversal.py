@@ -1,0 +1,111 @@
+"""Duplication / reversal of symbol sequences (Salaj et al. 2021 eLife, Fig. 4; task specs §8).
+
+An episode has 12 steps of 500 ms (6 s): five content symbols (31 possible: a-z, A-E, uniform,
+repeats allowed), the end-of-sequence symbol ``*``, then six steps of the prompt ``?``. A task cue
+(duplicate or reverse) is shown once, together with the first symbol. 35 input symbols (31 + ``*`` +
+``?`` + 2 task cues) x 5 neurons = 175 input neurons, Poisson 200 Hz while their symbol is shown and
+2 Hz otherwise. During the six prompt steps the network must output the five symbols in the same
+(duplication) or reversed (reversal) order and then ``*``: 32 output classes read at the end of each
+500 ms window (the last step of the window; readout low-pass 250 ms). ``success`` = fraction of
+episodes with all six outputs right (paper: 95.88 +- 1.39 %; LIF-only 0 %).
+
+:meth:`DuplicationReversal.selectivity_samples` turns a batch's spikes into the eLife selectivity
+data set: the spike count of every neuron in one randomly chosen input step per episode, with the
+factors Task x Position x Symbol.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from torch import Tensor
+
+from .base import Task, TaskBatch, poisson_spikes, window_means
+
+CONTENT = tuple("abcdefghijklmnopqrstuvwxyz") + tuple("ABCDE")
+EOS, PROMPT, CUE_DUPLICATE, CUE_REVERSE = len(CONTENT), len(CONTENT) + 1, len(CONTENT) + 2, len(CONTENT) + 3
+N_INPUT_SYMBOLS = len(CONTENT) + 4
+DUPLICATE, REVERSE = 0, 1
+
+
+@dataclass(frozen=True)
+class DuplicationReversal(Task):
+    """Duplication / reversal with the eLife parameters (§8)."""
+
+    n_symbols_seq: int = 5
+    step_duration: float = 0.5
+    n_per_symbol: int = 5
+    rate_on: float = 200.0
+    rate_off: float = 2.0
+    name: str = field(default="duplication_reversal", init=False)
+
+    def __post_init__(self) -> None:
+        if abs(round(self.step_duration / self.dt) * self.dt - self.step_duration) > 1e-9:
+            raise ValueError(f"step_duration {self.step_duration} s must be a whole number of dt = {self.dt} s.")
+
+    @property
+    def step_steps(self) -> int:
+        return int(round(self.step_duration / self.dt))
+
+    @property
+    def n_seq_steps(self) -> int:
+        """Input symbols + EOS + (input symbols + 1) prompt steps (12 for five symbols)."""
+        return 2 * self.n_symbols_seq + 2
+
+    @property
+    def n_in(self) -> int:
+        return N_INPUT_SYMBOLS * self.n_per_symbol
+
+    @property
+    def n_out(self) -> int:
+        return len(CONTENT) + 1
+
+    @property
+    def n_steps(self) -> int:
+        return self.n_seq_steps * self.step_steps
+
+    def sample(self, rng: np.random.Generator, batch: int) -> TaskBatch:  # noqa: D102
+        n, S, L = self.n_symbols_seq, self.n_seq_steps, self.step_steps
+        task = rng.integers(0, 2, batch).astype(np.int8)
+        symbols = rng.integers(0, len(CONTENT), (batch, n)).astype(np.int8)
+        shown = np.zeros((batch, S, N_INPUT_SYMBOLS), dtype=bool)
+        shown[np.arange(batch)[:, None], np.arange(n)[None, :], symbols] = True
+        shown[:, n, EOS] = True
+        shown[:, n + 1 :, PROMPT] = True
+        shown[np.arange(batch), 0, np.where(task == DUPLICATE, CUE_DUPLICATE, CUE_REVERSE)] = True
+        active = np.repeat(np.repeat(shown, L, axis=1), self.n_per_symbol, axis=2)
+        x = np.maximum(poisson_spikes(rng, active, self.rate_on, self.dt), poisson_spikes(rng, ~active, self.rate_off, self.dt))
+        answer = np.where(task[:, None] == DUPLICATE, symbols, symbols[:, ::-1])
+        labels = np.full((batch, S), -1, dtype=np.int64)
+        labels[:, n + 1 : n + 1 + n] = answer
+        labels[:, S - 1] = EOS
+        ends = (np.arange(S) + 1) * L
+        windows = np.stack([ends - 1, ends], axis=1)  # the value at the end of each 500 ms window
+        conditions = {"task": task, "symbols": symbols}
+        phases = tuple(["input"] * n + ["eos"] + ["output"] * (n + 1))
+        return TaskBatch(x, labels, windows, conditions, phases)
+
+    def metrics(self, outputs: Tensor, batch: TaskBatch) -> dict[str, float]:
+        """``accuracy`` per output step and ``success``: episodes with every output right."""
+        predicted = window_means(outputs.detach(), batch.windows).argmax(-1).cpu().numpy()
+        has = batch.labels >= 0
+        correct = (predicted == batch.labels) | ~has
+        return {"accuracy": float((predicted == batch.labels)[has].mean()), "success": float(correct.all(axis=1).mean())}
+
+    def selectivity_samples(self, spikes: np.ndarray, batch: TaskBatch, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """eLife Fig. 4D data: per episode, the spike count of every neuron in one random input step.
+
+        ``spikes`` (B, T, n) of ``batch``; returns counts (B, n) and factors ``Task`` (duplication /
+        reversal), ``Position`` (1-5) and ``Symbol`` (the symbol shown there)."""
+        spikes = np.asarray(spikes)
+        B, L = batch.n_trials, self.step_steps
+        if spikes.shape[:2] != (B, self.n_steps):
+            raise ValueError(f"spikes must be (n_trials={B}, T={self.n_steps}, n); got {spikes.shape}.")
+        position = rng.integers(0, self.n_symbols_seq, B)
+        steps = position[:, None] * L + np.arange(L)[None, :]
+        counts = np.take_along_axis(spikes, steps[:, :, None], axis=1).sum(axis=1)
+        symbol = batch.conditions["symbols"][np.arange(B), position]
+        factors = {"Task": np.where(batch.conditions["task"] == DUPLICATE, "duplication", "reversal"),
+                   "Position": position + 1, "Symbol": np.asarray(CONTENT)[symbol]}
+        return counts, factors
