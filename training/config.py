@@ -3,7 +3,9 @@
 Presets: ``paper`` uses the hyper-parameters of the eLife specs (``../shared/papers``, §2, §3, §6, §7, §8);
 ``quick`` keeps the task and the network exactly as in the paper and only trains for fewer
 iterations (sized for a 2-core laptop CPU, minutes). ``tiny`` is for tests. Model variants:
-``sfa`` (all neurons adaptive, beta > 0), ``lif`` (beta = 0), ``elif`` (beta < 0 with a floor).
+``sfa`` (all neurons adaptive, beta > 0), ``lif`` (beta = 0), ``elif`` (beta < 0 with a floor), and the
+non-spiking baselines ``lstm`` and ``rnn`` (tanh) with the parameter count of the ``n_rec``-neuron LSNN
+(:mod:`lsnn.training.baselines`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-MODELS = ("sfa", "lif", "elif")
+MODELS = ("sfa", "lif", "elif", "lstm", "rnn")
 PRESETS = ("quick", "paper", "tiny")
 
 

@@ -30,6 +30,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from .baselines import KINDS as BASELINE_KINDS
+from .baselines import ANNBaseline
 from .config import TrainConfig
 from .deep_r import DeepR
 from .kernel import keep_freed_memory
@@ -52,8 +54,13 @@ def build_task(cfg: TrainConfig) -> Task:
     return TASKS[cfg.task].from_params(**cfg.task_params)
 
 
-def build_model(cfg: TrainConfig, task: Task) -> LSNN:
-    """A freshly initialised LSNN for ``task`` (NeurIPS suppl. recipes; seeded by ``cfg.seed``)."""
+def build_model(cfg: TrainConfig, task: Task) -> LSNN | ANNBaseline:
+    """A freshly initialised LSNN for ``task`` (NeurIPS suppl. recipes; seeded by ``cfg.seed``), or,
+    for ``model`` ``lstm`` / ``rnn``, the ANN baseline with the same number of parameters."""
+    dtype = {"float32": torch.float32, "float64": torch.float64}[cfg.dtype]
+    if cfg.model in BASELINE_KINDS:
+        torch.manual_seed(int(np.random.SeedSequence([cfg.seed, 0]).generate_state(1)[0]))
+        return ANNBaseline.matched(cfg.model, task.n_in, cfg.n_rec, task.n_out, dt=task.dt, dtype=dtype)
     rng = np.random.default_rng([cfg.seed, 0])
     n, n_in, n_out = cfg.n_rec, task.n_in, task.n_out
     n_adapt = int(round(cfg.frac_adaptive * n)) if cfg.model != "lif" else 0
@@ -75,7 +82,6 @@ def build_model(cfg: TrainConfig, task: Task) -> LSNN:
         masks = {"mask_in": sparse_mask(rng, (n, n_in), cfg.connectivity),
                  "mask_rec": sparse_mask(rng, (n, n), cfg.connectivity, forbid_diagonal=True),
                  "mask_out": sparse_mask(rng, (n_out, n), cfg.connectivity)}
-    dtype = {"float32": torch.float32, "float64": torch.float64}[cfg.dtype]
     return LSNN(n_in, n, n_out, W_in=W_in, W_rec=W_rec, W_out=W_out, dt=task.dt, tau_m=cfg.tau_m, tau_a=tau_a,
                 beta=beta, b0=b0, A_min=A_min, n_ref=cfg.n_ref, tau_out=cfg.tau_out, d_in=cfg.d_in, d_rec=cfg.d_rec,
                 sign=sign, sign_in=sign_in, input_kind=task.input_kind, input_encoding=task.name, gamma=cfg.gamma,
@@ -152,8 +158,9 @@ def evaluate(net: LSNN, task: Task, n_trials: int, batch_size: int, seed: int, p
         for key, value in task.metrics(out.outputs, batch).items():
             totals[key] = totals.get(key, 0.0) + value * n_targets
         weights += n_targets
-        spikes += float(out.spikes.sum())
-        steps += out.spikes.shape[0] * out.spikes.shape[1]
+        if out.spikes is not None:
+            spikes += float(out.spikes.sum())
+            steps += out.spikes.shape[0] * out.spikes.shape[1]
         delay = batch.conditions.get("delay")
         if delay is not None and delay.shape == batch.labels.shape:
             correct = (window_means(out.outputs, batch.windows).argmax(-1).numpy() == batch.labels)
@@ -162,7 +169,7 @@ def evaluate(net: LSNN, task: Task, n_trials: int, batch_size: int, seed: int, p
                 tally[0] += int(c)
                 tally[1] += 1
     result: dict[str, Any] = {key: value / max(weights, 1) for key, value in totals.items()}
-    result.update(n_trials=n_trials, n_targets=weights, rate_hz=spikes / (steps * net.n_rec) / net.dt)
+    result.update(n_trials=n_trials, n_targets=weights, rate_hz=spikes / (steps * net.n_rec) / net.dt if steps else None)
     if by_delay:
         result["accuracy_by_delay"] = {f"{d:g}": {"accuracy": c / n, "n": n} for d, (c, n) in sorted(by_delay.items())}
     return result
@@ -195,6 +202,8 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
     torch.manual_seed(cfg.seed)
     net = build_model(cfg, task)
     optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+    if cfg.connectivity is not None and cfg.model in BASELINE_KINDS:
+        raise RunError("DEEP R rewiring (connectivity) applies to spiking networks, not to the LSTM / tanh-RNN baselines.")
     deep_r = DeepR(net, _generator(cfg.seed, 4), cfg.l1, cfg.temperature) if cfg.connectivity is not None else None
     start = 0
     if ckpt_path.exists():
@@ -221,7 +230,7 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
             batch = task.sample(np.random.default_rng([cfg.seed, 1, it]), cfg.batch_size)
             out = net(batch.x, record_state=False)  # memory-lean fused path (no V, A needed)
             task_loss = task.loss(out.outputs, batch)
-            rate_loss = firing_rate_loss(out.spikes, cfg.rate_target, net.dt)
+            rate_loss = firing_rate_loss(out.spikes, cfg.rate_target, net.dt) if out.spikes is not None else torch.zeros(())
             loss = task_loss + cfg.rate_coefficient * rate_loss
             if not torch.isfinite(loss):
                 raise RunError(f"iteration {it}: the loss is {loss.item()}; lower the learning rate (checkpoint kept at iteration {start}).")
@@ -229,13 +238,15 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
             loss.backward()
             optimizer.step()
             record = {"iteration": it, "loss": loss.item(), "task_loss": task_loss.item(), "rate_loss": rate_loss.item(),
-                      **task.metrics(out.outputs, batch), "rate_hz": out.spikes.mean().item() / net.dt, "lr": lr}
+                      **task.metrics(out.outputs, batch), "lr": lr,
+                      "rate_hz": out.spikes.mean().item() / net.dt if out.spikes is not None else None}
             if deep_r is not None:
                 record.update(deep_r.step(lr, _generator(cfg.seed, 3, it), optimizer))
             record["time_s"] = round(time.perf_counter() - t0, 3)
             log.write(json.dumps(record) + "\n")
             log.flush()
-            bar.set_postfix(loss=f"{record['loss']:.3f}", acc=f"{record.get('accuracy', float('nan')):.3f}", rate=f"{record['rate_hz']:.1f}Hz")
+            bar.set_postfix(loss=f"{record['loss']:.3f}", acc=f"{record.get('accuracy', float('nan')):.3f}",
+                            rate="-" if record["rate_hz"] is None else f"{record['rate_hz']:.1f}Hz")
             done = it + 1
             if done % cfg.checkpoint_every == 0 or done == cfg.n_iterations:
                 _save_checkpoint(ckpt_path, {"iteration": done, "model": net.state_dict(), "optimizer": optimizer.state_dict(),
@@ -245,16 +256,21 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
     if stop < cfg.n_iterations:
         return {"run_dir": str(run_dir), "finished": False, "iteration": stop, "test": None, "network": None}
 
-    test_path, network_path = run_dir / "test.json", run_dir / "network.npz"
+    baseline = isinstance(net, ANNBaseline)
+    test_path, network_path = run_dir / "test.json", run_dir / ("baseline.pt" if baseline else "network.npz")
     if test_path.exists() and network_path.exists() and start == cfg.n_iterations:
         test = json.loads(test_path.read_text())
     else:
         test = evaluate(net, task, cfg.n_test, cfg.test_batch, cfg.test_seed, progress)
         test["train_time_s"] = round(train_time, 2) if start == 0 else None
-        net.to_spec(meta={
-            "task": task.config(), "config": cfg.to_dict(), "seed": cfg.seed, "test": test,
-            "git_commit": git_commit(), "torch": torch.__version__, "lsnn_trained_iterations": cfg.n_iterations,
-            "source": "lsnn train",
-        }).save(network_path)
+        if baseline:  # no spiking network to export: the weights, for reloading with ANNBaseline.matched
+            test["n_parameters"] = net.n_parameters
+            _save_checkpoint(network_path, {"model": net.state_dict(), "config": cfg.to_dict(), "git_commit": git_commit()})
+        else:
+            net.to_spec(meta={
+                "task": task.config(), "config": cfg.to_dict(), "seed": cfg.seed, "test": test,
+                "git_commit": git_commit(), "torch": torch.__version__, "lsnn_trained_iterations": cfg.n_iterations,
+                "source": "lsnn train",
+            }).save(network_path)
         _atomic_write_text(test_path, json.dumps(test, indent=2))
     return {"run_dir": str(run_dir), "finished": True, "iteration": cfg.n_iterations, "test": test, "network": str(network_path)}

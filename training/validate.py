@@ -56,6 +56,8 @@ def regenerate_test_set(cfg: TrainConfig, task: Task, n_trials: int | None = Non
 def load_run(run_dir: str | os.PathLike) -> tuple[NetworkSpec, TrainConfig, Task]:
     """The trained network of a finished run folder, its training configuration and its task."""
     network_path = Path(run_dir) / "network.npz"
+    if (Path(run_dir) / "baseline.pt").is_file():
+        raise ValueError(f"{run_dir} is an ANN baseline (LSTM / tanh-RNN): it has no spiking network to simulate in Brian2.")
     if not network_path.is_file():
         raise FileNotFoundError(f"{network_path} does not exist; train the run to completion first (lsnn train ... --resume).")
     spec = NetworkSpec.load(network_path)
