@@ -12,6 +12,7 @@ EXPECTED_TEXT = {
     "poster_intro": "spikes; first ISI",
     "store_recall_demo": "Brian2 identical rasters 32/32",
     "spike_codes": "time cells (p < 0.01): 40/40",
+    "elife_table1": "Brian2 rasters identical in 8/8 validated test trials",
 }
 
 
@@ -25,9 +26,20 @@ def tiny_demo(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="module")
+def tiny_table1(tmp_path_factory):
+    """A tiny `lsnn reproduce elife-table1` results folder (two rows, one delay, validated)."""
+    from lsnn.training.reproduce import reproduce_table1
+
+    out = tmp_path_factory.mktemp("table1")
+    reproduce_table1(out, preset="tiny", rows=["lif", "sfa-2"], progress=False, log=lambda *a: None)
+    return out
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_executes(path, tmp_path, tiny_demo, monkeypatch):
+def test_notebook_executes(path, tmp_path, tiny_demo, tiny_table1, monkeypatch):
     monkeypatch.setenv("LSNN_DEMO_RESULTS", str(tiny_demo))
+    monkeypatch.setenv("LSNN_TABLE1_RESULTS", str(tiny_table1))
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
