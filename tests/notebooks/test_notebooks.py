@@ -13,6 +13,7 @@ EXPECTED_TEXT = {
     "store_recall_demo": "Brian2 identical rasters 32/32",
     "spike_codes": "time cells (p < 0.01): 40/40",
     "elife_table1": "Brian2 rasters identical in 8/8 validated test trials",
+    "store_recall_pretrained": "Brian2 raster identical: True",
 }
 
 
@@ -40,6 +41,7 @@ def tiny_table1(tmp_path_factory):
 def test_notebook_executes(path, tmp_path, tiny_demo, tiny_table1, monkeypatch):
     monkeypatch.setenv("LSNN_DEMO_RESULTS", str(tiny_demo))
     monkeypatch.setenv("LSNN_TABLE1_RESULTS", str(tiny_table1))
+    monkeypatch.setenv("LSNN_PRETRAINED", str(path.parent / "data"))
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
