@@ -117,6 +117,17 @@ def _preset_store_recall_20d(model: str, preset: str) -> dict[str, Any]:
     return cfg
 
 
+def _long_task_preset(cfg: dict[str, Any], preset: str, n_test_quick: int, tiny_task: dict[str, Any]) -> dict[str, Any]:
+    """``quick`` / ``tiny`` variants of a task whose paper training is GPU-sized (12AX, duplication/reversal):
+    quick keeps the paper's task and network for 200 iterations (a check of the pipeline, far from the
+    paper's accuracy); tiny is for tests."""
+    if preset == "quick":
+        cfg.update(n_iterations=200, n_test=n_test_quick, checkpoint_every=20)
+    elif preset == "tiny":
+        cfg.update(task_params=tiny_task, n_rec=20, batch_size=4, n_iterations=4, checkpoint_every=2, n_test=8, test_batch=4)
+    return cfg
+
+
 def _preset_12ax(model: str, preset: str) -> dict[str, Any]:
     # eLife §7: 200 neurons, 100 SFA + 100 LIF (sfa model), v_th 30 mV, refractory 5 ms, beta 1.7,
     # tau_a ~ U[0, 13.5] s, Adam lr 0.001 fixed, 10,000 iterations, batch 20; rate regulariser 15 on the
@@ -125,12 +136,7 @@ def _preset_12ax(model: str, preset: str) -> dict[str, Any]:
                            "tau_a": 13.5, "tau_a_distribution": "uniform", "batch_size": 20, "n_iterations": 10_000,
                            "lr": 0.001, "lr_decay_every": 10_000, "lr_decay_factor": 1.0, "rate_coefficient": 15.0 / 200,
                            "n_test": 2000, "test_batch": 20}
-    if preset == "quick":  # the paper's task and network, a short run: checks the pipeline, far from the paper's accuracy
-        cfg.update(n_iterations=200, n_test=100, checkpoint_every=20)
-    elif preset == "tiny":
-        cfg.update(task_params={"n_symbols": 8, "step_duration": 0.05}, n_rec=20, batch_size=4, n_iterations=4,
-                   checkpoint_every=2, n_test=8, test_batch=4)
-    return cfg
+    return _long_task_preset(cfg, preset, n_test_quick=100, tiny_task={"n_symbols": 8, "step_duration": 0.05})
 
 
 def _preset_duplication_reversal(model: str, preset: str) -> dict[str, Any]:
@@ -141,12 +147,7 @@ def _preset_duplication_reversal(model: str, preset: str) -> dict[str, Any]:
                            "beta": 1.7, "tau_a": 6.0, "tau_a_distribution": "uniform", "tau_out": 0.25, "batch_size": 50,
                            "n_iterations": 50_000, "lr": 0.001, "lr_decay_every": 50_000, "lr_decay_factor": 1.0,
                            "rate_target": 20.0, "rate_coefficient": 5.0 / 320, "n_test": 1000, "test_batch": 50}
-    if preset == "quick":  # the paper's task and network, a short run: checks the pipeline, far from the paper's accuracy
-        cfg.update(n_iterations=200, n_test=200, checkpoint_every=20)
-    elif preset == "tiny":
-        cfg.update(task_params={"n_symbols_seq": 2, "step_duration": 0.05}, n_rec=20, batch_size=4, n_iterations=4,
-                   checkpoint_every=2, n_test=8, test_batch=4)
-    return cfg
+    return _long_task_preset(cfg, preset, n_test_quick=200, tiny_task={"n_symbols_seq": 2, "step_duration": 0.05})
 
 
 PRESET_BUILDERS = {"store_recall": _preset_store_recall, "delayed_xor": _preset_delayed_xor, "12ax": _preset_12ax,

@@ -133,3 +133,20 @@ class Task(ABC):
 def poisson_spikes(rng: np.random.Generator, active: np.ndarray, rate: float, dt: float) -> np.ndarray:
     """0/1 spikes (float32) where ``active`` (bool, any shape) with probability rate*dt per step."""
     return ((rng.random(active.shape, dtype=np.float32) < rate * dt) & active).astype(np.float32)
+
+
+def whole_steps(duration: float, dt: float, name: str = "step_duration") -> int:
+    """``duration / dt`` as a positive whole number of steps; a clear error otherwise."""
+    steps = int(round(duration / dt))
+    if steps < 1 or abs(steps * dt - duration) > 1e-9:
+        raise ValueError(f"{name} {duration} s must be a whole, positive number of dt = {dt} s.")
+    return steps
+
+
+def symbol_stream_input(rng: np.random.Generator, shown: np.ndarray, step_steps: int, n_per_symbol: int,
+                        rate_on: float, rate_off: float, dt: float) -> np.ndarray:
+    """Spike input of a stream of symbols (12AX, duplication/reversal): ``shown`` (B, S, n_symbols)
+    marks the symbols of each step; each symbol has ``n_per_symbol`` neurons firing Poisson at
+    ``rate_on`` while it is shown and ``rate_off`` otherwise. Returns (B, S * step_steps, n_symbols * n_per_symbol)."""
+    active = np.repeat(np.repeat(shown, step_steps, axis=1), n_per_symbol, axis=2)
+    return np.maximum(poisson_spikes(rng, active, rate_on, dt), poisson_spikes(rng, ~active, rate_off, dt))

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from torch import Tensor
 
-from .base import Task, TaskBatch, poisson_spikes, window_means
+from .base import Task, TaskBatch, symbol_stream_input, whole_steps, window_means
 
 CONTENT = tuple("abcdefghijklmnopqrstuvwxyz") + tuple("ABCDE")
 EOS, PROMPT, CUE_DUPLICATE, CUE_REVERSE = len(CONTENT), len(CONTENT) + 1, len(CONTENT) + 2, len(CONTENT) + 3
@@ -41,12 +41,11 @@ class DuplicationReversal(Task):
     name: str = field(default="duplication_reversal", init=False)
 
     def __post_init__(self) -> None:
-        if abs(round(self.step_duration / self.dt) * self.dt - self.step_duration) > 1e-9:
-            raise ValueError(f"step_duration {self.step_duration} s must be a whole number of dt = {self.dt} s.")
+        whole_steps(self.step_duration, self.dt)
 
     @property
     def step_steps(self) -> int:
-        return int(round(self.step_duration / self.dt))
+        return whole_steps(self.step_duration, self.dt)
 
     @property
     def n_seq_steps(self) -> int:
@@ -74,8 +73,7 @@ class DuplicationReversal(Task):
         shown[:, n, EOS] = True
         shown[:, n + 1 :, PROMPT] = True
         shown[np.arange(batch), 0, np.where(task == DUPLICATE, CUE_DUPLICATE, CUE_REVERSE)] = True
-        active = np.repeat(np.repeat(shown, L, axis=1), self.n_per_symbol, axis=2)
-        x = np.maximum(poisson_spikes(rng, active, self.rate_on, self.dt), poisson_spikes(rng, ~active, self.rate_off, self.dt))
+        x = symbol_stream_input(rng, shown, L, self.n_per_symbol, self.rate_on, self.rate_off, self.dt)
         answer = np.where(task[:, None] == DUPLICATE, symbols, symbols[:, ::-1])
         labels = np.full((batch, S), -1, dtype=np.int64)
         labels[:, n + 1 : n + 1 + n] = answer

@@ -26,7 +26,7 @@ import torch
 from torch import Tensor
 
 from ..regularizers import bit_cross_entropy, bit_entropy
-from .base import Task, TaskBatch, poisson_spikes, window_means
+from .base import Task, TaskBatch, poisson_spikes, whole_steps, window_means
 from .store_recall import RECALL, STORE, alternating_commands
 
 
@@ -80,12 +80,11 @@ class StoreRecall20D(Task):
     def __post_init__(self) -> None:
         if self.split not in ("train", "test"):
             raise ValueError(f"split must be 'train' or 'test'; got {self.split!r}.")
-        if abs(round(self.step_duration / self.dt) * self.dt - self.step_duration) > 1e-9:
-            raise ValueError(f"step_duration {self.step_duration} s must be a whole number of dt = {self.dt} s.")
+        whole_steps(self.step_duration, self.dt)
 
     @property
     def step_steps(self) -> int:
-        return int(round(self.step_duration / self.dt))
+        return whole_steps(self.step_duration, self.dt)
 
     @property
     def n_in(self) -> int:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .base import Task, TaskBatch, poisson_spikes, window_means
+from .base import Task, TaskBatch, symbol_stream_input, whole_steps, window_means
 
 SYMBOLS = ("1", "2", "A", "B", "C", "X", "Y", "Z")
 L, R = 0, 1
@@ -69,12 +69,13 @@ class TwelveAX(Task):
     name: str = field(default="12ax", init=False)
 
     def __post_init__(self) -> None:
-        if self.n_symbols < 2 or abs(round(self.step_duration / self.dt) * self.dt - self.step_duration) > 1e-9:
-            raise ValueError("12AX needs at least 2 symbols and a step_duration that is a whole number of dt.")
+        if self.n_symbols < 2:
+            raise ValueError(f"12AX needs at least 2 symbols per episode; got {self.n_symbols}.")
+        whole_steps(self.step_duration, self.dt)
 
     @property
     def step_steps(self) -> int:
-        return int(round(self.step_duration / self.dt))
+        return whole_steps(self.step_duration, self.dt)
 
     @property
     def n_in(self) -> int:
@@ -92,10 +93,8 @@ class TwelveAX(Task):
         sequences = [grammar_sequence(rng, self.n_symbols) for _ in range(batch)]
         codes = np.array([[SYMBOLS.index(s) for s in seq] for seq in sequences], dtype=np.int8)
         labels = np.stack([targets(seq) for seq in sequences])
-        shown = np.repeat(codes, self.step_steps, axis=1)  # (B, T) symbol index per step
-        channel_symbol = np.repeat(np.arange(len(SYMBOLS)), self.n_per_symbol)  # (n_in,)
-        active = shown[:, :, None] == channel_symbol[None, None, :]
-        x = np.maximum(poisson_spikes(rng, active, self.rate_on, self.dt), poisson_spikes(rng, ~active, self.rate_off, self.dt))
+        shown = codes[:, :, None] == np.arange(len(SYMBOLS))[None, None, :]  # (B, S, symbols)
+        x = symbol_stream_input(rng, shown, self.step_steps, self.n_per_symbol, self.rate_on, self.rate_off, self.dt)
         starts = np.arange(self.n_symbols) * self.step_steps
         windows = np.stack([starts, starts + self.step_steps], axis=1)
         return TaskBatch(x, labels, windows, {"symbols": codes, "targets": labels.astype(np.int8)}, tuple(["symbol"] * self.n_symbols))
