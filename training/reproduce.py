@@ -119,13 +119,14 @@ def reproduce_table1(out: str | os.PathLike, *, preset: str = "quick", seeds: in
     for k, (row, delay, seed) in enumerate(cells, 1):
         run_dir = out / "runs" / _run_name(row, delay, seed)
         log(f"[lsnn reproduce] ({k}/{len(cells)}) {TABLE1_ROWS[row].label}, expected delay {delay:g} s, seed {seed} -> {run_dir}")
+        reused = (run_dir / "test.json").exists()
         t0 = time.perf_counter()
         result = train(table1_config(row, delay, preset, seed), run_dir, resume=True, progress=progress)
         train_wall = time.perf_counter() - t0
         record = {"row": row, "label": TABLE1_ROWS[row].label, "delay_s": delay, "seed": seed,
                   "accuracy": 100 * result["test"]["accuracy"], "rate_hz": result["test"].get("rate_hz"),
                   "train_s": result["test"].get("train_time_s"), "wall_s": round(train_wall, 1), "paper": TABLE1_PAPER[row][delay],
-                  "validated_trials": 0, "identical_trials": 0, "brian2_accuracy": None}
+                  "validated_trials": 0, "identical_trials": 0, "brian2_accuracy": None, "reused": reused}
         if validate_trials:
             val_path = run_dir / "validation.json"
             report = json.loads(val_path.read_text()) if val_path.exists() else None
@@ -168,7 +169,8 @@ def write_table1(frame: pd.DataFrame, out: Path, preset: str) -> None:
         "",
         _markdown(summary),
         "",
-        f"Runs: {len(frame)}; wall time {frame['wall_s'].sum() / 60:.1f} min (training, testing and validation).",
+        f"Runs: {len(frame)}; wall time of this invocation {frame['wall_s'].sum() / 60:.1f} min (training, testing and validation)"
+        + (f"; {int(frame['reused'].sum())} finished runs reused from earlier invocations (their time not counted)." if frame["reused"].any() else "."),
         f"Brian2 validation (float64, C++ standalone): {identical}/{validated} test trials with identical rasters." if validated else
         "No Brian2 validation requested.",
     ]
