@@ -290,11 +290,6 @@ class ForwardRecord:
         self.suffix = "f64" if dtype == torch.float64 else "f32"
         self.lib, self.handle = lib, handle
 
-    @property
-    def nbytes(self) -> int:
-        """Memory the record holds (its entries and step offsets)."""
-        return int(getattr(self.lib, f"lsnn_record_bytes_{self.suffix}")(self.handle)) if self.handle else 0
-
     def free(self) -> None:
         if self.handle:
             getattr(self.lib, f"lsnn_record_free_{self.suffix}")(self.handle)

@@ -93,9 +93,6 @@ def _bind(lib: ctypes.CDLL) -> ctypes.CDLL:
         free = getattr(lib, f"lsnn_record_free_{suffix}")
         free.argtypes = [p]
         free.restype = None
-        size = getattr(lib, f"lsnn_record_bytes_{suffix}")
-        size.argtypes = [p]
-        size.restype = i64
     return lib
 
 

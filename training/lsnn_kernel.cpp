@@ -519,14 +519,6 @@ void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_
     }
 }
 
-template <typename F>
-int64_t record_bytes(const Record<F>* R) {
-    int64_t bytes = 0;
-    for (int64_t b = 0; b < R->B; ++b)
-        bytes += R->idx[b].capacity() * sizeof(uint32_t) + R->va[b].capacity() * sizeof(F) + R->off[b].capacity() * sizeof(uint32_t);
-    return bytes;
-}
-
 }  // namespace
 
 extern "C" {
@@ -638,8 +630,7 @@ LSNN_FILTER(f64, double)
         lean_backward<F>(static_cast<const Record<F>*>(rec), nd, delays, n_in, d_in, x, W, k_out, Wout, alpha, rho, \
                          beta, gamma, adaptive, gZ, s_t, s_b, s_j, gU, gWinT, gWT, gWoutT, n_threads);             \
     }                                                                                                              \
-    void lsnn_record_free_##SUFFIX(void* rec) { delete static_cast<Record<F>*>(rec); }                             \
-    int64_t lsnn_record_bytes_##SUFFIX(const void* rec) { return record_bytes<F>(static_cast<const Record<F>*>(rec)); }
+    void lsnn_record_free_##SUFFIX(void* rec) { delete static_cast<Record<F>*>(rec); }
 
 LSNN_LEAN(f32, float)
 LSNN_LEAN(f64, double)
