@@ -193,15 +193,16 @@ class LSNN(nn.Module):
         """Time-major ``I_in(t) = sum_i W_in[j,i] x_i(t - d_in[j,i]) + I_ext(t)``, shape (T, B, n_rec)."""
         W = self.W_in * self.mask_in
         I = None
-        if self.input_kind == "spike" and bool(self.d_in.min() == self.d_in.max()):
+        d_uniform = self.uniform_input_delay()
+        if self.input_kind == "spike" and d_uniform is not None:
             # spike inputs are mostly zeros: project only the spikes (compiled kernel, one delay value)
-            I = sparse_input_projection(x, W, int(self.d_in[0, 0]) if self.d_in.numel() else 0)
+            I = sparse_input_projection(x, W, d_uniform)
         if I is not None:
             return I if i_ext is None else I + i_ext.transpose(0, 1)
         xt = x.transpose(0, 1)
         T = xt.shape[0]
         for d in torch.unique(self.d_in).tolist():
-            Wd = W if self.d_in.min() == self.d_in.max() else W * (self.d_in == d)
+            Wd = W if d_uniform is not None else W * (self.d_in == d)
             if d == 0:
                 part = xt @ Wd.T
             else:
@@ -210,6 +211,12 @@ class LSNN(nn.Module):
         if i_ext is not None:
             I = I + i_ext.transpose(0, 1)
         return I
+
+    def uniform_input_delay(self) -> int | None:
+        """The input delay (steps) when all input synapses share one value, else None."""
+        if self.d_in.numel() == 0:
+            return 0
+        return int(self.d_in.flatten()[0]) if bool(self.d_in.min() == self.d_in.max()) else None
 
     def recurrent_delays(self) -> tuple[int, ...]:
         """The distinct recurrent delay values (steps), in increasing order."""
@@ -233,9 +240,9 @@ class LSNN(nn.Module):
         kappa = torch.exp(-dt / self.tau_out)
         W_out = self.W_out * self.mask_out
         lean = None
-        if not record_state and i_ext is None and bool(self.d_in.min() == self.d_in.max()):
-            d_in = int(self.d_in[0, 0]) if self.d_in.numel() else 0
-            lean = lean_recurrence(x, self.W_in * self.mask_in, W_stack, W_out, d_in, delays, alpha, rho, self.beta,
+        d_uniform = self.uniform_input_delay()
+        if not record_state and i_ext is None and d_uniform is not None:
+            lean = lean_recurrence(x, self.W_in * self.mask_in, W_stack, W_out, d_uniform, delays, alpha, rho, self.beta,
                                    self.b0, self.A_min, self.n_ref, self.gamma, adaptive)
         if lean is not None:
             Z, U = lean
