@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .config import make_config
-from .trainer import train
+from .trainer import train, write_text_atomic
 
 #: Table 1 of the paper (recall accuracy %), rows x expected delays (s).
 TABLE1_PAPER: dict[str, dict[float, float]] = {
@@ -84,13 +83,6 @@ def table1_config(row: str, delay: float, preset: str, seed: int):
 
 def _run_name(row: str, delay: float, seed: int) -> str:
     return f"{row}-delay{delay:g}s-s{seed}"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 def reproduce_table1(out: str | os.PathLike, *, preset: str = "quick", seeds: int = 1, rows=None, delays=None,
@@ -174,8 +166,8 @@ def write_table1(frame: pd.DataFrame, out: Path, preset: str) -> None:
         f"Brian2 validation (float64, C++ standalone): {identical}/{validated} test trials with identical rasters." if validated else
         "No Brian2 validation requested.",
     ]
-    _write_atomic(out / "table1.md", "\n".join(lines) + "\n")
-    _write_atomic(out / "table1.json", json.dumps({"preset": preset, "runs": frame.to_dict(orient="records"),
+    write_text_atomic(out / "table1.md", "\n".join(lines) + "\n")
+    write_text_atomic(out / "table1.json", json.dumps({"preset": preset, "runs": frame.to_dict(orient="records"),
                                                    "summary": summary.to_dict(orient="index")}, indent=2) + "\n")
 
 

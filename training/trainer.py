@@ -59,8 +59,9 @@ def build_model(cfg: TrainConfig, task: Task) -> LSNN | ANNBaseline:
     for ``model`` ``lstm`` / ``rnn``, the ANN baseline with the same number of parameters."""
     dtype = {"float32": torch.float32, "float64": torch.float64}[cfg.dtype]
     if cfg.model in BASELINE_KINDS:
-        torch.manual_seed(int(np.random.SeedSequence([cfg.seed, 0]).generate_state(1)[0]))
-        return ANNBaseline.matched(cfg.model, task.n_in, cfg.n_rec, task.n_out, dt=task.dt, dtype=dtype)
+        with torch.random.fork_rng(devices=[]):  # seeded initialisation, global generator left as it was
+            torch.manual_seed(int(np.random.SeedSequence([cfg.seed, 0]).generate_state(1)[0]))
+            return ANNBaseline.matched(cfg.model, task.n_in, cfg.n_rec, task.n_out, dt=task.dt, dtype=dtype)
     rng = np.random.default_rng([cfg.seed, 0])
     n, n_in, n_out = cfg.n_rec, task.n_in, task.n_out
     n_adapt = int(round(cfg.frac_adaptive * n)) if cfg.model != "lif" else 0
@@ -92,7 +93,8 @@ def _generator(*key: int) -> torch.Generator:
     return torch.Generator().manual_seed(int(np.random.SeedSequence(list(key)).generate_state(1, np.uint64)[0]))
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "w") as fh:
         fh.write(text)
@@ -196,7 +198,7 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
         if not resume:
             raise RunError(f"{run_dir} already holds this run; pass --resume to continue it (or reuse it if finished).")
     else:
-        _atomic_write_text(cfg_path, json.dumps(cfg.to_dict(), indent=2))
+        write_text_atomic(cfg_path, json.dumps(cfg.to_dict(), indent=2))
     task = build_task(cfg)
     keep_freed_memory()  # reuse the large per-iteration buffers without page faults (process-wide)
     torch.manual_seed(cfg.seed)
@@ -215,7 +217,7 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
             deep_r.n_active = int(state["deep_r_active"])
         lines = metrics_path.read_text().splitlines() if metrics_path.exists() else []
         if len(lines) != start:  # drop what was logged after the checkpoint (a finished run is left untouched)
-            _atomic_write_text(metrics_path, "".join(line + "\n" for line in lines[:start]))
+            write_text_atomic(metrics_path, "".join(line + "\n" for line in lines[:start]))
     elif metrics_path.exists():
         metrics_path.unlink()
 
@@ -272,5 +274,5 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
                 "git_commit": git_commit(), "torch": torch.__version__, "lsnn_trained_iterations": cfg.n_iterations,
                 "source": "lsnn train",
             }).save(network_path)
-        _atomic_write_text(test_path, json.dumps(test, indent=2))
+        write_text_atomic(test_path, json.dumps(test, indent=2))
     return {"run_dir": str(run_dir), "finished": True, "iteration": cfg.n_iterations, "test": test, "network": str(network_path)}

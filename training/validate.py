@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from lsnn.models import NetworkSpec, simulate
 from .config import TrainConfig
 from .model import LSNN
 from .tasks import Task, TaskBatch
-from .trainer import build_task, test_batches
+from .trainer import build_task, test_batches, write_text_atomic
 
 #: Largest readout difference (volts) accepted as agreement in float64.
 OUTPUT_ATOL = 1e-9
@@ -171,10 +170,7 @@ def validate_run(
 
         block = to_neo(res, spec, _trial_annotations(batch, spec.dt), name=f"validation of {run_dir.name}")
         report["nwb"] = str(save_nwb(block, run_dir / "validation_rasters.nwb", session_description=f"Brian2 ({device}) test set of {run_dir}"))
-    fd, tmp = tempfile.mkstemp(dir=run_dir, prefix=".validation.", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(report, fh, indent=2)
-    os.replace(tmp, run_dir / "validation.json")
+    write_text_atomic(run_dir / "validation.json", json.dumps(report, indent=2))
     return report
 
 
