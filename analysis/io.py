@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 
 import neo
 import numpy as np
 import quantities as pq
+
+from .trials import apply_trial_table, event_aligned_trials, read_trial_table, trials_from_epoch, trials_from_table
 
 
 #: Block annotation (an NWB file field) that carries what Neo's NWBIO does not write itself:
@@ -211,8 +213,6 @@ def load_trials(path: str | Path, *, trial_table: str | Path | None = None, epoc
     * ``event``: name of an Event of the file; trials are ``window`` around each event time;
     * none of these: the file's segments are the trials (as lsnn simulations write them).
     """
-    from .trials import apply_trial_table, event_aligned_trials, read_trial_table, trials_from_epoch, trials_from_table
-
     if sum(x is not None for x in (trial_table, epoch, event)) > 1:
         raise ValueError("define trials in one way: a trial table, an epoch or an event (not several).")
     block = read_spikes(path)

@@ -10,13 +10,15 @@ segment annotations, so analyses of recordings and of simulations read the same 
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Mapping, Sequence
 
 import neo
 import numpy as np
 import quantities as pq
+
+# The NWB round trip is data I/O shared with recordings: it lives in the analysis package (which
+# imports no model code) and is re-exported here for simulation users.
+from lsnn.analysis.io import load_nwb, save_nwb  # noqa: F401
 
 from .simulate import SimulationResult
 from .spec import NetworkSpec
@@ -77,8 +79,3 @@ def to_neo(
                 seg.analogsignals.append(neo.AnalogSignal(arr[k] * pq.V, sampling_period=dt, t_start=0 * pq.s, name=label))
         block.segments.append(seg)
     return block
-
-
-# The NWB round trip is data I/O shared with recordings; it lives in the analysis package, which
-# imports no model code, and is re-exported here for simulation users.
-from lsnn.analysis.io import load_nwb, save_nwb  # noqa: E402,F401

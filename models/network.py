@@ -37,9 +37,9 @@ from .neurons import (
     ALIF_THRESHOLD,
     R_M,
     READOUT_EQS,
-    with_shared,
     READOUT_ON_PRE,
     READOUT_SYNAPSE,
+    with_shared,
 )
 from .spec import NetworkSpec
 
@@ -228,9 +228,8 @@ def build_network(
         clock=clock,
         name="neurons",
     )
-    drive_update = None
-    if drive is not None and drive_by_operation:
-        drive_update = neurons.run_regularly("I_inj = I_drive(t, i)", when="start", clock=clock, name="drive_update")
+    if drive is not None and drive_by_operation:  # a contained object of ``neurons``: runs with it
+        neurons.run_regularly("I_inj = I_drive(t, i)", when="start", clock=clock, name="drive_update")
     tile = lambda a: np.tile(a, copies)  # noqa: E731 - per-neuron parameters, one block per trial
     neurons.tau_m = (spec.tau_m[0] if "tau_m" in shared else tile(spec.tau_m)) * second
     neurons.tau_a = (spec.tau_a[0] if "tau_a" in shared else tile(spec.tau_a)) * second
@@ -258,7 +257,7 @@ def build_network(
     if state_vars:
         state_monitor = StateMonitor(neurons, state_vars, record=True, when="thresholds", order=-1, clock=clock, name="state_monitor")
 
-    objects = [neurons, readout, *synapses, spike_monitor, output_monitor]  # drive_update: contained in neurons
+    objects = [neurons, readout, *synapses, spike_monitor, output_monitor]
     if spec.input_kind == "spike":
         objects.append(inputs)
     if state_monitor is not None:

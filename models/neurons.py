@@ -64,7 +64,6 @@ t_ref   : second (constant)
 """
 
 
-
 def with_shared(equations: str, names) -> str:
     """``equations`` with the parameters ``names`` declared ``(constant, shared)``: one value for the
     whole group. Brian2 then evaluates expressions of them alone, such as ``exp(dt/tau_m)``, once per

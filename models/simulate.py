@@ -233,14 +233,12 @@ def simulate(
                 t_run = time.perf_counter()
                 built.network.run(T * spec.dt * second, namespace=built.namespace)
                 if info.build_on_run:  # GeNN: built, compiled and run by network.run, all trials in one batch
-                    run_time = time.perf_counter() - t_run
-                    loop_time = float("nan")
+                    run_time, loop_time = time.perf_counter() - t_run, float("nan")
                     parts.append(_collect(built, spec, n))
                     bar.update(n)
-                    starts = []
                 else:
                     active_device.build(directory=str(directory), compile=True, run=False)
-                for start in starts:
+                for start in starts if not info.build_on_run else ():
                     xb, db, n = batch_data(start)
                     run_args = {}
                     if built.x_in is not None:
