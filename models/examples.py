@@ -74,6 +74,24 @@ def random_spec(
     )
 
 
+def random_stp_spec(rng: np.random.Generator, **kwargs) -> NetworkSpec:
+    """:func:`random_spec` with short-term plasticity on every recurrent synapse (eLife eqs. 6-10):
+    per presynaptic neuron U ~ U(0.1, 0.6), F ~ U(20 ms, 1 s), D ~ U(50 ms, 1 s), a mix of facilitating and
+    depressing synapses. Recurrent delays are clipped to ``max(n_ref, 1)`` of the presynaptic neuron
+    (the range where Brian2 carries the efficacy exactly, see :mod:`lsnn.models.neurons`)."""
+    kwargs.setdefault("w_scale", 2.5)  # efficacies of 0.1-0.6 weaken the recurrence; keep it effective
+    spec = random_spec(rng, **kwargs)
+    n = spec.n_rec
+    limit = np.maximum(spec.n_ref, 1)[None, :]
+    return spec.copy(
+        d_rec=np.minimum(spec.d_rec, limit),
+        stp_U=rng.uniform(0.1, 0.6, n),
+        stp_F=rng.uniform(0.02, 1.0, n),
+        stp_D=rng.uniform(0.05, 1.0, n),
+        meta={"source": "lsnn.models.examples.random_stp_spec"},
+    )
+
+
 def poisson_input(rng: np.random.Generator, n_steps: int, n_in: int, rate: float = 50.0, dt: float = 1e-3, n_trials: int | None = None) -> np.ndarray:
     """Poisson spike trains at ``rate`` Hz as 0/1 per step: (n_steps, n_in) or (n_trials, n_steps, n_in)."""
     shape = (n_steps, n_in) if n_trials is None else (n_trials, n_steps, n_in)

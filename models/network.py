@@ -39,6 +39,10 @@ from .neurons import (
     READOUT_EQS,
     READOUT_ON_PRE,
     READOUT_SYNAPSE,
+    STP_EQS,
+    STP_ON_PRE_DELAYED,
+    STP_ON_PRE_SAME_STEP,
+    STP_RESET,
     with_shared,
 )
 from .spec import NetworkSpec
@@ -137,6 +141,22 @@ def _connect(
     return objects
 
 
+def check_stp_delays(spec: NetworkSpec) -> None:
+    """Refuse STP networks whose Brian2 form would not be exact: a delayed synapse reads the efficacy of
+    its presynaptic neuron's *last* spike, which is the spike it carries only if the delay is at most
+    ``max(n_ref, 1)`` steps of that neuron (no newer spike can occur in between)."""
+    active = spec.mask_rec & (spec.W_rec != 0)
+    limit = np.maximum(spec.n_ref, 1)[None, :]
+    bad = active & (spec.d_rec > limit)
+    if bad.any():
+        post, pre = (int(k) for k in np.argwhere(bad)[0])
+        raise ValueError(
+            f"STP synapse {pre} -> {post} has delay {int(spec.d_rec[post, pre])} steps, longer than the refractory period "
+            f"max(n_ref, 1) = {int(limit[0, pre])} of neuron {pre}: Brian2 could deliver the efficacy of a newer spike. "
+            "Use delays <= max(n_ref, 1) with short-term plasticity."
+        )
+
+
 def build_network(
     spec: NetworkSpec,
     x: np.ndarray,
@@ -208,9 +228,15 @@ def build_network(
     def uniform(values) -> bool:
         return shared_constants and values.size > 0 and bool(np.all(values == values.flat[0]))
 
-    shared = {name for name, values in (("tau_m", spec.tau_m), ("tau_a", spec.tau_a), ("t_ref", spec.n_ref)) if uniform(values)}
+    constants = [("tau_m", spec.tau_m), ("tau_a", spec.tau_a), ("t_ref", spec.n_ref)]
+    eqs, reset = ALIF_EQS, ALIF_RESET
+    if spec.has_stp:
+        check_stp_delays(spec)
+        constants += [("U_stp", spec.stp_U), ("tau_F", spec.stp_F), ("tau_D", spec.stp_D)]
+        eqs, reset = eqs + STP_EQS, reset + STP_RESET
+    shared = {name for name, values in constants if uniform(values)}
     drive_ta = None
-    eqs = with_shared(ALIF_EQS, shared)
+    eqs = with_shared(eqs, shared)
     if drive is not None:
         drive_ta = TimedArray(drive_values(drive) * amp, dt=spec.dt * second, name="I_drive")
         namespace["I_drive"] = drive_ta
@@ -222,7 +248,7 @@ def build_network(
         copies * n_rec,
         eqs,
         threshold=ALIF_THRESHOLD,
-        reset=ALIF_RESET,
+        reset=reset,
         refractory="t_ref",
         method="exponential_euler",
         clock=clock,
@@ -237,6 +263,10 @@ def build_network(
     neurons.beta = tile(spec.beta) * volt
     neurons.A_min = tile(spec.A_min) * volt
     neurons.t_ref = ((spec.n_ref[0] if "t_ref" in shared else tile(spec.n_ref)) * spec.dt) * second
+    if spec.has_stp:
+        neurons.U_stp = spec.stp_U[0] if "U_stp" in shared else tile(spec.stp_U)
+        neurons.tau_F = (spec.stp_F[0] if "tau_F" in shared else tile(spec.stp_F)) * second
+        neurons.tau_D = (spec.stp_D[0] if "tau_D" in shared else tile(spec.stp_D)) * second
 
     readout_shared = {"tau_out"} if uniform(spec.tau_out) else set()
     readout = NeuronGroup(copies * n_out, with_shared(READOUT_EQS, readout_shared), method="exponential_euler", clock=clock, name="readout")
@@ -246,7 +276,11 @@ def build_network(
     synapses = []
     if spec.input_kind == "spike":
         synapses += _connect("syn_in", inputs, neurons, spec.W_in, spec.mask_in, spec.d_in, copies, ALIF_SYNAPSE, ALIF_ON_PRE, clock, split_delays)
-    synapses += _connect("syn_rec", neurons, neurons, spec.W_rec, spec.mask_rec, spec.d_rec, copies, ALIF_SYNAPSE, ALIF_ON_PRE, clock, split_delays)
+    if spec.has_stp:  # the efficacy is read before the reset (delay 0) or from the last spike (delay >= 1)
+        for name, selected, on_pre in (("syn_rec0", spec.d_rec == 0, STP_ON_PRE_SAME_STEP), ("syn_rec", spec.d_rec > 0, STP_ON_PRE_DELAYED)):
+            synapses += _connect(name, neurons, neurons, spec.W_rec, spec.mask_rec & selected, spec.d_rec, copies, ALIF_SYNAPSE, on_pre, clock, split_delays)
+    else:
+        synapses += _connect("syn_rec", neurons, neurons, spec.W_rec, spec.mask_rec, spec.d_rec, copies, ALIF_SYNAPSE, ALIF_ON_PRE, clock, split_delays)
     no_delay = np.zeros(spec.W_out.shape, dtype=np.int64)
     synapses += _connect("syn_out", neurons, readout, spec.W_out, spec.mask_out, no_delay, copies, READOUT_SYNAPSE, READOUT_ON_PRE, clock, True)
 

@@ -38,6 +38,22 @@ Readout neurons integrate the recurrent spikes (NeurIPS suppl. section 2, "reado
 :math:`y_k(t) = \\kappa_k y_k(t-\\delta t) + (1-\\kappa_k)\\sum_j W^{out}_{kj} z_j(t)`,
 :math:`\\kappa = e^{-\\delta t/\\tau_{out}}`; the output is :math:`o_k = y_k + b^{out}_k`.
 
+Short-term plasticity of the recurrent synapses (Salaj et al. 2021, eLife, Methods eqs. 6-10;
+Mongillo et al. 2008) lives in the *presynaptic* neuron, because its parameters U, F, D belong to the
+presynaptic neuron and every outgoing synapse sees the same state: the facilitation variable
+``u_stp`` (u' of the paper) and the depression variable ``r_stp`` (r') relax to 0,
+
+.. math::
+
+    F \dot u = -u, \qquad D \dot r = -r,
+
+and at a spike the efficacy :math:`e = (U + u)(1 - r)` is handed to the synapses, then
+:math:`u \mathrel{+}= U(1 - U - u)` and :math:`r \mathrel{+}= (U + u^+)(1 - r)` (:math:`u^+`: u after its
+jump, one step later), both pre-divided by their one-step decay as above. A synapse with delay 0
+reads the efficacy directly (it acts before the reset); a delayed one reads ``e_last``, the efficacy
+of its neuron's last spike, which is the spike it carries as long as the delay does not exceed the
+refractory period (``max(n_ref, 1)`` steps; the builder checks this).
+
 Notation: ``v`` is V (volt), ``a`` the adaptation variable (dimensionless), ``A`` the adaptive
 threshold (volt; B in the NeurIPS text), ``R_m`` the membrane resistance (1 GOhm in the papers).
 """
@@ -90,6 +106,27 @@ a += exp(dt/tau_a) - 1
 #: Synapse onto a recurrent neuron: a one-step current pulse w/R_m, pre-divided by the decay.
 ALIF_SYNAPSE = "w : volt (constant)"
 ALIF_ON_PRE = "v_post += (exp(dt/tau_m_post) - 1)*w"
+
+#: Short-term plasticity state of a presynaptic neuron (appended to ``ALIF_EQS``).
+STP_EQS = """
+du_stp/dt = -u_stp/tau_F : 1
+dr_stp/dt = -r_stp/tau_D : 1
+e_last  : 1
+U_stp   : 1 (constant)
+tau_F   : second (constant)
+tau_D   : second (constant)
+"""
+
+#: Appended to ``ALIF_RESET``: hand the efficacy to the synapses, then facilitate and depress.
+STP_RESET = """
+e_last = (U_stp + u_stp)*(1 - r_stp)
+u_stp += U_stp*(1 - U_stp - u_stp)*exp(dt/tau_F)
+r_stp += (U_stp + u_stp*exp(-dt/tau_F))*(1 - r_stp)*exp(dt/tau_D)
+"""
+
+#: Recurrent synapse with STP: delay 0 (acts before the presynaptic reset) and delay >= 1 steps.
+STP_ON_PRE_SAME_STEP = "v_post += (exp(dt/tau_m_post) - 1)*w*(U_stp_pre + u_stp_pre)*(1 - r_stp_pre)"
+STP_ON_PRE_DELAYED = "v_post += (exp(dt/tau_m_post) - 1)*w*e_last_pre"
 
 #: Leaky readout (NeurIPS suppl. section 2), output o = y + b_out.
 READOUT_EQS = """

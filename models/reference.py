@@ -11,6 +11,9 @@ Salaj et al. 2021 eLife Methods eqs. 3-5)::
     y_k(t)    = kappa_k y_k(t-1) + (1 - kappa_k) sum_j W_out[k,j] z_j(t);   o_k(t) = y_k(t) + b_out_k
 
 with alpha = exp(-dt/tau_m), rho = exp(-dt/tau_a), kappa = exp(-dt/tau_out), V(0) = a(0) = y(-1) = 0.
+With short-term plasticity (``spec.has_stp``; eLife Methods eqs. 6-10, see :mod:`lsnn.models.spec`)
+the recurrent term becomes ``sum_i W_rec[j,i] e_i(t - d) z_i(t - d)`` with the efficacy
+``e_i = (U_i + u_i)(1 - r_i)`` at the spike's emission, and u, r jump at each spike and relax with F, D.
 It is deliberately a straightforward loop (slow, obviously correct) used by the tests as the golden
 model; use :func:`lsnn.models.simulate` for real simulations.
 """
@@ -58,11 +61,15 @@ def simulate_reference(spec: NetworkSpec, x: np.ndarray, i_ext: np.ndarray | Non
     last_spike = np.full(n_rec, -(10**9))
     res = ReferenceResult(np.zeros((T, n_rec)), np.zeros((T, spec.n_out)), np.zeros((T, n_rec)), np.zeros((T, n_rec)))
     pre = np.arange(n_rec)[None, :]
+    stp = spec.has_stp
+    if stp:
+        U, eF, eD = spec.stp_U, np.exp(-spec.dt / spec.stp_F), np.exp(-spec.dt / spec.stp_D)
+        u, r = np.zeros(n_rec), np.zeros(n_rec)
     for t in range(T):
         A = np.maximum(spec.b0 + spec.beta * a, spec.A_min)
         z = ((V > A) & (t - last_spike >= spec.n_ref)).astype(np.float64)
         last_spike[z > 0] = t
-        z_hist[t] = z
+        z_hist[t] = z * (U + u) * (1 - r) if stp else z  # what reaches the targets: efficacy x spike
         src = t - spec.d_rec
         z_delayed = np.where(src >= 0, z_hist[np.clip(src, 0, None), pre], 0.0)
         I = I_in[t] + np.sum(spec.W_rec * z_delayed, axis=1)
@@ -70,4 +77,7 @@ def simulate_reference(spec: NetworkSpec, x: np.ndarray, i_ext: np.ndarray | Non
         res.spikes[t], res.v[t], res.thresholds[t], res.outputs[t] = z, V, A, y + spec.b_out
         V = alpha * V + (1 - alpha) * I - A * z
         a = rho * a + (1 - rho) * z
+        if stp:
+            u = eF * u + U * (1 - U - u) * z
+            r = eD * r + (U + u) * (1 - r) * z
     return res

@@ -18,7 +18,23 @@ W_rec, d_rec   (n_rec, n_rec)  recurrent weights (V) and delays (steps); row = t
 W_out, b_out   (n_out, n_rec)  readout weights and biases, V
 tau_out        (n_out,)        readout time constants, s
 mask_*         shape of W_*    connectivity (bool); weights outside the mask are 0
+stp_U          (n_rec,)        optional short-term plasticity of the recurrent synapses of each
+stp_F, stp_D   (n_rec,)        presynaptic neuron: utilisation U, facilitation and depression
+                               time constants F, D in s (all three or none; see below)
 =============  ==============  =========================================================
+
+Short-term plasticity (Salaj et al. 2021, eLife, Methods eqs. 6-10, Mongillo et al. 2008; the
+discretisation of the authors' code, ``../shared/papers`` §9.2). When ``stp_U`` is given, presynaptic
+neuron i carries a facilitation variable u_i and a depression variable r_i (u', r' of the paper,
+both 0 at t = 0), and each of its spikes reaches the recurrent targets scaled by its efficacy at
+the moment it is emitted::
+
+    e_i(t)     = (U_i + u_i(t)) (1 - r_i(t))
+    I_j(t)    += sum_i W_rec[j,i] e_i(t - d) z_i(t - d)          d = d_rec[j,i]  (replaces W_rec z)
+    u_i(t+dt)  = exp(-dt/F_i) u_i(t) + U_i (1 - U_i - u_i(t)) z_i(t)
+    r_i(t+dt)  = exp(-dt/D_i) r_i(t) + (U_i + u_i(t+dt)) (1 - r_i(t)) z_i(t)
+
+(the first spike after a long silence has efficacy U). Input and readout synapses have no STP.
 
 The file format is a ``.npz`` of plain numeric arrays plus one JSON header stored as UTF-8 bytes
 (``__header__``). It is read with ``allow_pickle=False``: a file carries numbers, never code, object
@@ -64,6 +80,8 @@ _ARRAY_FIELDS = (
     "mask_rec",
     "mask_out",
 )
+#: Optional arrays: short-term plasticity (all three or none).
+_STP_FIELDS = ("stp_U", "stp_F", "stp_D")
 
 
 class SpecError(ValueError):
@@ -130,6 +148,9 @@ class NetworkSpec:
         Floor of the adaptive threshold ``A = max(b0 + beta*a, A_min)`` (ELIF); default 0 V.
     sign_in : array_like, optional
         Signs of input channels for Dale's law (default 0: free).
+    stp_U, stp_F, stp_D : array_like, shape (n_rec,), optional
+        Short-term plasticity of each presynaptic neuron's recurrent synapses (module docstring):
+        utilisation U in (0, 1], facilitation and depression time constants F, D in seconds.
     meta : dict, optional
         JSON-serialisable provenance (task, config, seed, metrics, version, git commit).
     """
@@ -155,6 +176,9 @@ class NetworkSpec:
     mask_out: Any = None
     A_min: Any = None
     sign_in: Any = None
+    stp_U: Any = None
+    stp_F: Any = None
+    stp_D: Any = None
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -177,6 +201,11 @@ class NetworkSpec:
     def kinds(self) -> np.ndarray:
         """Neuron kind per recurrent neuron: ``"LIF"`` (beta = 0), ``"ALIF"`` (> 0), ``"ELIF"`` (< 0)."""
         return np.where(self.beta > 0, "ALIF", np.where(self.beta < 0, "ELIF", "LIF"))
+
+    @property
+    def has_stp(self) -> bool:
+        """Whether the recurrent synapses have short-term plasticity (``stp_U`` etc. given)."""
+        return self.stp_U is not None
 
     @property
     def max_delay(self) -> int:
@@ -223,6 +252,19 @@ class NetworkSpec:
         self.sign_in = _as_int_array("sign_in", 0 if self.sign_in is None else self.sign_in, (n_in,), -1, 1)
         self.d_in = _as_int_array("d_in", 0 if self.d_in is None else self.d_in, inp, 0, MAX_DELAY_STEPS)
         self.d_rec = _as_int_array("d_rec", 0 if self.d_rec is None else self.d_rec, (n_rec, n_rec), 0, MAX_DELAY_STEPS)
+
+        given = [name for name in _STP_FIELDS if getattr(self, name) is not None]
+        if given and len(given) < len(_STP_FIELDS):
+            missing = ", ".join(name for name in _STP_FIELDS if name not in given)
+            raise SpecError(f"short-term plasticity needs stp_U, stp_F and stp_D together; {missing} missing.")
+        if given:
+            for name in _STP_FIELDS:
+                setattr(self, name, _as_float_array(name, getattr(self, name), rec))
+            if np.any(self.stp_U <= 0) or np.any(self.stp_U > 1):
+                raise SpecError(f"stp_U must lie in (0, 1]; got values in [{self.stp_U.min():g}, {self.stp_U.max():g}].")
+            for name in ("stp_F", "stp_D"):
+                if np.any(getattr(self, name) <= 0):
+                    raise SpecError(f"{name} must be positive (seconds); got min {getattr(self, name).min():g}.")
 
         default_rec = ~np.eye(n_rec, dtype=bool)
         self.mask_in = _as_mask("mask_in", True if self.mask_in is None else self.mask_in, inp)
@@ -273,6 +315,8 @@ class NetworkSpec:
             "meta": self.meta,
         }
         arrays = {name: getattr(self, name) for name in _ARRAY_FIELDS}
+        if self.has_stp:
+            arrays.update({name: getattr(self, name) for name in _STP_FIELDS})
         arrays["__header__"] = np.frombuffer(json.dumps(header, allow_nan=False).encode("utf-8"), dtype=np.uint8)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -341,7 +385,7 @@ class NetworkSpec:
                 "Upgrade lsnn or re-export the network."
             )
         missing = sorted(set(_ARRAY_FIELDS) - set(arrays))
-        extra = sorted(set(arrays) - set(_ARRAY_FIELDS))
+        extra = sorted(set(arrays) - set(_ARRAY_FIELDS) - set(_STP_FIELDS))
         if missing:
             raise SpecError(f"{path}: field(s) {', '.join(missing)} missing.")
         if extra:
@@ -374,6 +418,8 @@ class NetworkSpec:
             return NotImplemented
         for f in fields(self):
             a, b = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(a, np.ndarray) != isinstance(b, np.ndarray):
+                return False
             if isinstance(a, np.ndarray):
                 if a.shape != b.shape or not np.array_equal(a, b):
                     return False

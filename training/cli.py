@@ -22,7 +22,7 @@ def add_train_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train an LSNN with BPTT on a task; writes a run folder",
                        description="Train an LSNN with BPTT (+ DEEP R) and export network.npz.")
     p.add_argument("--task", choices=sorted(TASKS), default="store_recall")
-    p.add_argument("--model", choices=MODELS, default="sfa", help="sfa: adaptive neurons; lif: none; elif: enhanced excitability")
+    p.add_argument("--model", choices=MODELS, default="sfa", help="sfa: adaptive neurons; lif: none; elif: enhanced excitability; stp_d / stp_f: LIF with depressing / facilitating synapses; lstm / rnn: ANN baselines")
     p.add_argument("--preset", choices=PRESETS, default="quick", help="quick: laptop CPU in minutes; paper: the paper's hyper-parameters")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -79,33 +79,48 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def add_reproduce_parser(sub: argparse._SubParsersAction) -> None:
-    """Register ``lsnn reproduce`` (eLife tables: train, validate, tabulate)."""
-    from .reproduce import TABLE1_PRESETS, TABLE1_ROWS
+    """Register ``lsnn reproduce`` (eLife tables and figures: train, validate, tabulate)."""
+    from .reproduce import COMPARISONS, TABLE1_ROWS
+    from .config import MODELS
 
-    p = sub.add_parser("reproduce", help="reproduce a table of the eLife paper: train every cell, validate in Brian2, tabulate",
-                       description="lsnn reproduce elife-table1 --preset quick --seeds 1: 1-D STORE-RECALL accuracy by adaptation "
-                                   "time constant and expected delay (resumable: finished runs are reused).")
-    p.add_argument("table", choices=["elife-table1"])
-    p.add_argument("--preset", choices=list(TABLE1_PRESETS), default="quick",
-                   help="quick: 150 iterations, delays 0.2/2/4 s (about 30 min per seed on 2 cores); paper: 400 iterations, all delays")
+    names = ["elife-table1", *COMPARISONS]
+    listing = "; ".join(f"{c.name}: {c.title}" for c in COMPARISONS.values())
+    p = sub.add_parser("reproduce", help="reproduce a table or figure of the eLife paper: train every run, validate in Brian2, tabulate",
+                       description="lsnn reproduce NAME --preset quick --seeds 1 (resumable: finished runs are reused). "
+                                   f"elife-table1: 1-D STORE-RECALL accuracy by adaptation time constant and expected delay; {listing}.")
+    p.add_argument("table", choices=names)
+    p.add_argument("--preset", choices=["quick", "paper", "tiny"], default="quick",
+                   help="quick: a 2-core CPU (Table 1: 150 iterations, delays 0.2/2/4 s, about 30 min per seed; 12AX and "
+                        "duplication/reversal: a 200-iteration pipeline check); paper: the paper's sizes and iterations (GPU)")
     p.add_argument("--seeds", type=int, default=1, help="runs per cell (seeds 0..N-1)")
-    p.add_argument("--rows", nargs="+", choices=list(TABLE1_ROWS), default=None, help="subset of rows (default: all)")
-    p.add_argument("--delays", nargs="+", type=float, default=None, help="subset of expected delays in s (default: the preset's)")
+    p.add_argument("--rows", nargs="+", choices=list(TABLE1_ROWS), default=None, help="elife-table1: subset of rows (default: all)")
+    p.add_argument("--delays", nargs="+", type=float, default=None, help="elife-table1: subset of expected delays in s (default: the preset's)")
+    p.add_argument("--models", nargs="+", choices=MODELS, default=None, help="figures: subset of the compared models (default: all)")
     p.add_argument("--validate-trials", type=int, default=None, help="test trials per run simulated in Brian2 (0: none)")
-    p.add_argument("--out", type=Path, default=None, help="results folder (default results/elife-table1-<preset>)")
+    p.add_argument("--out", type=Path, default=None, help="results folder (default results/<name>-<preset>)")
     p.add_argument("--no-progress", action="store_true")
 
 
 def run_reproduce(args: argparse.Namespace) -> int:
-    from .reproduce import reproduce_table1
+    from .reproduce import reproduce_comparison, reproduce_table1
 
-    out = args.out or Path("results") / f"elife-table1-{args.preset}"
+    out = args.out or Path("results") / f"{args.table}-{args.preset}"
     try:
-        frame = reproduce_table1(out, preset=args.preset, seeds=args.seeds, rows=args.rows, delays=args.delays,
-                                 validate_trials=args.validate_trials, progress=not args.no_progress)
+        if args.table == "elife-table1":
+            if args.models:
+                raise ValueError("--models applies to the figures; Table 1 is selected with --rows and --delays.")
+            frame = reproduce_table1(out, preset=args.preset, seeds=args.seeds, rows=args.rows, delays=args.delays,
+                                     validate_trials=args.validate_trials, progress=not args.no_progress)
+            stem = "table1"
+        else:
+            if args.rows or args.delays:
+                raise ValueError("--rows and --delays apply to elife-table1 only; use --models.")
+            frame = reproduce_comparison(args.table, out, preset=args.preset, seeds=args.seeds, models=args.models,
+                                         validate_trials=args.validate_trials, progress=not args.no_progress)
+            stem = args.table
     except (ValueError, RunError) as exc:
         raise SystemExit(f"lsnn reproduce: {exc}") from None
-    print((out / "table1.md").read_text())
-    print(f"[lsnn reproduce] wrote {out}/table1.md, table1_runs.csv, table1.json")
+    print((out / f"{stem}.md").read_text())
+    print(f"[lsnn reproduce] wrote {out}/{stem}.md, {stem}_runs.csv, {stem}.json")
     mismatched = frame[frame["identical_trials"] < frame["validated_trials"]]
     return 1 if len(mismatched) else 0

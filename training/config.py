@@ -5,7 +5,8 @@ Presets: ``paper`` uses the hyper-parameters of the eLife specs (``../shared/pap
 iterations (sized for a 2-core laptop CPU, minutes). ``tiny`` is for tests. Model variants:
 ``sfa`` (all neurons adaptive, beta > 0), ``lif`` (beta = 0), ``elif`` (beta < 0 with a floor), and the
 non-spiking baselines ``lstm`` and ``rnn`` (tanh) with the parameter count of the ``n_rec``-neuron LSNN
-(:mod:`lsnn.training.baselines`).
+(:mod:`lsnn.training.baselines`), and LIF networks with short-term plasticity on the recurrent synapses,
+``stp_d`` (depressing) and ``stp_f`` (facilitating) (eLife Methods eqs. 6-10, :data:`STP_PARAMETERS`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,19 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-MODELS = ("sfa", "lif", "elif", "lstm", "rnn")
+MODELS = ("sfa", "lif", "elif", "stp_d", "stp_f", "lstm", "rnn")
+STP_MODELS = ("stp_d", "stp_f")
+
+#: STP parameters (U; F, D and the half-widths of their uniform ranges, s) of the eLife specs §9.2: the
+#: data-based synapses of Wang et al. 2006 (ferret mPFC; PFC-E2 depressing, PFC-E1 facilitating) and the
+#: variants with the larger time constant scaled to 2 s used for 1-D STORE-RECALL (Fig. 2B). The "+-" of
+#: the paper are drawn as uniform ranges per presynaptic neuron, as in the authors' code.
+STP_PARAMETERS: dict[str, dict[str, dict[str, float]]] = {
+    "data": {"stp_d": {"stp_U": 0.25, "stp_F": 0.017, "stp_F_spread": 0.005, "stp_D": 0.671, "stp_D_spread": 0.017},
+             "stp_f": {"stp_U": 0.28, "stp_F": 0.507, "stp_F_spread": 0.037, "stp_D": 0.194, "stp_D_spread": 0.018}},
+    "scaled": {"stp_d": {"stp_U": 0.25, "stp_F": 0.051, "stp_F_spread": 0.015, "stp_D": 2.0, "stp_D_spread": 0.051},
+               "stp_f": {"stp_U": 0.28, "stp_F": 2.0, "stp_F_spread": 0.146, "stp_D": 0.765, "stp_D_spread": 0.071}},
+}
 PRESETS = ("quick", "paper", "tiny")
 
 
@@ -41,6 +54,11 @@ class TrainConfig:
     d_rec: int = 1
     dale: bool = False
     frac_excitatory: float = 0.8
+    stp_U: float = 0.25  # short-term plasticity (stp_d / stp_f models), set from STP_PARAMETERS by the presets
+    stp_F: float = 0.017
+    stp_F_spread: float = 0.0
+    stp_D: float = 0.671
+    stp_D_spread: float = 0.0
     connectivity: float | None = None  # None: dense; a fraction: sparse + DEEP R
     l1: float = 0.01
     temperature: float = 0.0
@@ -164,6 +182,8 @@ def make_config(task: str, model: str = "sfa", preset: str = "quick", overrides:
         raise ValueError(f"unknown preset {preset!r}; available: {PRESETS}")
     data = TrainConfig(model=model, seed=seed).to_dict()
     data.update(PRESET_BUILDERS[task](model, preset))
+    if model in STP_MODELS:  # 1-D STORE-RECALL uses the variants scaled to 2 s (eLife specs §9.2)
+        data.update(STP_PARAMETERS["scaled" if task == "store_recall" else "data"][model])
     for key, value in (overrides or {}).items():
         if key.startswith("task_params."):
             data["task_params"] = {**data["task_params"], key.split(".", 1)[1]: value}

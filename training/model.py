@@ -14,7 +14,8 @@ and, for training, the dampened pseudo-derivative dz/dv = gamma max(0, 1 - |v|) 
 (gradients reach V and, through A, the adaptation variable). Input projections for all steps are one
 matmul per distinct input delay; recurrent delays are grouped by value; the recurrence runs in
 :mod:`lsnn.training.bptt` with a hand-written backward pass. The same network in Brian2 is
-``lsnn.models.simulate(net.to_spec(), x)``.
+``lsnn.models.simulate(net.to_spec(), x)``. With short-term plasticity (``stp_U``, ``stp_F``, ``stp_D``;
+eLife Methods eqs. 6-10) the recurrence runs step by step under autograd (:mod:`lsnn.training.stp`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from torch import Tensor, nn
 from lsnn.models.spec import NetworkSpec
 
 from .bptt import LSNNRecurrence, exponential_filter, lean_recurrence, sparse_input_projection
+from .stp import stp_recurrence
 
 
 class LSNNOutput(NamedTuple):
@@ -76,6 +78,10 @@ class LSNN(nn.Module):
         Dale's law signs of presynaptic neurons / input channels (0: free).
     mask_in, mask_rec, mask_out : bool arrays, optional
         Connectivity (default: all-to-all without self-connections).
+    stp_U, stp_F, stp_D : scalar or (n_rec,), optional
+        Short-term plasticity of each presynaptic neuron's recurrent synapses (eLife eqs. 6-10):
+        utilisation U in (0, 1], facilitation and depression time constants F, D in seconds; all three or
+        none (default: no STP).
     gamma : float
         Dampening factor of the pseudo-derivative (0.3 in both papers).
     dtype : torch.dtype
@@ -109,6 +115,9 @@ class LSNN(nn.Module):
         mask_out: Any = None,
         input_kind: str = "spike",
         input_encoding: str = "",
+        stp_U: Any = None,
+        stp_F: Any = None,
+        stp_D: Any = None,
         gamma: float = 0.3,
         seed: int = 0,
         dtype: torch.dtype = torch.float32,
@@ -126,6 +135,13 @@ class LSNN(nn.Module):
             raise ValueError("time constants tau_m, tau_a, tau_out must be positive.")
         if (torch.maximum(self.b0, self.A_min) <= 0).any():
             raise ValueError("thresholds must be positive: b0 (or its floor A_min) > 0 for every neuron.")
+        stp = [value is not None for value in (stp_U, stp_F, stp_D)]
+        if any(stp) and not all(stp):
+            raise ValueError("short-term plasticity needs stp_U, stp_F and stp_D together.")
+        for name, value in (("stp_U", stp_U), ("stp_F", stp_F), ("stp_D", stp_D)):
+            self.register_buffer(name, None if value is None else _vector(value, n, name, dtype))
+        if self.stp_U is not None and ((self.stp_U <= 0).any() or (self.stp_U > 1).any() or (self.stp_F <= 0).any() or (self.stp_D <= 0).any()):
+            raise ValueError("short-term plasticity needs 0 < stp_U <= 1 and positive stp_F, stp_D (seconds).")
         self.register_buffer("n_ref", _vector(n_ref, n, "n_ref", torch.float64).round().to(torch.int64))
         self.register_buffer("sign", _vector(0 if sign is None else sign, n, "sign", torch.float64).to(torch.int8))
         self.register_buffer("sign_in", _vector(0 if sign_in is None else sign_in, n_in, "sign_in", torch.float64).to(torch.int8))
@@ -241,6 +257,12 @@ class LSNN(nn.Module):
         W_out = self.W_out * self.mask_out
         lean = None
         d_uniform = self.uniform_input_delay()
+        if self.stp_U is not None:
+            Z, V, A = stp_recurrence(self.input_current(x, i_ext), W_stack, delays, alpha, rho, self.beta, self.b0, self.A_min,
+                                     self.n_ref, self.gamma, self.stp_U, torch.exp(-dt / self.stp_F), torch.exp(-dt / self.stp_D))
+            outputs = exponential_filter(Z @ W_out.T, kappa) + self.b_out
+            return LSNNOutput(Z.transpose(0, 1), outputs.transpose(0, 1),
+                              V.transpose(0, 1) if record_state else None, A.transpose(0, 1) if record_state else None)
         if not record_state and i_ext is None and d_uniform is not None:
             lean = lean_recurrence(x, self.W_in * self.mask_in, W_stack, W_out, d_uniform, delays, alpha, rho, self.beta,
                                    self.b0, self.A_min, self.n_ref, self.gamma, adaptive)
@@ -267,7 +289,8 @@ class LSNN(nn.Module):
             tau_m=spec.tau_m, tau_a=spec.tau_a, beta=spec.beta, b0=spec.b0, A_min=spec.A_min, n_ref=spec.n_ref,
             tau_out=spec.tau_out, d_in=spec.d_in, d_rec=spec.d_rec, sign=spec.sign, sign_in=spec.sign_in,
             mask_in=spec.mask_in, mask_rec=spec.mask_rec, mask_out=spec.mask_out,
-            input_kind=spec.input_kind, input_encoding=spec.input_encoding, gamma=gamma, dtype=dtype,
+            input_kind=spec.input_kind, input_encoding=spec.input_encoding, stp_U=spec.stp_U, stp_F=spec.stp_F,
+            stp_D=spec.stp_D, gamma=gamma, dtype=dtype,
         )
         net.meta = dict(spec.meta)
         return net
@@ -286,4 +309,5 @@ class LSNN(nn.Module):
             b_out=np64(self.b_out), tau_out=np64(self.tau_out), d_in=self.d_in.cpu().numpy().copy(), d_rec=self.d_rec.cpu().numpy().copy(),
             mask_in=self.mask_in.cpu().numpy().copy(), mask_rec=self.mask_rec.cpu().numpy().copy(), mask_out=self.mask_out.cpu().numpy().copy(),
             input_kind=self.input_kind, input_encoding=self.input_encoding, meta={**self.meta, **(meta or {})},
+            **{name: None if getattr(self, name) is None else np64(getattr(self, name)) for name in ("stp_U", "stp_F", "stp_D")},
         )

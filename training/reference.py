@@ -4,6 +4,8 @@ It follows the equations step by step with ordinary PyTorch operations and lets 
 graph; per-synapse delays are read from a history of spikes one synapse at a time (a gather), so it
 shares no code with the grouped-by-delay, hand-written-backward implementation of :class:`LSNN`.
 It is slow and memory-hungry on purpose (obviously correct); the tests and the speed benchmark use it.
+With short-term plasticity (``net.stp_U`` set) a spike delivers ``z (U + u)(1 - r)`` (eLife eqs. 6-10,
+see :mod:`lsnn.training.stp`).
 """
 
 from __future__ import annotations
@@ -39,7 +41,12 @@ def reference_forward(net, x: Tensor, i_ext: Tensor | None = None) -> tuple[Tens
     a = torch.zeros(B, n, dtype=net.dtype)
     y = torch.zeros(B, net.n_out, dtype=net.dtype)
     last = torch.full((B, n), -(10**9), dtype=torch.int64)
-    zs, vs, As, outs = [], [], [], []
+    zs, sent, vs, As, outs = [], [], [], [], []
+    stp = net.stp_U is not None
+    if stp:
+        U, eF, eD = net.stp_U, torch.exp(-dt / net.stp_F), torch.exp(-dt / net.stp_D)
+        u = torch.zeros(B, n, dtype=net.dtype)
+        r = torch.zeros(B, n, dtype=net.dtype)
     cols_in = torch.arange(net.n_in)[None, :]
     cols_rec = torch.arange(n)[None, :]
     for t in range(T):
@@ -48,12 +55,13 @@ def reference_forward(net, x: Tensor, i_ext: Tensor | None = None) -> tuple[Tens
         z = SpikeFunction.apply((V - A) / A, net.gamma) * ok
         last = torch.where(z > 0, t, last)
         zs.append(z)
+        sent.append(z * (U + u) * (1 - r) if stp else z)
         # per-synapse delays: x_i(t - d_in[j, i]) and z_i(t - d_rec[j, i]) gathered for every (j, i)
         src_in = t - net.d_in
         x_del = torch.where(src_in >= 0, x[:, src_in.clamp(min=0), cols_in.expand(n, -1)], torch.zeros((), dtype=net.dtype))
         I = (W_in * x_del).sum(-1)
         src_rec = t - net.d_rec
-        Z_hist = torch.stack(zs, dim=1)  # (B, t+1, n)
+        Z_hist = torch.stack(sent, dim=1)  # (B, t+1, n)
         z_del = torch.where(src_rec >= 0, Z_hist[:, src_rec.clamp(min=0), cols_rec.expand(n, -1)], torch.zeros((), dtype=net.dtype))
         I = I + (W_rec * z_del).sum(-1)
         if i_ext is not None:
@@ -64,4 +72,7 @@ def reference_forward(net, x: Tensor, i_ext: Tensor | None = None) -> tuple[Tens
         outs.append(y + net.b_out)
         V = alpha * V + (1 - alpha) * I - A * z
         a = rho * a + (1 - rho) * z
+        if stp:
+            u = eF * u + U * (1 - U - u) * z
+            r = eD * r + (U + u) * (1 - r) * z
     return torch.stack(zs, 1), torch.stack(outs, 1), torch.stack(vs, 1), torch.stack(As, 1)

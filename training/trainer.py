@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 
 from .baselines import KINDS as BASELINE_KINDS
 from .baselines import ANNBaseline
-from .config import TrainConfig
+from .config import STP_MODELS, TrainConfig
 from .deep_r import DeepR
 from .kernel import keep_freed_memory
 from .init import adaptation_time_constants, ei_weights, gaussian_weights, random_signs, sparse_mask
@@ -64,10 +64,10 @@ def build_model(cfg: TrainConfig, task: Task) -> LSNN | ANNBaseline:
             return ANNBaseline.matched(cfg.model, task.n_in, cfg.n_rec, task.n_out, dt=task.dt, dtype=dtype)
     rng = np.random.default_rng([cfg.seed, 0])
     n, n_in, n_out = cfg.n_rec, task.n_in, task.n_out
-    n_adapt = int(round(cfg.frac_adaptive * n)) if cfg.model != "lif" else 0
+    n_adapt = int(round(cfg.frac_adaptive * n)) if cfg.model in ("sfa", "elif") else 0
     adaptive = np.zeros(n, dtype=bool)
     adaptive[rng.permutation(n)[:n_adapt]] = True
-    beta = {"sfa": cfg.beta, "elif": -abs(cfg.beta), "lif": 0.0}[cfg.model] * adaptive
+    beta = {"sfa": cfg.beta, "elif": -abs(cfg.beta)}.get(cfg.model, 0.0) * adaptive
     b0 = np.where(adaptive & (cfg.model == "elif"), cfg.elif_b0, cfg.b0)
     A_min = np.where(beta < 0, cfg.A_min, 0.0)
     tau_a = adaptation_time_constants(rng, n, cfg.tau_a, cfg.tau_a_distribution)
@@ -83,10 +83,14 @@ def build_model(cfg: TrainConfig, task: Task) -> LSNN | ANNBaseline:
         masks = {"mask_in": sparse_mask(rng, (n, n_in), cfg.connectivity),
                  "mask_rec": sparse_mask(rng, (n, n), cfg.connectivity, forbid_diagonal=True),
                  "mask_out": sparse_mask(rng, (n_out, n), cfg.connectivity)}
+    stp = {}
+    if cfg.model in STP_MODELS:  # LIF neurons with STP recurrent synapses, time constants drawn per presynaptic neuron
+        stp = {"stp_U": cfg.stp_U, "stp_F": rng.uniform(cfg.stp_F - cfg.stp_F_spread, cfg.stp_F + cfg.stp_F_spread, n),
+               "stp_D": rng.uniform(cfg.stp_D - cfg.stp_D_spread, cfg.stp_D + cfg.stp_D_spread, n)}
     return LSNN(n_in, n, n_out, W_in=W_in, W_rec=W_rec, W_out=W_out, dt=task.dt, tau_m=cfg.tau_m, tau_a=tau_a,
                 beta=beta, b0=b0, A_min=A_min, n_ref=cfg.n_ref, tau_out=cfg.tau_out, d_in=cfg.d_in, d_rec=cfg.d_rec,
                 sign=sign, sign_in=sign_in, input_kind=task.input_kind, input_encoding=task.name, gamma=cfg.gamma,
-                dtype=dtype, **masks)
+                dtype=dtype, **masks, **stp)
 
 
 def _generator(*key: int) -> torch.Generator:
