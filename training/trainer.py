@@ -70,7 +70,7 @@ def build_model(cfg: TrainConfig, task: Task) -> LSNN | ANNBaseline:
     beta = {"sfa": cfg.beta, "elif": -abs(cfg.beta)}.get(cfg.model, 0.0) * adaptive
     b0 = np.where(adaptive & (cfg.model == "elif"), cfg.elif_b0, cfg.b0)
     A_min = np.where(beta < 0, cfg.A_min, 0.0)
-    tau_a = adaptation_time_constants(rng, n, cfg.tau_a, cfg.tau_a_distribution)
+    tau_a = adaptation_time_constants(rng, n, cfg.tau_a, cfg.tau_a_distribution, floor=cfg.tau_a_min)
     masks = {"mask_in": None, "mask_rec": None, "mask_out": None}
     sign = sign_in = None
     if cfg.dale:
@@ -91,6 +91,19 @@ def build_model(cfg: TrainConfig, task: Task) -> LSNN | ANNBaseline:
                 beta=beta, b0=b0, A_min=A_min, n_ref=cfg.n_ref, tau_out=cfg.tau_out, d_in=cfg.d_in, d_rec=cfg.d_rec,
                 sign=sign, sign_in=sign_in, input_kind=task.input_kind, input_encoding=task.name, gamma=cfg.gamma,
                 dtype=dtype, **masks, **stp)
+
+
+def clip_gradient_norm(parameters, max_norm: float | None) -> float:
+    """Global L2 norm of the gradients, accumulated in float64 (float32 gradients of 1e20 would overflow
+    in the squares), and the gradients scaled down to ``max_norm`` when it is exceeded (None: no clipping)."""
+    grads = [p.grad for p in parameters if p.grad is not None]
+    if not grads:
+        return 0.0
+    norm = float(torch.stack([g.detach().double().pow(2).sum() for g in grads]).sum().sqrt())
+    if max_norm is not None and np.isfinite(norm) and norm > max_norm:
+        for g in grads:
+            g.mul_(max_norm / norm)
+    return norm
 
 
 def _generator(*key: int) -> torch.Generator:
@@ -242,8 +255,13 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
                 raise RunError(f"iteration {it}: the loss is {loss.item()}; lower the learning rate (checkpoint kept at iteration {start}).")
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            grad_norm = clip_gradient_norm(net.parameters(), cfg.grad_clip)
+            if not np.isfinite(grad_norm):
+                raise RunError(f"iteration {it}: the gradient is not finite (norm {grad_norm}); set grad_clip or lower the "
+                               f"learning rate (checkpoint kept at iteration {start}).")
             optimizer.step()
             record = {"iteration": it, "loss": loss.item(), "task_loss": task_loss.item(), "rate_loss": rate_loss.item(),
+                      "grad_norm": grad_norm,
                       **task.metrics(out.outputs, batch), "lr": lr,
                       "rate_hz": out.spikes.mean().item() / net.dt if out.spikes is not None else None}
             if deep_r is not None:

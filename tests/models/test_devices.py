@@ -1,7 +1,7 @@
 """Every Brian2 target reproduces the discrete-time map exactly (float64, >= 2,000 steps).
 
 Random LIF/ALIF/ELIF networks with refractory periods 0-5 and delays 0-5, with spike input, analog
-input and injected current, against the NumPy reference map (lsnn.models.reference) and against
+input and injected current, and with short-term plasticity on the recurrent synapses, against the NumPy reference map (lsnn.models.reference) and against
 each other: identical spike rasters, readouts and voltages to 1e-9.
 """
 
@@ -10,7 +10,7 @@ import pytest
 
 from lsnn.models import DeviceUnavailable, simulate, simulate_reference
 from lsnn.models.devices import check_available, use_device
-from lsnn.models.examples import poisson_input, random_spec
+from lsnn.models.examples import poisson_input, random_spec, random_stp_spec
 from lsnn.models.network import build_network
 
 T = 2000
@@ -33,7 +33,17 @@ def analog_case():
     return spec, x, i_ext
 
 
-CASES = {"spike": spike_case, "analog": analog_case}
+def stp_case():
+    """Short-term plasticity on every recurrent synapse: delays 0..max(n_ref, 1), a shared U, per-neuron F and D."""
+    rng = np.random.default_rng(11)
+    spec = random_stp_spec(rng, n_in=12, n_rec=24, n_out=3, frac_alif=0.4, max_delay=5, max_ref=5)
+    spec = spec.copy(stp_U=0.3)
+    x = poisson_input(rng, T, spec.n_in, n_trials=2)
+    i_ext = rng.normal(0.0, 0.004, (2, T, spec.n_rec))
+    return spec, x, i_ext
+
+
+CASES = {"spike": spike_case, "analog": analog_case, "stp": stp_case}
 _reference_cache = {}
 
 

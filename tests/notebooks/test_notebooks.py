@@ -13,6 +13,7 @@ EXPECTED_TEXT = {
     "store_recall_demo": "Brian2 identical rasters 32/32",
     "spike_codes": "time cells (p < 0.01): 40/40",
     "elife_table1": "Brian2 rasters identical in 8/8 validated test trials",
+    "elife_fig2": "Brian2 rasters identical in 4/4 validated test trials",
     "store_recall_pretrained": "Brian2 raster identical: True",
 }
 
@@ -37,10 +38,21 @@ def tiny_table1(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="module")
+def tiny_fig2b(tmp_path_factory):
+    """A tiny `lsnn reproduce elife-fig2b` results folder (SFA and STP-F, validated)."""
+    from lsnn.training.reproduce import reproduce_comparison
+
+    out = tmp_path_factory.mktemp("fig2b")
+    reproduce_comparison("elife-fig2b", out, preset="tiny", models=["sfa", "stp_f"], validate_trials=2, progress=False, log=lambda *a: None)
+    return out
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_executes(path, tmp_path, tiny_demo, tiny_table1, monkeypatch):
+def test_notebook_executes(path, tmp_path, tiny_demo, tiny_table1, tiny_fig2b, monkeypatch):
     monkeypatch.setenv("LSNN_DEMO_RESULTS", str(tiny_demo))
     monkeypatch.setenv("LSNN_TABLE1_RESULTS", str(tiny_table1))
+    monkeypatch.setenv("LSNN_FIG2B_RESULTS", str(tiny_fig2b))
     monkeypatch.setenv("LSNN_PRETRAINED", str(path.parent / "data"))
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()

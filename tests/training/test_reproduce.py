@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from lsnn.figures.cli import main
-from lsnn.training.reproduce import TABLE1_PAPER, reproduce_table1, table1_config
+from lsnn.training.reproduce import COMPARISONS, TABLE1_PAPER, comparison_config, reproduce_comparison, reproduce_table1, table1_config
 
 
 def test_table1_cells_are_configured_as_in_the_paper():
@@ -41,3 +41,31 @@ def test_tiny_table_trains_validates_tabulates_and_reuses_finished_runs(tmp_path
     assert json.loads((tmp_path / "table1.json").read_text())["preset"] == "tiny"
     with pytest.raises(SystemExit, match="expected delays"):
         main(["reproduce", "elife-table1", "--preset", "tiny", "--delays", "3", "--out", str(tmp_path)])
+
+
+def test_comparisons_are_configured_as_in_the_paper():
+    fig2b = COMPARISONS["elife-fig2b"]
+    assert list(fig2b.variants) == ["sfa", "lif", "elif", "stp_d", "stp_f"]
+    assert comparison_config(fig2b, "stp_f", "paper", 0).batch_size == 128  # Fig. 2B used batch 128
+    assert comparison_config(fig2b, "sfa", "quick", 0) == table1_config("sfa-2", 2.0, "quick", 0)  # the 2 s column of Table 1
+    assert COMPARISONS["elife-dup-rev"].variants == {"sfa": 95.88, "lif": 0.0}
+    assert comparison_config(COMPARISONS["elife-12ax"], "sfa", "paper", 0).n_iterations == 10_000
+    with pytest.raises(ValueError, match="compares"):
+        comparison_config(COMPARISONS["elife-fig2a"], "stp_d", "quick", 0)
+
+
+def test_tiny_fig2b_trains_validates_and_orders_the_variants(tmp_path):
+    frame = reproduce_comparison("elife-fig2b", tmp_path, preset="tiny", models=["lif", "stp_f"], validate_trials=2,
+                                 progress=False, log=lambda *_: None)
+    assert list(frame.model) == ["lif", "stp_f"]
+    assert (frame.identical_trials == 2).all() and frame.paper.isna().all()
+    text = (tmp_path / "elife-fig2b.md").read_text()
+    assert "Ours, best to worst: " in text and "STP-F much worse" in text and "| 2/2 |" in text
+    summary = json.loads((tmp_path / "elife-fig2b.json").read_text())["summary"]
+    assert [s["mean"] for s in summary] == sorted((s["mean"] for s in summary), reverse=True)
+    assert main(["reproduce", "elife-fig2b", "--preset", "tiny", "--models", "lif", "stp_f", "--validate-trials", "2",
+                 "--out", str(tmp_path), "--no-progress"]) == 0  # reuses both runs
+    with pytest.raises(SystemExit, match="--rows and --delays apply to elife-table1 only"):
+        main(["reproduce", "elife-fig2b", "--preset", "tiny", "--rows", "lif", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="compares"):
+        main(["reproduce", "elife-fig2a", "--preset", "tiny", "--models", "elif", "--out", str(tmp_path)])

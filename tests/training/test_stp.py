@@ -1,0 +1,83 @@
+"""Short-term plasticity in PyTorch (eLife Methods eqs. 6-10): the same map as NumPy and Brian2, the
+gradient of an independent implementation, an analytical limit, and the trained STP models."""
+
+import numpy as np
+import pytest
+import torch
+
+from lsnn.models import NetworkSpec, simulate_reference
+from lsnn.models.examples import poisson_input, random_stp_spec
+from lsnn.training import LSNN
+from lsnn.training.config import STP_PARAMETERS, make_config
+from lsnn.training.reference import reference_forward
+from lsnn.training.trainer import build_model, build_task, train
+from lsnn.training.validate import validate_run
+
+
+@pytest.fixture(scope="module")
+def stp_spec():
+    return random_stp_spec(np.random.default_rng(5), n_in=10, n_rec=20, n_out=2, frac_alif=0.3, max_delay=3, max_ref=4)
+
+
+def test_forward_equals_the_numpy_map(stp_spec):
+    rng = np.random.default_rng(0)
+    x = poisson_input(rng, 1500, stp_spec.n_in, n_trials=2)
+    i_ext = rng.normal(0, 0.003, (2, 1500, stp_spec.n_rec))
+    out = LSNN.from_spec(stp_spec)(torch.as_tensor(x), i_ext=torch.as_tensor(i_ext))
+    plain = simulate_reference(stp_spec.copy(stp_U=None, stp_F=None, stp_D=None), x[0], i_ext[0])
+    for k in range(2):
+        ref = simulate_reference(stp_spec, x[k], i_ext[k])
+        assert ref.spikes.sum() > 300
+        np.testing.assert_array_equal(out.spikes[k].detach().numpy(), ref.spikes)
+        np.testing.assert_allclose(out.v[k].detach().numpy(), ref.v, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(out.outputs[k].detach().numpy(), ref.outputs, rtol=0, atol=1e-12)
+    assert np.abs(plain.spikes - out.spikes[0].detach().numpy()).sum() > 100  # STP changes the raster: the test has teeth
+    assert LSNN.from_spec(stp_spec).to_spec() == stp_spec
+
+
+def test_gradients_equal_the_independent_autograd_reference(stp_spec):
+    x = torch.as_tensor(poisson_input(np.random.default_rng(1), 300, stp_spec.n_in, n_trials=3))
+    net = LSNN.from_spec(stp_spec)
+    params = [net.W_in, net.W_rec, net.W_out]
+    out = net(x)
+    target = torch.linspace(-1, 1, 300, dtype=torch.float64)[None, :, None]
+    g_fast = torch.autograd.grad(((out.outputs - target) ** 2).sum() + 0.1 * out.spikes.sum(), params)
+    zs, outs, _, _ = reference_forward(net, x)
+    g_ref = torch.autograd.grad(((outs - target) ** 2).sum() + 0.1 * zs.sum(), params)
+    for name, a, b in zip(("W_in", "W_rec", "W_out"), g_fast, g_ref):
+        assert b.abs().max() > 0
+        assert (a - b).abs().max() <= 1e-10 * b.abs().max(), name
+
+
+def test_no_depression_limit_is_the_plain_network(stp_spec):
+    """U = 1 and D -> 0 (exp(-dt/D) = 0 exactly): every spike after a refractory period >= 2 steps has
+    efficacy 1, so the network is the one without STP, spike for spike."""
+    spec = stp_spec.copy(n_ref=np.maximum(stp_spec.n_ref, 2), stp_U=1.0, stp_D=1e-6)
+    x = torch.as_tensor(poisson_input(np.random.default_rng(2), 800, spec.n_in, n_trials=2))
+    with_stp = LSNN.from_spec(spec)(x)
+    plain = LSNN.from_spec(spec.copy(stp_U=None, stp_F=None, stp_D=None))(x)
+    assert with_stp.spikes.sum() > 200
+    torch.testing.assert_close(with_stp.spikes, plain.spikes, rtol=0, atol=0)
+    torch.testing.assert_close(with_stp.outputs, plain.outputs, rtol=0, atol=1e-12)
+
+
+def test_stp_models_use_the_papers_parameters():
+    cfg = make_config("store_recall", "stp_f", "quick")
+    assert (cfg.stp_U, cfg.stp_F, cfg.stp_D) == (0.28, 2.0, 0.765)  # 1-D STORE-RECALL: scaled to 2 s
+    assert make_config("delayed_xor", "stp_d", "quick").stp_D == STP_PARAMETERS["data"]["stp_d"]["stp_D"]
+    net = build_model(cfg, build_task(cfg))
+    assert (net.beta == 0).all() and net.stp_U is not None
+    assert ((net.stp_F >= 2.0 - 0.146 - 1e-6) & (net.stp_F <= 2.0 + 0.146 + 1e-6)).all() and net.stp_F.std() > 0
+    assert build_model(make_config("store_recall", "lif", "quick"), build_task(cfg)).stp_U is None
+
+
+def test_trained_stp_network_exports_and_validates_spike_for_spike(tmp_path):
+    cfg = make_config("store_recall", "stp_d", "tiny", {"n_test": 8, "test_batch": 8})
+    run = tmp_path / "run"
+    result = train(cfg, run, progress=False)
+    assert result["test"]["rate_hz"] > 0
+    spec = NetworkSpec.load(run / "network.npz")
+    assert spec.has_stp and (spec.beta == 0).all()
+    np.testing.assert_array_equal(spec.stp_D, build_model(cfg, build_task(cfg)).stp_D.numpy())  # the drawn D, untrained
+    report = validate_run(run, device="numpy", n_trials=4, nwb=False, progress=False)
+    assert report["n_identical_rasters"] == report["n_trials"] == 4
