@@ -9,7 +9,7 @@ import torch
 from lsnn.models import NetworkSpec, simulate
 from lsnn.training import LSNN
 from lsnn.training.config import make_config
-from lsnn.training.trainer import RunError, build_task, load_checkpoint, train
+from lsnn.training.trainer import RunError, build_model, build_task, load_checkpoint, train
 
 
 def _tiny(**overrides):
@@ -115,3 +115,25 @@ def test_command_line_trains_and_reuses(tmp_path, capsys):
         main(args + ["--set", "n_layers=3"])
     spec = NetworkSpec.load(tmp_path / "r" / "network.npz")
     assert spec.input_kind == "analog" and np.all(spec.beta == 0)
+
+
+def test_gradient_norm_is_accumulated_in_float64_and_clipped():
+    from lsnn.training.trainer import clip_gradient_norm
+
+    a, b = torch.nn.Parameter(torch.zeros(2)), torch.nn.Parameter(torch.zeros(1))
+    a.grad, b.grad = torch.tensor([3.0, 0.0]), torch.tensor([4.0])
+    assert clip_gradient_norm([a, b], None) == 5.0 and a.grad[0] == 3.0  # measured, untouched
+    assert clip_gradient_norm([a, b], 1.0) == 5.0
+    torch.testing.assert_close(a.grad, torch.tensor([0.6, 0.0]))
+    a.grad, b.grad = torch.full((2,), 1e20), torch.full((1,), 1e20)  # squares overflow float32
+    assert clip_gradient_norm([a, b], 1.0) == pytest.approx(np.sqrt(3) * 1e20)
+    assert torch.isfinite(a.grad).all() and float(torch.cat([a.grad, b.grad]).norm()) == pytest.approx(1.0)
+
+
+def test_long_episode_presets_floor_tau_a_where_the_gradient_explodes():
+    cfg = make_config("duplication_reversal", "sfa", "quick")
+    assert cfg.tau_a_min == 0.03 and make_config("12ax", "sfa", "paper").tau_a_min == 0.03
+    net = build_model(cfg, build_task(cfg))
+    adaptive = net.beta > 0
+    assert net.tau_a[adaptive].min() >= 0.03 and net.tau_a[adaptive].max() <= 6.0
+    assert make_config("store_recall", "sfa", "quick").tau_a_min == 1e-6  # Table 1's spreads unchanged
