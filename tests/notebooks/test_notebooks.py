@@ -14,6 +14,7 @@ EXPECTED_TEXT = {
     "spike_codes": "time cells (p < 0.01): 40/40",
     "elife_table1": "Brian2 rasters identical in 8/8 validated test trials",
     "elife_fig2": "Brian2 rasters identical in 4/4 validated test trials",
+    "elife_fig3": "answers right; 10 SFA + 10 LIF neurons",
     "elife_fig4": "300 held-out episodes x 20 neurons",
     "store_recall_pretrained": "Brian2 raster identical: True",
 }
@@ -60,13 +61,25 @@ def tiny_duplication_reversal(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="module")
+def tiny_12ax(tmp_path_factory):
+    """A tiny trained 12AX run (20 neurons: 10 SFA + 10 LIF, 8 symbols of 50 ms)."""
+    from lsnn.training.config import make_config
+    from lsnn.training.trainer import train
+
+    out = tmp_path_factory.mktemp("12ax") / "run"
+    train(make_config("12ax", "sfa", "tiny"), out, progress=False)
+    return out
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_executes(path, tmp_path, tiny_demo, tiny_table1, tiny_fig2b, tiny_duplication_reversal, monkeypatch):
+def test_notebook_executes(path, tmp_path, tiny_demo, tiny_table1, tiny_fig2b, tiny_duplication_reversal, tiny_12ax, monkeypatch):
     monkeypatch.setenv("LSNN_DEMO_RESULTS", str(tiny_demo))
     monkeypatch.setenv("LSNN_TABLE1_RESULTS", str(tiny_table1))
     monkeypatch.setenv("LSNN_FIG2B_RESULTS", str(tiny_fig2b))
     monkeypatch.setenv("LSNN_DUPREV_RUN", str(tiny_duplication_reversal))
     monkeypatch.setenv("LSNN_FIG4_EPISODES", "300")
+    monkeypatch.setenv("LSNN_12AX_RUN", str(tiny_12ax))
     monkeypatch.setenv("LSNN_PRETRAINED", str(path.parent / "data"))
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
