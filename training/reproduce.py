@@ -304,7 +304,7 @@ def write_comparison(frame: pd.DataFrame, comparison: Comparison, out: Path, pre
         "",
         _markdown(table),
         "",
-        "Ours, best to worst: " + " > ".join(summary["model"]) + ".",
+        "Ours, best to worst: " + _ordering(summary) + ".",
         f"Paper: {comparison.claim}.",
         f"Runs: {len(frame)}; wall time of this invocation {frame['wall_s'].sum() / 60:.1f} min (training, testing and validation)"
         + (f"; {int(frame['reused'].sum())} finished runs reused from earlier invocations (their time not counted)." if frame["reused"].any() else "."),
@@ -313,6 +313,15 @@ def write_comparison(frame: pd.DataFrame, comparison: Comparison, out: Path, pre
     write_text_atomic(out / f"{comparison.name}.json", json.dumps(
         {"name": comparison.name, "title": comparison.title, "preset": preset, "metric": comparison.metric,
          "runs": frame.to_dict(orient="records"), "summary": summary.to_dict(orient="records")}, indent=2, default=_json_number) + "\n")
+
+
+def _ordering(summary: pd.DataFrame) -> str:
+    """``sfa > elif = lif`` from the summary's means (equal when they agree to 0.1 %)."""
+    text = summary["model"].iloc[0]
+    for k in range(1, len(summary)):
+        same = round(summary["mean"].iloc[k - 1], 1) == round(summary["mean"].iloc[k], 1)
+        text += (" = " if same else " > ") + summary["model"].iloc[k]
+    return text
 
 
 def _json_number(value: Any) -> Any:
