@@ -64,16 +64,17 @@ def figure_12ax_episode(ep: TwelveAXEpisode, n_thresholds: int = 5, t_max: float
     with style_context():
         fig = Figure(figsize=(10, 7))
         axes = fig.subplots(4, 1, sharex=True, gridspec_kw={"height_ratios": [1, 2, 1.2, 0.8]})
-        plot_raster(axes[0], ep.x, ep.dt, s=1)
+        plot_raster(axes[0], ep.x, ep.dt, s=4)
         for k in range(n_show):
             axes[0].text((k + 0.5) * ep.step_duration, ep.x.shape[1] + 1, SYMBOLS[ep.symbols[k]], ha="center", va="bottom", fontsize=7)
         axes[0].set_ylim(0, ep.x.shape[1] + 8)
         axes[0].set_ylabel("input")
         order = np.r_[np.flatnonzero(~ep.adaptive), np.flatnonzero(ep.adaptive)]
         n_lif = int((~ep.adaptive).sum())
-        plot_raster(axes[1], ep.spikes[:, order[:n_lif]], ep.dt, color="0.4", s=1)
-        steps, neurons = np.nonzero(ep.spikes[:, order[n_lif:]])
-        axes[1].scatter(steps * ep.dt, neurons + n_lif, s=1, c="tab:blue", marker="|", linewidths=0.6)
+        ordered = ep.spikes[:, order]
+        is_sfa = np.arange(len(order)) >= n_lif
+        plot_raster(axes[1], ordered * ~is_sfa, ep.dt, color="0.4", s=4)
+        plot_raster(axes[1], ordered * is_sfa, ep.dt, color="tab:blue", s=4)
         axes[1].set_ylabel("neuron (LIF | SFA)")
         sfa = np.flatnonzero(ep.adaptive)
         if sfa.size:
