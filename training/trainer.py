@@ -219,15 +219,32 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
     ``max_iterations`` stops this call after that many iterations (the run stays resumable; the
     result then has ``finished`` False and no test metrics): a time-boxed session of a long run.
     """
-    with intra_op_threads(1 if cfg.model in STP_MODELS else None):
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with run_lock(run_dir), intra_op_threads(1 if cfg.model in STP_MODELS else None):
         return _train(cfg, run_dir, resume=resume, progress=progress, max_iterations=max_iterations)
+
+
+@contextmanager
+def run_lock(run_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``run_dir`` (file ``.lock``, released when the process ends): two
+    processes training into one folder would interleave checkpoints and metrics."""
+    import fcntl
+
+    with open(run_dir / ".lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise RunError(f"{run_dir} is being trained by another process; wait for it or choose another run folder.") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool, progress: bool,
            max_iterations: int | None) -> dict[str, Any]:
     """The body of :func:`train`."""
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
     cfg_path, ckpt_path, metrics_path = run_dir / "config.json", run_dir / CHECKPOINT, run_dir / "metrics.jsonl"
     if cfg_path.exists():
         try:

@@ -137,3 +137,16 @@ def test_long_episode_presets_floor_tau_a_where_the_gradient_explodes():
     adaptive = net.beta > 0
     assert net.tau_a[adaptive].min() >= 0.03 and net.tau_a[adaptive].max() <= 6.0
     assert make_config("store_recall", "sfa", "quick").tau_a_min == 1e-6  # Table 1's spreads unchanged
+
+
+def test_a_run_folder_in_use_by_another_process_is_refused(tmp_path):
+    import fcntl
+
+    run = tmp_path / "run"
+    run.mkdir()
+    with open(run / ".lock", "w") as other:  # another process (a second descriptor) holds the lock
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(RunError, match="being trained by another process"):
+            train(_tiny(), run, progress=False)
+    assert not (run / "config.json").exists()  # nothing written
+    train(_tiny(n_iterations=2), run, progress=False)  # free again
