@@ -24,7 +24,66 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-from .reference import SpikeFunction
+
+
+class PresynapticSTP(torch.autograd.Function):
+    """One step of the presynaptic STP state, as a single graph node (the elementwise chain below costs
+    a dozen autograd nodes per step otherwise)::
+
+        s     = z (U + u) (1 - r)                         what the spike delivers
+        u_new = F u + U (1 - U - u) z                      F = exp(-dt/F), D = exp(-dt/D)
+        r_new = D r + (U + u_new) (1 - r) z
+    """
+
+    @staticmethod
+    def forward(ctx, z, u, r, U, F, D):  # noqa: D102
+        Uu, omr = U + u, 1 - r
+        u_new = F * u + U * (1 - U - u) * z
+        Uun = U + u_new
+        ctx.save_for_backward(z, u, Uu, omr, Uun, U, F, D)
+        return z * Uu * omr, u_new, D * r + Uun * omr * z
+
+    @staticmethod
+    def backward(ctx, gs, gu_new, gr_new):  # noqa: D102
+        z, u, Uu, omr, Uun, U, F, D = ctx.saved_tensors
+        gs, gu_new, gr_new = (torch.zeros_like(z) if g is None else g for g in (gs, gu_new, gr_new))
+        gu_total = gu_new + gr_new * omr * z  # r_new depends on u_new
+        gz = gs * Uu * omr + gr_new * Uun * omr + gu_total * U * (1 - U - u)
+        gu = gs * z * omr + gu_total * (F - U * z)
+        gr = -gs * z * Uu + gr_new * (D - Uun * z)
+        return gz, gu, gr, None, None, None
+
+
+class GatedSpike(torch.autograd.Function):
+    """``z = H((V - A)/A) * gate`` with the dampened pseudo-derivative ``gamma max(0, 1 - |(V - A)/A|)``
+    (zero while refractory, ``gate`` = 0), as one graph node."""
+
+    @staticmethod
+    def forward(ctx, V, A, gate, gamma):  # noqa: D102
+        v = (V - A) / A
+        ctx.save_for_backward(V, A, v, gate)
+        ctx.gamma = gamma
+        return (v > 0).to(V.dtype) * gate
+
+    @staticmethod
+    def backward(ctx, gz):  # noqa: D102
+        V, A, v, gate = ctx.saved_tensors
+        g_v = gz * ctx.gamma * torch.clamp(1 - v.abs(), min=0) * gate  # dL/dv
+        return g_v / A, (-g_v * V / (A * A) if ctx.needs_input_grad[1] else None), None, None
+
+
+class MembraneStep(torch.autograd.Function):
+    """``V_new = alpha V + (1 - alpha) I - A z`` (leak, input, reset by the threshold) as one graph node."""
+
+    @staticmethod
+    def forward(ctx, V, I, A, z, alpha):  # noqa: D102
+        ctx.save_for_backward(A, z, alpha)
+        return alpha * V + (1 - alpha) * I - A * z
+
+    @staticmethod
+    def backward(ctx, g):  # noqa: D102
+        A, z, alpha = ctx.saved_tensors
+        return alpha * g, (1 - alpha) * g, (-z * g if ctx.needs_input_grad[2] else None), -A * g, None
 
 
 def stp_recurrence(
@@ -58,14 +117,14 @@ def stp_recurrence(
     Z, Vs, As = [], [], []
     adaptive = bool((beta != 0).any())  # the papers' STP networks are LIF: constant thresholds, no a(t)
     A = torch.maximum(b0, A_min).expand(B, n)
-    leak_in = 1 - alpha
     for t in range(T):
         if adaptive:
             A = torch.maximum(b0 + beta * a, A_min)
         gate = ((t - last) >= n_ref).to(I_in.dtype)
-        z = SpikeFunction.apply((V - A) / A, gamma) * gate
+        z = GatedSpike.apply(V, A, gate, gamma)
         last = torch.where(z.detach() > 0, t, last)
-        sent.append(z * (U + u) * (1 - r))
+        s, u, r = PresynapticSTP.apply(z, u, r, U, F_decay, D_decay)
+        sent.append(s)
         I = currents[t]
         for d, W in zip(delays, W_T):
             if t - d >= 0:
@@ -73,9 +132,7 @@ def stp_recurrence(
         Z.append(z)
         Vs.append(V)
         As.append(A)
-        V = alpha * V + leak_in * I - A * z
+        V = MembraneStep.apply(V, I, A, z, alpha)
         if adaptive:
             a = rho * a + (1 - rho) * z
-        u = F_decay * u + U * (1 - U - u) * z
-        r = D_decay * r + (U + u) * (1 - r) * z
     return torch.stack(Z), torch.stack(Vs), torch.stack(As)
