@@ -45,10 +45,10 @@ presynaptic neuron and every outgoing synapse sees the same state: the facilitat
 
 .. math::
 
-    F \dot u = -u, \qquad D \dot r = -r,
+    F \\dot u = -u, \\qquad D \\dot r = -r,
 
 and at a spike the efficacy :math:`e = (U + u)(1 - r)` is handed to the synapses, then
-:math:`u \mathrel{+}= U(1 - U - u)` and :math:`r \mathrel{+}= (U + u^+)(1 - r)` (:math:`u^+`: u after its
+:math:`u \\mathrel{+}= U(1 - U - u)` and :math:`r \\mathrel{+}= (U + u^+)(1 - r)` (:math:`u^+`: u after its
 jump, one step later), both pre-divided by their one-step decay as above. A synapse with delay 0
 reads the efficacy directly (it acts before the reset); a delayed one reads ``e_last``, the efficacy
 of its neuron's last spike, which is the spike it carries as long as the delay does not exceed the
