@@ -135,6 +135,20 @@ def poisson_spikes(rng: np.random.Generator, active: np.ndarray, rate: float, dt
     return ((rng.random(active.shape, dtype=np.float32) < rate * dt) & active).astype(np.float32)
 
 
+@dataclass(frozen=True)
+class SteppedTask(Task):
+    """A task made of steps of ``step_duration`` seconds (a field of the subclass), each a whole,
+    positive number of time steps (checked on construction)."""
+
+    def __post_init__(self) -> None:
+        whole_steps(self.step_duration, self.dt)
+
+    @property
+    def step_steps(self) -> int:
+        """Time steps per task step."""
+        return whole_steps(self.step_duration, self.dt)
+
+
 def whole_steps(duration: float, dt: float, name: str = "step_duration") -> int:
     """``duration / dt`` as a positive whole number of steps; a clear error otherwise."""
     steps = int(round(duration / dt))

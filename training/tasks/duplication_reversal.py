@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from torch import Tensor
 
-from .base import Task, TaskBatch, symbol_stream_input, whole_steps, window_means
+from .base import SteppedTask, TaskBatch, symbol_stream_input, window_means
 
 CONTENT = tuple("abcdefghijklmnopqrstuvwxyz") + tuple("ABCDE")
 EOS, PROMPT, CUE_DUPLICATE, CUE_REVERSE = len(CONTENT), len(CONTENT) + 1, len(CONTENT) + 2, len(CONTENT) + 3
@@ -30,7 +30,7 @@ DUPLICATE, REVERSE = 0, 1
 
 
 @dataclass(frozen=True)
-class DuplicationReversal(Task):
+class DuplicationReversal(SteppedTask):
     """Duplication / reversal with the eLife parameters (§8)."""
 
     n_symbols_seq: int = 5
@@ -40,12 +40,6 @@ class DuplicationReversal(Task):
     rate_off: float = 2.0
     name: str = field(default="duplication_reversal", init=False)
 
-    def __post_init__(self) -> None:
-        whole_steps(self.step_duration, self.dt)
-
-    @property
-    def step_steps(self) -> int:
-        return whole_steps(self.step_duration, self.dt)
 
     @property
     def n_seq_steps(self) -> int:

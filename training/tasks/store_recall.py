@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .base import Task, TaskBatch, poisson_spikes
+from .base import SteppedTask, TaskBatch, poisson_spikes
 
 NONE, STORE, RECALL = 0, 1, 2
 #: Table 1 of the eLife paper: expected delay (s) -> (number of steps, step duration in s).
@@ -37,7 +37,7 @@ def alternating_commands(rng: np.random.Generator, batch: int, n_steps: int, p_c
 
 
 @dataclass(frozen=True)
-class StoreRecall(Task):
+class StoreRecall(SteppedTask):
     """1-D STORE-RECALL; parameters as in the eLife specs (§2)."""
 
     expected_delay: float = 2.0  # s, expected STORE -> RECALL delay
@@ -64,14 +64,9 @@ class StoreRecall(Task):
         return cls(**params)
 
     def __post_init__(self) -> None:
-        if self.step_steps < 1 or abs(self.step_steps * self.dt - self.step_duration) > 1e-9:
-            raise ValueError(f"step_duration {self.step_duration} s must be a whole number of dt = {self.dt} s.")
+        super().__post_init__()
         if self.expected_delay < self.step_duration:
             raise ValueError("expected_delay must be at least one step_duration.")
-
-    @property
-    def step_steps(self) -> int:
-        return int(round(self.step_duration / self.dt))
 
     @property
     def p_command(self) -> float:

@@ -26,7 +26,7 @@ import torch
 from torch import Tensor
 
 from ..regularizers import bit_cross_entropy, bit_entropy
-from .base import Task, TaskBatch, poisson_spikes, whole_steps, window_means
+from .base import SteppedTask, TaskBatch, poisson_spikes, window_means
 from .store_recall import RECALL, STORE, alternating_commands
 
 
@@ -59,7 +59,7 @@ def training_dictionary(rng: np.random.Generator, n_words: int, test_words: np.n
 
 
 @dataclass(frozen=True)
-class StoreRecall20D(Task):
+class StoreRecall20D(SteppedTask):
     """20-D STORE-RECALL; parameters of the eLife specs (§3)."""
 
     n_bits: int = 20
@@ -80,11 +80,7 @@ class StoreRecall20D(Task):
     def __post_init__(self) -> None:
         if self.split not in ("train", "test"):
             raise ValueError(f"split must be 'train' or 'test'; got {self.split!r}.")
-        whole_steps(self.step_duration, self.dt)
-
-    @property
-    def step_steps(self) -> int:
-        return whole_steps(self.step_duration, self.dt)
+        super().__post_init__()
 
     @property
     def n_in(self) -> int:

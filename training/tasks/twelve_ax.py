@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .base import Task, TaskBatch, symbol_stream_input, whole_steps, window_means
+from .base import SteppedTask, TaskBatch, symbol_stream_input, window_means
 
 SYMBOLS = ("1", "2", "A", "B", "C", "X", "Y", "Z")
 L, R = 0, 1
@@ -58,7 +58,7 @@ def targets(sequence: str) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class TwelveAX(Task):
+class TwelveAX(SteppedTask):
     """12AX with the eLife parameters (90 symbols of 500 ms, 5 input neurons per symbol)."""
 
     n_symbols: int = 90
@@ -71,11 +71,7 @@ class TwelveAX(Task):
     def __post_init__(self) -> None:
         if self.n_symbols < 2:
             raise ValueError(f"12AX needs at least 2 symbols per episode; got {self.n_symbols}.")
-        whole_steps(self.step_duration, self.dt)
-
-    @property
-    def step_steps(self) -> int:
-        return whole_steps(self.step_duration, self.dt)
+        super().__post_init__()
 
     @property
     def n_in(self) -> int:
