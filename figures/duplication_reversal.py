@@ -19,7 +19,6 @@ from tqdm.auto import tqdm
 
 from lsnn.training import LSNN
 from lsnn.training.tasks import DuplicationReversal
-from lsnn.training.tasks.duplication_reversal import DUPLICATE
 from lsnn.training.trainer import test_batches
 from lsnn.training.validate import load_run
 
@@ -29,7 +28,7 @@ class EpisodeActivity:
     """Activity of a trained duplication/reversal network on held-out episodes."""
 
     counts: np.ndarray  # (episodes, bins, neurons) spike counts in bins of ``bin_size``
-    task: np.ndarray  # (episodes,) "duplication" / "reversal"
+    task: np.ndarray  # (episodes,) "duplication" / "reversal" (the Task factor)
     selectivity_counts: np.ndarray  # (episodes, neurons) spikes in one random input step per episode
     factors: dict[str, np.ndarray]  # Task, Position (1-5), Symbol of that step
     success: float  # fraction of episodes with every output right
@@ -52,7 +51,7 @@ def episode_activity(run_dir: str | os.PathLike, n_episodes: int, *, bin_size: f
         raise ValueError(f"bin_size {bin_size} s must divide the symbol duration {task.step_duration} s into whole steps of {task.dt} s.")
     net = LSNN.from_spec(spec)
     rng = np.random.default_rng(seed)
-    counts, sel, factors, tasks, n_right = [], [], [], [], 0.0
+    counts, sel, factors, n_right = [], [], [], 0.0
     batches = test_batches(task, n_episodes, cfg.test_batch, cfg.test_seed)
     done = 0
     with torch.no_grad(), tqdm(total=n_episodes, desc="episodes", disable=not progress) as bar:
@@ -66,12 +65,12 @@ def episode_activity(run_dir: str | os.PathLike, n_episodes: int, *, bin_size: f
             c, f = task.selectivity_samples(spikes, batch, rng)
             sel.append(c)
             factors.append(f)
-            tasks.append(np.where(batch.conditions["task"] == DUPLICATE, "duplication", "reversal"))
             n_right += task.metrics(out.outputs, batch)["success"] * B
             done += B
             bar.update(B)
+    factors = {k: np.concatenate([f[k] for f in factors]) for k in factors[0]}
     return EpisodeActivity(
-        counts=np.concatenate(counts), task=np.concatenate(tasks), selectivity_counts=np.concatenate(sel),
-        factors={k: np.concatenate([f[k] for f in factors]) for k in factors[0]}, success=n_right / done,
+        counts=np.concatenate(counts), task=factors["Task"], selectivity_counts=np.concatenate(sel),
+        factors=factors, success=n_right / done,
         bin_size=bin_steps * task.dt, step_duration=task.step_duration, n_symbols_seq=task.n_symbols_seq,
     )

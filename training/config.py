@@ -152,8 +152,8 @@ def _long_task_preset(cfg: dict[str, Any], preset: str, n_test_quick: int, tiny_
 #: tau_a ~ U[1 ms, 13.5 s] / U[1 ms, 6 s]; with beta = 1.7 on a 30 mV threshold, the adjoint of the adaptation
 #: loop of a neuron with tau_a of a few ms grows by up to rho + beta (1 - rho) gamma / A_0 ~ 8 per step while it
 #: hovers below threshold. Measured on duplication/reversal seed 0 (float64, 4 episodes): a gradient norm of
-#: 2e24 at initialisation (NaN in float32), 0.05 with tau_a floored at 30 ms (about 1 of the 192 SFA neurons
-#: is affected). A deliberate departure from the paper, documented in the README.
+#: 2e24 at initialisation (NaN in float32), 0.05 with tau_a floored at 30 ms (in expectation 1 of the 192 SFA neurons
+#: lies below 30 ms). A deliberate departure from the paper, documented in the README.
 LONG_EPISODE_TAU_A_MIN = 0.03
 
 
