@@ -13,7 +13,6 @@ from collections.abc import Sequence
 import neo
 import numpy as np
 import quantities as pq
-from elephant.sta import spike_triggered_average
 
 
 def event_aligned_average(signals: Sequence[neo.AnalogSignal], events: Sequence[neo.SpikeTrain], window: tuple[pq.Quantity, pq.Quantity]) -> tuple[neo.AnalogSignal, int]:
@@ -22,6 +21,8 @@ def event_aligned_average(signals: Sequence[neo.AnalogSignal], events: Sequence[
     Returns the (window, n_channels) average as an AnalogSignal with times relative to the event,
     and the number of events used (events too close to a trial's edges are skipped).
     """
+    from elephant.sta import spike_triggered_average
+
     if len(signals) != len(events) or len(signals) == 0:
         raise ValueError("give one events SpikeTrain per signal (trial), at least one.")
     total, used = None, 0

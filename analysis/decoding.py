@@ -13,10 +13,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVC
 
 #: The eLife grid (kernel and C); gamma and degree at scikit-learn's defaults.
 PARAM_GRID = {"svc__kernel": ["linear", "poly", "rbf"], "svc__C": [0.1, 1, 10, 100, 1000]}
@@ -41,8 +37,14 @@ def _check(X, y) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def svm_search(n_splits: int = 5, seed: int = 0) -> GridSearchCV:
-    """The eLife decoder: standardised counts -> SVC, grid-searched with stratified k-fold CV."""
+def svm_search(n_splits: int = 5, seed: int = 0):
+    """The eLife decoder: standardised counts -> SVC, grid-searched with stratified k-fold CV
+    (a scikit-learn ``GridSearchCV``; scikit-learn is imported here, when a decoder is first used)."""
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
     inner = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     return GridSearchCV(make_pipeline(StandardScaler(), SVC()), PARAM_GRID, cv=inner)
 
@@ -53,6 +55,8 @@ def decode(X, y, n_splits: int = 5, seed: int = 0) -> DecodingResult:
     smallest = np.min(np.unique(y, return_counts=True)[1])
     if smallest < n_splits:
         raise ValueError(f"the rarest label has {smallest} samples; need at least n_splits = {n_splits}.")
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+
     outer = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed + 1)
     scores = cross_val_score(svm_search(n_splits, seed), X, y, cv=outer)
     chance = float(np.max(np.unique(y, return_counts=True)[1]) / len(y))

@@ -9,7 +9,7 @@ functions take: one Segment with one SpikeTrain per unit, an Epoch per interval 
 event series.
 
 ``save_nwb``/``load_nwb`` round-trip Neo blocks (one Segment per trial) through Neo's NWBIO, keeping
-the annotations (trial conditions) that NWBIO drops. ``read_spikes`` opens any file: NWB through Neo,
+the annotations (trial conditions) that NWBIO drops (the convention of :mod:`lsnn.common.nwb`). ``read_spikes`` opens any file: NWB through Neo,
 falling back to ``read_nwb_units``; every other format through Neo's ``get_io`` (NIX, Blackrock,
 Plexon, Spike2, ...). ``load_trials`` turns a file (+ optional trial table, epoch or events) into the
 trial segments of :mod:`lsnn.analysis.trials`. ``covariate_conditions`` labels trials by bins of a
@@ -18,88 +18,15 @@ recorded variable (e.g. head direction) at the event times.
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Mapping
-from datetime import datetime, timezone
 from pathlib import Path
 
 import neo
 import numpy as np
 import quantities as pq
 
+from lsnn.common.nwb import load_nwb, save_nwb
+
 from .trials import apply_trial_table, event_aligned_trials, read_trial_table, trials_from_epoch, trials_from_table
-
-
-#: Block annotation (an NWB file field) that carries what Neo's NWBIO does not write itself:
-#: segment and spike-train annotations, as JSON keyed by segment and train names.
-_NOTES_KEY = "lsnn_annotations"
-
-
-def _plain(value):
-    """JSON-safe copy of an annotation value (numpy scalars/arrays to Python numbers/lists)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
-def save_nwb(block: neo.Block, path: str | os.PathLike, session_description: str = "LSNN Brian2 simulation") -> Path:
-    """Write ``block`` to an NWB file through ``neo.io.NWBIO`` (overwrites ``path``).
-
-    Neo's NWBIO writes spike times, signals and names but not annotations; the segment and
-    spike-train annotations are kept as JSON in the file's ``notes`` and restored by :func:`load_nwb`.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    carried = {
-        seg.name: {"annotations": _plain(seg.annotations), "spiketrains": {st.name: _plain(st.annotations) for st in seg.spiketrains}}
-        for seg in block.segments
-    }
-    block.annotations.setdefault("session_start_time", datetime.now(timezone.utc))
-    block.annotations.setdefault("session_description", session_description)
-    block.annotations.setdefault("identifier", f"lsnn-{path.stem}")
-    block.annotations["notes"] = json.dumps({_NOTES_KEY: carried})
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix or '.nwb'}")
-    tmp.unlink(missing_ok=True)
-    neo.io.NWBIO(str(tmp), mode="w").write_all_blocks([block])
-    os.replace(tmp, path)
-    return path
-
-
-def load_nwb(path: str | os.PathLike) -> neo.Block:
-    """Read the first block of an NWB file (restoring the annotations written by :func:`save_nwb`)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"No NWB file at {path}.")
-    try:
-        blocks = neo.io.NWBIO(str(path), mode="r").read_all_blocks()
-    except Exception as exc:  # noqa: BLE001 - h5py/pynwb raise many types for corrupt files
-        raise ValueError(f"{path} could not be read as NWB: {type(exc).__name__}: {exc}") from None
-    if not blocks:
-        raise ValueError(f"{path} contains no Neo block.")
-    block = blocks[0]
-    try:
-        carried = json.loads(block.annotations.get("notes") or "{}").get(_NOTES_KEY, {})
-    except (json.JSONDecodeError, AttributeError):
-        carried = {}
-    for seg in block.segments:
-        saved = carried.get(seg.name)
-        if not saved:
-            continue
-        seg.annotate(**saved.get("annotations", {}))
-        for st in seg.spiketrains:
-            st.annotate(**saved.get("spiketrains", {}).get(st.name, {}))
-    # NWB stores segments by name ("trial 10" before "trial 2"); restore the trial order written
-    order = list(carried)
-    if set(order) == {seg.name for seg in block.segments}:
-        block.segments.sort(key=lambda seg: order.index(seg.name))
-    return block
 
 
 def read_nwb_units(path: str | Path) -> neo.Block:

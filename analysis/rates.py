@@ -1,5 +1,8 @@
 """Firing rates and trial-binned spike counts of Neo segments (Elephant does the binning and rates).
 
+Elephant is imported by the functions that use it, not at import: Elephant 1.2 imports scikit-learn
+at its own import, and ``import lsnn.analysis`` stays light.
+
 Trial-binned counts ``(n_trials, n_bins, n_neurons)`` are the fast internal form of the analysis
 package: every measure that compares conditions works on them. ``binned_counts`` converts Neo
 segments to counts, ``segments_from_counts`` counts back to Neo segments (Elephant's
@@ -14,20 +17,22 @@ from collections.abc import Sequence
 import neo
 import numpy as np
 import quantities as pq
-from elephant.conversion import BinnedSpikeTrain
-from elephant.statistics import cv, fanofactor, isi, mean_firing_rate
 
 
 def mean_rates(spiketrains: Sequence[neo.SpikeTrain]) -> pq.Quantity:
     """Mean firing rate of each spike train over its [t_start, t_stop], in Hz (Elephant's ``mean_firing_rate``)."""
     if len(spiketrains) == 0:
         raise ValueError("no spike trains given.")
+    from elephant.statistics import mean_firing_rate
+
     return pq.Quantity([float(mean_firing_rate(st).rescale(pq.Hz)) for st in spiketrains], pq.Hz)
 
 
 def isi_cv(spiketrains: Sequence[neo.SpikeTrain]) -> np.ndarray:
     """Coefficient of variation of the inter-spike intervals of each train (Elephant's ``cv`` of ``isi``);
     NaN for trains with fewer than three spikes. 0 for a regular train, about 1 for a Poisson train."""
+    from elephant.statistics import cv, isi
+
     return np.array([float(cv(isi(st).magnitude)) if len(st) >= 3 else np.nan for st in spiketrains])
 
 
@@ -36,6 +41,8 @@ def fano_factor(spiketrains: Sequence[neo.SpikeTrain]) -> float:
     trials (Elephant's ``fanofactor``); about 1 for Poisson trains."""
     if len(spiketrains) < 2:
         raise ValueError("the Fano factor needs at least two spike trains (e.g. trials).")
+    from elephant.statistics import fanofactor
+
     return float(fanofactor(list(spiketrains)))
 
 
@@ -53,6 +60,8 @@ def binned_counts(segments: Sequence[neo.Segment], bin_size: pq.Quantity, window
         raise ValueError("the segments hold no spike trains.")
     if any(len(seg.spiketrains) != n_neurons for seg in segments):
         raise ValueError("all segments must hold the same number of spike trains.")
+    from elephant.conversion import BinnedSpikeTrain
+
     arrays = []
     for k, seg in enumerate(segments):
         trains = seg.spiketrains
@@ -87,6 +96,8 @@ def segments_from_counts(counts, bin_size: pq.Quantity, t_start: pq.Quantity = 0
     names = list(names) if names is not None else [f"neuron {j}" for j in range(arr.shape[2])]
     if len(names) != arr.shape[2]:
         raise ValueError(f"give one name per neuron ({arr.shape[2]}); got {len(names)}.")
+    from elephant.conversion import BinnedSpikeTrain
+
     segments = []
     for k, trial in enumerate(arr):
         binned = BinnedSpikeTrain(trial.T, bin_size=bin_size, t_start=t_start)

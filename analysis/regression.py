@@ -24,14 +24,15 @@ from typing import NamedTuple
 import neo
 import numpy as np
 import quantities as pq
-from elephant.kernels import ExponentialKernel
-from elephant.statistics import instantaneous_rate
 
 
 def exponential_traces(spiketrains: Sequence[neo.SpikeTrain], tau: pq.Quantity = 20 * pq.ms, sampling_period: pq.Quantity = 1 * pq.ms) -> neo.AnalogSignal:
     """Causally filtered spike trains ``r_j(t)`` (module docstring), ``(n_samples, n_neurons)`` in Hz."""
     if len(spiketrains) == 0:
         raise ValueError("no spike trains given.")
+    from elephant.kernels import ExponentialKernel
+    from elephant.statistics import instantaneous_rate
+
     return instantaneous_rate(list(spiketrains), sampling_period=sampling_period, kernel=ExponentialKernel(sigma=tau),
                               center_kernel=False, trim=False, border_correction=False)
 

@@ -8,15 +8,18 @@ firing rate adapts over seconds.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import quantities as pq
 from elephant.statistics import isi
 from matplotlib.figure import Figure
 from neo import SpikeTrain
 
-from lsnn.models import SimulationResult
-
 from .style import style_context
+
+if TYPE_CHECKING:
+    from lsnn.models.simulation import SimulationResult
 
 
 def plot_input_current(ax, t: np.ndarray, i_ext: np.ndarray):
@@ -48,7 +51,7 @@ def plot_adapting_rate(ax, spiketrain: SpikeTrain):
     return [line]
 
 
-def figure_poster_intro(result: SimulationResult, i_ext: np.ndarray, neuron: int = 0) -> Figure:
+def figure_poster_intro(result: "SimulationResult", i_ext: np.ndarray, neuron: int = 0) -> Figure:
     """Compose the panel: input current, V and threshold with spikes, adapting firing rate.
 
     Parameters

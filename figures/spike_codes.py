@@ -4,7 +4,8 @@
 ``plot_selectivity_counts`` the number of neurons selective for each ANOVA effect (poster C, eLife 4D);
 ``plot_categories_histogram`` how many effects each neuron is selective for; ``plot_tuning`` an example
 neuron's mean rate per condition (eLife 4E/F); ``figure_spike_codes`` and ``figure_selectivity``
-compose them from the analysis results.
+compose them. They take the results of :mod:`lsnn.analysis` as data: the per-effect counts of
+``selectivity_counts(table)`` and the per-neuron table of ``categories_per_neuron(table)``.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from lsnn.analysis.selectivity import categories_per_neuron, selectivity_counts
-from lsnn.analysis.sequences import SortedSequence
+from typing import TYPE_CHECKING
 
 from .style import style_context
 
+if TYPE_CHECKING:
+    from lsnn.analysis.sequences import SortedSequence
 
-def plot_sequence_heatmap(ax, seq: SortedSequence, bin_size: float, title: str = ""):
+
+def plot_sequence_heatmap(ax, seq: "SortedSequence", bin_size: float, title: str = ""):
     """Normalised traces of the display half, neurons in the order found on the sorting half."""
     n_bins, n_neurons = seq.traces.shape
     image = ax.imshow(seq.traces.T, aspect="auto", origin="lower", cmap="viridis", vmin=0, vmax=1,
@@ -32,9 +35,8 @@ def plot_sequence_heatmap(ax, seq: SortedSequence, bin_size: float, title: str =
     return image
 
 
-def plot_selectivity_counts(ax, table: pd.DataFrame, n_neurons: int | None = None):
-    """Bars: number (or % of ``n_neurons``) of neurons selective for each effect."""
-    counts = selectivity_counts(table)
+def plot_selectivity_counts(ax, counts: pd.Series, n_neurons: int | None = None):
+    """Bars: number (or % of ``n_neurons``) of neurons selective for each effect (``counts``: effect -> neurons)."""
     values = counts.to_numpy(dtype=float) if n_neurons is None else 100 * counts.to_numpy(dtype=float) / n_neurons
     bars = ax.bar(range(len(counts)), values, color="0.4")
     ax.set_xticks(range(len(counts)), counts.index, rotation=45, ha="right")
@@ -43,22 +45,22 @@ def plot_selectivity_counts(ax, table: pd.DataFrame, n_neurons: int | None = Non
     return bars
 
 
-def figure_spike_codes(seq: SortedSequence, bin_size: float, table: pd.DataFrame, n_neurons: int) -> Figure:
-    """Sequence heatmap (poster A-B) and selectivity bars (poster C)."""
+def figure_spike_codes(seq: "SortedSequence", bin_size: float, selective: pd.Series, n_neurons: int) -> Figure:
+    """Sequence heatmap (poster A-B) and selectivity bars (poster C; ``selective``: neurons per effect)."""
     with style_context():
         fig = Figure(figsize=(9, 3.8))
         ax_seq, ax_sel = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
         image = plot_sequence_heatmap(ax_seq, seq, bin_size)
         fig.colorbar(image, ax=ax_seq, label="normalised rate")
-        plot_selectivity_counts(ax_sel, table, n_neurons)
+        plot_selectivity_counts(ax_sel, selective, n_neurons)
         fig.tight_layout()
     return fig
 
 
-def plot_categories_histogram(ax, table: pd.DataFrame):
-    """Histogram of the number of effects each neuron is selective for (eLife: 3.1 +- 0.8 per neuron)."""
-    n = categories_per_neuron(table)["n_categories"].to_numpy()
-    n_effects = table["effect"].nunique()
+def plot_categories_histogram(ax, categories: pd.DataFrame, n_effects: int):
+    """Histogram of the number of effects each neuron is selective for (eLife: 3.1 +- 0.8 per neuron);
+    ``categories``: one row per neuron with ``n_categories``."""
+    n = categories["n_categories"].to_numpy()
     bars = ax.hist(n, bins=np.arange(n_effects + 2) - 0.5, color="0.4", rwidth=0.85)
     ax.set_xticks(range(n_effects + 1))
     ax.set_xlabel("effects a neuron is selective for")
@@ -93,16 +95,17 @@ def plot_tuning(ax, counts, factors: Mapping[str, Sequence], x: str, hue: str | 
         ax.legend(fontsize=6, frameon=False)
 
 
-def figure_selectivity(table: pd.DataFrame, n_neurons: int, counts=None, factors: Mapping | None = None,
+def figure_selectivity(selective: pd.Series, categories: pd.DataFrame, n_neurons: int, counts=None, factors: Mapping | None = None,
                        examples: Sequence[dict] = (), window: float = 1.0) -> Figure:
     """Category chart (eLife 4D), categories per neuron, and example tuning curves (4E/F).
 
+    ``selective``: neurons selective per effect; ``categories``: per-neuron categories (module docstring);
     ``examples``: dicts of :func:`plot_tuning` arguments plus ``neuron`` (column of ``counts``)."""
     with style_context():
         fig = Figure(figsize=(4 * (2 + len(examples)), 3.6))
         axes = np.atleast_1d(fig.subplots(1, 2 + len(examples)))
-        plot_selectivity_counts(axes[0], table, n_neurons)
-        plot_categories_histogram(axes[1], table)
+        plot_selectivity_counts(axes[0], selective, n_neurons)
+        plot_categories_histogram(axes[1], categories, len(selective))
         for ax, spec in zip(axes[2:], examples):
             spec = dict(spec)
             neuron = spec.pop("neuron")
@@ -111,7 +114,7 @@ def figure_selectivity(table: pd.DataFrame, n_neurons: int, counts=None, factors
     return fig
 
 
-def figure_sequences(seq: SortedSequence, bin_size: float, t_start: float = 0.0) -> Figure:
+def figure_sequences(seq: "SortedSequence", bin_size: float, t_start: float = 0.0) -> Figure:
     """Cross-validated sequence heatmap alone (poster A-B), times relative to the trials' reference."""
     with style_context():
         fig = Figure(figsize=(5, 4))

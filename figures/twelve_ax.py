@@ -1,24 +1,16 @@
 """eLife Fig. 3B from a trained 12AX network: one held-out episode with its symbols, the network's
 spikes (LIF and SFA neurons), adaptive thresholds, and the L/R answers against the targets.
 
-The episode is simulated with the PyTorch implementation in float64, whose rasters are identical to
-Brian2's (``lsnn validate`` checks this for every run).
+The episode comes from ``lsnn.app.episodes.twelve_ax_episode`` (PyTorch in float64, whose rasters are
+identical to Brian2's; ``lsnn validate`` checks this for every run).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 from matplotlib.figure import Figure
-
-from lsnn.training import LSNN
-from lsnn.training.tasks import TwelveAX, window_means
-from lsnn.training.tasks.twelve_ax import SYMBOLS
-from lsnn.training.trainer import test_batches
-from lsnn.training.validate import load_run
 
 from .store_recall import plot_raster, plot_thresholds
 from .style import style_context
@@ -28,7 +20,7 @@ from .style import style_context
 class TwelveAXEpisode:
     """One held-out 12AX episode run through a trained network (time-major arrays, one trial)."""
 
-    symbols: np.ndarray  # (n_symbols,) indices into SYMBOLS
+    symbols: np.ndarray  # (n_symbols,) indices into symbol_names
     targets: np.ndarray  # (n_symbols,) 0 = L, 1 = R
     answers: np.ndarray  # (n_symbols,) the network's answers
     x: np.ndarray  # (T, n_in) input spikes
@@ -37,24 +29,7 @@ class TwelveAXEpisode:
     adaptive: np.ndarray  # (n_rec,) bool, beta > 0
     dt: float
     step_duration: float
-
-
-def twelve_ax_episode(run_dir: str | os.PathLike, index: int = 0) -> TwelveAXEpisode:
-    """Episode ``index`` of the run's held-out test set through its trained network."""
-    spec, cfg, task = load_run(run_dir)
-    if not isinstance(task, TwelveAX):
-        raise ValueError(f"{run_dir} was trained on {cfg.task!r}, not 12ax.")
-    batches = test_batches(task, index + 1, 1, cfg.test_seed)  # held-out episodes, one per batch
-    for _ in range(index + 1):
-        batch = next(batches)
-    with torch.no_grad():
-        out = LSNN.from_spec(spec)(batch.x)
-    answers = window_means(out.outputs, batch.windows).argmax(-1).numpy()[0]
-    return TwelveAXEpisode(
-        symbols=batch.conditions["symbols"][0], targets=batch.labels[0], answers=answers, x=np.asarray(batch.x[0]),
-        spikes=out.spikes[0].numpy(), thresholds=out.thresholds[0].numpy(), adaptive=spec.beta > 0, dt=spec.dt,
-        step_duration=task.step_duration,
-    )
+    symbol_names: tuple[str, ...]  # label of each symbol index
 
 
 def figure_12ax_episode(ep: TwelveAXEpisode, n_thresholds: int = 5, t_max: float | None = None) -> Figure:
@@ -66,7 +41,7 @@ def figure_12ax_episode(ep: TwelveAXEpisode, n_thresholds: int = 5, t_max: float
         axes = fig.subplots(4, 1, sharex=True, gridspec_kw={"height_ratios": [1, 2, 1.2, 0.8]})
         plot_raster(axes[0], ep.x, ep.dt, s=4)
         for k in range(n_show):
-            axes[0].text((k + 0.5) * ep.step_duration, ep.x.shape[1] + 1, SYMBOLS[ep.symbols[k]], ha="center", va="bottom", fontsize=7)
+            axes[0].text((k + 0.5) * ep.step_duration, ep.x.shape[1] + 1, ep.symbol_names[ep.symbols[k]], ha="center", va="bottom", fontsize=7)
         axes[0].set_ylim(0, ep.x.shape[1] + 8)
         axes[0].set_ylabel("input")
         order = np.r_[np.flatnonzero(~ep.adaptive), np.flatnonzero(ep.adaptive)]

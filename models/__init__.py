@@ -3,22 +3,46 @@
 Public surface::
 
     from lsnn.models import NetworkSpec, simulate
+
+``NetworkSpec``, ``SpecError``, ``simulate_reference`` (the NumPy map) and the device names need numpy
+only; the Brian2 parts (``simulate``, ``build_network``, ``network_equations``, ``use_device``) are
+imported when first used, so reading, checking and writing network files never loads Brian2.
 """
 
-from .devices import DEVICES, DeviceUnavailable, use_device
-from .network import build_network
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .devices import DEVICES, DeviceUnavailable
 from .reference import simulate_reference
-from .simulate import SimulationResult, simulate
 from .spec import NetworkSpec, SpecError
 
-__all__ = [
-    "DEVICES",
-    "DeviceUnavailable",
-    "NetworkSpec",
-    "SimulationResult",
-    "SpecError",
-    "build_network",
-    "simulate",
-    "simulate_reference",
-    "use_device",
-]
+#: Names loaded on first access (they import Brian2), and the module that defines each.
+_LAZY = {
+    "SimulationResult": "simulation",
+    "simulate": "simulation",
+    "build_network": "network",
+    "network_equations": "network",
+    "NetworkLayout": "network",
+    "use_device": "devices",
+}
+
+__all__ = ["DEVICES", "DeviceUnavailable", "NetworkSpec", "SpecError", "simulate_reference", *_LAZY]
+
+if TYPE_CHECKING:
+    from .devices import use_device
+    from .network import NetworkLayout, build_network, network_equations
+    from .simulation import SimulationResult, simulate
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,6 +1,6 @@
 """Simulation results as Neo objects, and NWB files through Neo's ``NWBIO``.
 
-A :class:`~lsnn.models.simulate.SimulationResult` becomes a ``neo.Block`` with one ``Segment`` per
+A :class:`~lsnn.models.simulation.SimulationResult` becomes a ``neo.Block`` with one ``Segment`` per
 trial. Each segment holds one ``SpikeTrain`` per recurrent neuron, annotated with ``neuron`` (index),
 ``population`` (``"LIF"``, ``"ALIF"`` or ``"ELIF"``), ``kind`` (the same) and ``sign`` (+1, -1, 0), and,
 when recorded, ``AnalogSignal``s ``V`` and ``threshold`` (volts) and the readout ``output`` (volts).
@@ -10,22 +10,24 @@ segment annotations, so analyses of recordings and of simulations read the same 
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import neo
 import numpy as np
 import quantities as pq
 
-# The NWB round trip is data I/O shared with recordings: it lives in the analysis package (which
-# imports no model code) and is re-exported here for simulation users.
-from lsnn.analysis.io import load_nwb, save_nwb  # noqa: F401
+# The NWB round trip (annotations kept) is shared with the analysis of recordings: it lives in the
+# neutral leaf lsnn.common and is re-exported here for simulation users. No Brian2 import is needed.
+from lsnn.common.nwb import load_nwb, save_nwb  # noqa: F401
 
-from .simulate import SimulationResult
 from .spec import NetworkSpec
+
+if TYPE_CHECKING:
+    from .simulation import SimulationResult
 
 
 def to_neo(
-    result: SimulationResult,
+    result: "SimulationResult",
     spec: NetworkSpec,
     trial_annotations: Sequence[Mapping] | None = None,
     name: str = "lsnn simulation",

@@ -1,12 +1,19 @@
 """Build an explicit ``brian2.Network`` from a :class:`~lsnn.models.spec.NetworkSpec`.
 
 The network simulates ``n_copies`` independent trials side by side (neuron ``c*n_rec + j`` is neuron j
-of trial c; synapses never cross trials), so that many trials share one compilation. Synapses are
-either one ``Synapses`` object per pathway with per-synapse (heterogeneous) delays, or, with
-``split_delays=True``, one object per (pathway, delay value) with a homogeneous delay of ``d*dt``:
-Brian2GeNN supports only homogeneous delays. Fewer objects compile faster (Cython compiles each
-code object separately), so splitting is used only where needed. A Brian2 delay of ``d*dt`` is
-exactly a delay of d steps of the discrete-time map (see :mod:`lsnn.models.neurons`).
+of trial c; synapses never cross trials), so that many trials share one compilation. It is assembled by
+four builders, one per part: :func:`build_inputs` (spike input), :func:`build_neurons` (the recurrent
+LIF/ALIF/ELIF group, with the continuous drive and short-term plasticity), :func:`build_readout` and
+:func:`build_synapses` (input, recurrent and readout pathways), plus :func:`build_monitors`. How the
+network is laid out for a device (:class:`NetworkLayout`) is chosen by the device's runner in
+:mod:`lsnn.models.simulation`. The equations come from :mod:`lsnn.models.neurons`;
+:func:`network_equations` prints the final equations of a network as Brian2 receives them.
+
+Synapses are either one ``Synapses`` object per pathway with per-synapse (heterogeneous) delays, or,
+with ``split_delays``, one object per (pathway, delay value) with a homogeneous delay of ``d*dt``:
+Brian2GeNN supports only homogeneous delays. Fewer objects compile faster (Cython compiles each code
+object separately), so splitting is used only where needed. A Brian2 delay of ``d*dt`` is exactly a
+delay of d steps of the discrete-time map (see :mod:`lsnn.models.neurons`).
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from typing import Literal
 import numpy as np
 from brian2 import (
     Clock,
+    Equations,
     Network,
     NeuronGroup,
     SpikeGeneratorGroup,
@@ -51,6 +59,38 @@ SpikeInput = Literal["generator", "timedarray"]
 
 #: Threshold of the input group in "timedarray" mode: channel i spikes at step n iff x[n, i] = 1.
 INPUT_THRESHOLD = "x_in(t, i) > 0.5"
+#: Name of the operation that reads the continuous drive (brian2genn keeps a ``run_regularly``
+#: operation only if its name contains ``_run_regularly``; any other name would be silently dropped).
+DRIVE_OPERATION = "neurons_run_regularly_drive"
+
+
+@dataclass(frozen=True)
+class NetworkLayout:
+    """How a device wants the network laid out (same map, different Brian2 objects).
+
+    spike_input
+        ``"generator"``: a ``SpikeGeneratorGroup`` (compact; runtime targets, GeNN); ``"timedarray"``: a
+        NeuronGroup thresholded on a 2-D ``TimedArray`` whose values a standalone binary can replace with
+        ``run_args`` (re-runs without recompiling).
+    split_delays
+        One ``Synapses`` object per delay value (Brian2GeNN supports only homogeneous delays).
+    shared_constants
+        Time constants that every neuron shares become shared group parameters, so their decay factors
+        are computed once per step instead of per neuron and per synaptic event (off for Brian2GeNN).
+    drive_by_operation
+        The continuous drive is read into a parameter ``I_inj`` by a ``run_regularly`` operation at the
+        start of each step instead of a subexpression ``I_inj = I_drive(t, i)`` (the same value in the
+        same step; Brian2GeNN allows TimedArrays only in such operations).
+    """
+
+    spike_input: SpikeInput = "generator"
+    split_delays: bool = False
+    shared_constants: bool = True
+    drive_by_operation: bool = False
+
+    def __post_init__(self) -> None:
+        if self.spike_input not in ("generator", "timedarray"):
+            raise ValueError(f"spike_input must be 'generator' or 'timedarray'; got {self.spike_input!r}.")
 
 
 @dataclass
@@ -70,6 +110,39 @@ class BuiltNetwork:
     I_drive: TimedArray | None  # continuous drive (amp), shape (T+1, n_copies*n_rec)
 
 
+@dataclass(frozen=True)
+class NeuronModel:
+    """The equations, threshold and reset of the recurrent group as handed to Brian2."""
+
+    equations: str
+    threshold: str
+    reset: str
+    refractory: str
+    method: str
+    shared: frozenset[str]
+
+
+# ------------------------------------------------------------------------------------------ inputs
+def project_analog_input(spec: NetworkSpec, x: np.ndarray) -> np.ndarray:
+    """Analog input through ``W_in`` with its delays, in volts: ``I[c, t, j] = sum_i W_in[j, i] x[c, t - d_in[j, i], i]``
+    (zero before t = 0) for ``x`` (copies, T, n_in); returns (copies, T, n_rec)."""
+    copies, T, _ = x.shape
+    W = spec.W_in * spec.mask_in
+    out = np.zeros((copies, T, spec.n_rec))
+    for d in np.unique(spec.d_in):
+        if d < T:
+            out[:, d:] += np.einsum("cti,ji->ctj", x[:, : T - d], np.where(spec.d_in == d, W, 0.0))
+    return out
+
+
+def continuous_drive(spec: NetworkSpec, x: np.ndarray, i_ext: np.ndarray | None) -> np.ndarray | None:
+    """Continuous input in volts, (trials, T, n_rec): analog input through ``W_in`` (with delays) + ``i_ext``."""
+    drive = project_analog_input(spec, x) if spec.input_kind == "analog" else None
+    if i_ext is not None:
+        drive = i_ext.copy() if drive is None else drive + i_ext
+    return drive
+
+
 def input_timed_array(x: np.ndarray, dt: float) -> TimedArray:
     """2-D TimedArray of spike inputs: ``x`` (copies, T, n_in) 0/1 -> values (T, copies*n_in)."""
     copies, T, n_in = x.shape
@@ -81,7 +154,7 @@ def drive_values(drive: np.ndarray) -> np.ndarray:
     """Continuous drive (copies, T, n_rec) in volts -> TimedArray values (T+1, copies*n_rec) in amperes.
 
     Row n+1 holds the drive of step n, because Brian2's state update at step n+1 integrates the
-    interval [t_n, t_{n+1}] (DESIGN.md "The model"); row 0 is zero (V(0) = 0).
+    interval [t_n, t_{n+1}] (see :mod:`lsnn.models.neurons`); row 0 is zero (V(0) = 0).
     """
     copies, T, n_rec = drive.shape
     values = np.zeros((T + 1, copies * n_rec))
@@ -89,56 +162,72 @@ def drive_values(drive: np.ndarray) -> np.ndarray:
     return values / float(R_M)
 
 
-def _copy_indices(pre: np.ndarray, post: np.ndarray, n_pre: int, n_post: int, copies: int) -> tuple[np.ndarray, np.ndarray]:
-    offsets = np.arange(copies)[:, None]
-    i = (pre[None, :] + offsets * n_pre).ravel()
-    j = (post[None, :] + offsets * n_post).ravel()
-    return i.astype(np.int32), j.astype(np.int32)
+def build_inputs(spec: NetworkSpec, x: np.ndarray, layout: NetworkLayout, clock: Clock, namespace: dict):
+    """The spike-input group of ``copies`` trials and, in ``"timedarray"`` mode, its TimedArray (else None)."""
+    copies, T, n_in = x.shape
+    if layout.spike_input == "generator":
+        trial, step, channel = np.nonzero(x)
+        order = np.lexsort((trial * n_in + channel, step))
+        group = SpikeGeneratorGroup(copies * n_in, (trial * n_in + channel)[order].astype(np.int32),
+                                    (step[order] * spec.dt) * second, clock=clock, name="inputs")
+        return group, None
+    x_ta = input_timed_array(x, spec.dt)
+    namespace["x_in"] = x_ta
+    return NeuronGroup(copies * n_in, "", threshold=INPUT_THRESHOLD, reset="", clock=clock, name="inputs"), x_ta
 
 
-def _connect(
-    name: str,
-    source,
-    target,
-    W: np.ndarray,
-    mask: np.ndarray,
-    delays: np.ndarray,
-    copies: int,
-    model: str,
-    on_pre: str,
-    clock: Clock,
-    split_delays: bool,
-) -> list[Synapses]:
-    """Synapses for the non-zero connected entries of ``W`` (post, pre), replicated per copy.
+# ------------------------------------------------------------------------------------------ neurons
+def _uniform(values: np.ndarray, layout: NetworkLayout) -> bool:
+    return layout.shared_constants and values.size > 0 and bool(np.all(values == values.flat[0]))
 
-    One object per delay value (a scalar delay: Brian2's faster homogeneous spike queue) when
-    ``split_delays`` is set or all delays are equal; otherwise one object with per-synapse delays.
-    """
-    n_post, n_pre = W.shape
-    active = mask & (W != 0)
-    if not active.any():
-        return []
-    values = np.unique(delays[active])
-    groups = [(int(d), active & (delays == d)) for d in values] if split_delays or len(values) == 1 else [(None, active)]
-    objects = []
-    for d, selected in groups:
-        post, pre = np.nonzero(selected)
-        S = Synapses(
-            source,
-            target,
-            model=model,
-            on_pre=on_pre,
-            delay=None if d is None else d * clock.dt_ * second,
-            clock=clock,
-            name=name if d is None else f"{name}_d{d}",
-        )
-        i, j = _copy_indices(pre, post, n_pre, n_post, copies)
-        S.connect(i=i, j=j)
-        S.w = np.tile(W[post, pre], copies) * volt
-        if d is None:
-            S.delay = np.tile(delays[post, pre] * clock.dt_, copies) * second
-        objects.append(S)
-    return objects
+
+def neuron_model(spec: NetworkSpec, layout: NetworkLayout = NetworkLayout(), has_drive: bool = False) -> NeuronModel:
+    """The recurrent group's equations as Brian2 receives them (shared constants marked, drive and STP added)."""
+    constants = [("tau_m", spec.tau_m), ("tau_a", spec.tau_a), ("t_ref", spec.n_ref)]
+    eqs, reset = ALIF_EQS, ALIF_RESET
+    if spec.has_stp:
+        constants += [("U_stp", spec.stp_U), ("tau_F", spec.stp_F), ("tau_D", spec.stp_D)]
+        eqs, reset = eqs + STP_EQS, reset + STP_RESET
+    shared = frozenset(name for name, values in constants if _uniform(values, layout))
+    eqs = with_shared(eqs, shared)
+    if not has_drive:
+        eqs += "I_inj = 0*amp : amp\n"
+    elif layout.drive_by_operation:
+        eqs += "I_inj : amp\n"
+    else:
+        eqs += "I_inj = I_drive(t, i) : amp\n"
+    return NeuronModel(eqs, ALIF_THRESHOLD, reset, "t_ref", "exponential_euler", shared)
+
+
+def build_neurons(spec: NetworkSpec, copies: int, drive: np.ndarray | None, layout: NetworkLayout, clock: Clock,
+                  namespace: dict) -> tuple[NeuronGroup, TimedArray | None]:
+    """The recurrent group of ``copies`` trials with its parameters set, and the drive's TimedArray (or None)."""
+    if spec.has_stp:
+        check_stp_delays(spec)
+    model = neuron_model(spec, layout, drive is not None)
+    drive_ta = None
+    if drive is not None:
+        drive_ta = TimedArray(drive_values(drive) * amp, dt=spec.dt * second, name="I_drive")
+        namespace["I_drive"] = drive_ta
+    neurons = NeuronGroup(copies * spec.n_rec, model.equations, threshold=model.threshold, reset=model.reset,
+                          refractory=model.refractory, method=model.method, clock=clock, name="neurons")
+    if drive is not None and layout.drive_by_operation:  # a contained object of ``neurons``: runs with it
+        neurons.run_regularly("I_inj = I_drive(t, i)", when="start", clock=clock, name=DRIVE_OPERATION)
+
+    def per_neuron(name: str, values: np.ndarray):
+        return values[0] if name in model.shared else np.tile(values, copies)
+
+    neurons.tau_m = per_neuron("tau_m", spec.tau_m) * second
+    neurons.tau_a = per_neuron("tau_a", spec.tau_a) * second
+    neurons.b0 = np.tile(spec.b0, copies) * volt
+    neurons.beta = np.tile(spec.beta, copies) * volt
+    neurons.A_min = np.tile(spec.A_min, copies) * volt
+    neurons.t_ref = (per_neuron("t_ref", spec.n_ref) * spec.dt) * second
+    if spec.has_stp:
+        neurons.U_stp = per_neuron("U_stp", spec.stp_U)
+        neurons.tau_F = per_neuron("tau_F", spec.stp_F) * second
+        neurons.tau_D = per_neuron("tau_D", spec.stp_D) * second
+    return neurons, drive_ta
 
 
 def check_stp_delays(spec: NetworkSpec) -> None:
@@ -157,17 +246,103 @@ def check_stp_delays(spec: NetworkSpec) -> None:
         )
 
 
+# ------------------------------------------------------------------------------------------ readout
+def readout_model(spec: NetworkSpec, layout: NetworkLayout = NetworkLayout()) -> tuple[str, frozenset[str]]:
+    """The readout group's equations as Brian2 receives them, and its shared parameters."""
+    shared = frozenset({"tau_out"} if _uniform(spec.tau_out, layout) else ())
+    return with_shared(READOUT_EQS, shared), shared
+
+
+def build_readout(spec: NetworkSpec, copies: int, layout: NetworkLayout, clock: Clock) -> NeuronGroup:
+    """The leaky readout group of ``copies`` trials (NeurIPS suppl. section 2)."""
+    equations, shared = readout_model(spec, layout)
+    readout = NeuronGroup(copies * spec.n_out, equations, method="exponential_euler", clock=clock, name="readout")
+    readout.tau_out = (spec.tau_out[0] if shared else np.tile(spec.tau_out, copies)) * second
+    readout.b_out = np.tile(spec.b_out, copies) * volt
+    return readout
+
+
+# ------------------------------------------------------------------------------------------ synapses
+def _copy_indices(pre: np.ndarray, post: np.ndarray, n_pre: int, n_post: int, copies: int) -> tuple[np.ndarray, np.ndarray]:
+    offsets = np.arange(copies)[:, None]
+    i = (pre[None, :] + offsets * n_pre).ravel()
+    j = (post[None, :] + offsets * n_post).ravel()
+    return i.astype(np.int32), j.astype(np.int32)
+
+
+def _connect(name: str, source, target, W: np.ndarray, mask: np.ndarray, delays: np.ndarray, copies: int, model: str,
+             on_pre: str, clock: Clock, split_delays: bool) -> list[Synapses]:
+    """Synapses for the non-zero connected entries of ``W`` (post, pre), replicated per copy.
+
+    One object per delay value (a scalar delay: Brian2's faster homogeneous spike queue) when
+    ``split_delays`` is set or all delays are equal; otherwise one object with per-synapse delays.
+    """
+    n_post, n_pre = W.shape
+    active = mask & (W != 0)
+    if not active.any():
+        return []
+    values = np.unique(delays[active])
+    groups = [(int(d), active & (delays == d)) for d in values] if split_delays or len(values) == 1 else [(None, active)]
+    objects = []
+    for d, selected in groups:
+        post, pre = np.nonzero(selected)
+        S = Synapses(source, target, model=model, on_pre=on_pre, delay=None if d is None else d * clock.dt_ * second,
+                     clock=clock, name=name if d is None else f"{name}_d{d}")
+        i, j = _copy_indices(pre, post, n_pre, n_post, copies)
+        S.connect(i=i, j=j)
+        S.w = np.tile(W[post, pre], copies) * volt
+        if d is None:
+            S.delay = np.tile(delays[post, pre] * clock.dt_, copies) * second
+        objects.append(S)
+    return objects
+
+
+def synapse_pathways(spec: NetworkSpec) -> list[tuple[str, str, str, np.ndarray, np.ndarray, str, str]]:
+    """(name, source, target, W, mask, model, on_pre) of every pathway: input, recurrent (with STP: delay 0
+    acts before the presynaptic reset, delays >= 1 read the efficacy of the last spike), readout."""
+    pathways = []
+    if spec.input_kind == "spike":
+        pathways.append(("syn_in", "inputs", "neurons", spec.W_in, spec.mask_in, ALIF_SYNAPSE, ALIF_ON_PRE))
+    if spec.has_stp:
+        pathways.append(("syn_rec0", "neurons", "neurons", spec.W_rec, spec.mask_rec & (spec.d_rec == 0), ALIF_SYNAPSE, STP_ON_PRE_SAME_STEP))
+        pathways.append(("syn_rec", "neurons", "neurons", spec.W_rec, spec.mask_rec & (spec.d_rec > 0), ALIF_SYNAPSE, STP_ON_PRE_DELAYED))
+    else:
+        pathways.append(("syn_rec", "neurons", "neurons", spec.W_rec, spec.mask_rec, ALIF_SYNAPSE, ALIF_ON_PRE))
+    pathways.append(("syn_out", "neurons", "readout", spec.W_out, spec.mask_out, READOUT_SYNAPSE, READOUT_ON_PRE))
+    return pathways
+
+
+def build_synapses(spec: NetworkSpec, groups: dict, copies: int, layout: NetworkLayout, clock: Clock) -> list[Synapses]:
+    """Every pathway of :func:`synapse_pathways` between the built ``groups`` (by name)."""
+    objects = []
+    for name, source, target, W, mask, model, on_pre in synapse_pathways(spec):
+        delays = {"syn_in": spec.d_in, "syn_out": np.zeros(W.shape, dtype=np.int64)}.get(name, spec.d_rec)
+        split = layout.split_delays or name == "syn_out"  # readout: one delay value (0), a homogeneous queue
+        objects += _connect(name, groups[source], groups[target], W, mask, delays, copies, model, on_pre, clock, split)
+    return objects
+
+
+# ------------------------------------------------------------------------------------------ monitors
+def build_monitors(neurons: NeuronGroup, readout: NeuronGroup, clock: Clock, record_v: bool, record_threshold: bool):
+    """Spikes; the readout o(t) in the ``end`` slot; V(t) and A(t) in the ``thresholds`` slot before the
+    threshold test (``order=-1``), i.e. as the test at step t uses them."""
+    spike_monitor = SpikeMonitor(neurons, name="spike_monitor")
+    output_monitor = StateMonitor(readout, "o", record=True, when="end", clock=clock, name="output_monitor")
+    state_vars = [name for name, on in (("v", record_v), ("A", record_threshold)) if on]
+    state_monitor = None
+    if state_vars:
+        state_monitor = StateMonitor(neurons, state_vars, record=True, when="thresholds", order=-1, clock=clock, name="state_monitor")
+    return spike_monitor, output_monitor, state_monitor
+
+
 def build_network(
     spec: NetworkSpec,
     x: np.ndarray,
     drive: np.ndarray | None = None,
     *,
-    spike_input: SpikeInput = "generator",
+    layout: NetworkLayout = NetworkLayout(),
     record_v: bool = True,
     record_threshold: bool = False,
-    split_delays: bool = False,
-    shared_constants: bool = True,
-    drive_by_operation: bool = False,
     clock: Clock | None = None,
 ) -> BuiltNetwork:
     """Build the Brian2 network of ``spec`` for a batch of trials.
@@ -181,131 +356,58 @@ def build_network(
         for analog input, which must already be folded into ``drive``.
     drive : ndarray, shape (copies, T, n_rec), optional
         Continuous input in volts (R_m times current): analog input projected through ``W_in``
-        with its delays, plus the injected current ``i_ext``.
-    spike_input : {"generator", "timedarray"}
-        ``SpikeGeneratorGroup`` (runtime targets, GeNN) or a NeuronGroup thresholded on a 2-D
-        ``TimedArray`` whose values ``device.run(run_args=...)`` can replace without recompiling
-        (C++/CUDA standalone).
+        with its delays (:func:`continuous_drive`), plus the injected current ``i_ext``.
+    layout : NetworkLayout
+        Brian2 objects the device wants (:class:`NetworkLayout`); the default suits the runtime targets.
     record_v, record_threshold : bool
-        Record V(t) and A(t) as used by the threshold test (``thresholds`` slot, before it).
-    split_delays : bool
-        One ``Synapses`` object per delay value (homogeneous delays; needed by Brian2GeNN).
-    shared_constants : bool
-        Declare time constants that every neuron shares (``tau_m``, ``tau_a``, ``t_ref``, ``tau_out``) as
-        shared group parameters, so that their decay factors are computed once per step rather than
-        per neuron and per synaptic event (off for Brian2GeNN).
-    drive_by_operation : bool
-        Read the continuous drive into a parameter ``I_inj`` with a ``run_regularly`` operation at the
-        start of each step instead of a subexpression ``I_inj = I_drive(t, i)`` (the same value in the
-        same step; Brian2GeNN allows TimedArrays only in such operations).
+        Record V(t) and A(t) as used by the threshold test.
     clock : brian2.Clock, optional
         The clock of every object (default: a new ``Clock(dt)``).
     """
-    copies, T, n_in = x.shape
-    n_rec, n_out = spec.n_rec, spec.n_out
+    copies, T, _ = x.shape
     clock = clock if clock is not None else Clock(dt=spec.dt * second, name="lsnn_clock")
     namespace: dict = {"R_m": R_M}
-
+    groups: dict = {}
     x_ta = None
     if spec.input_kind == "spike":
-        if spike_input == "generator":
-            trial, step, channel = np.nonzero(x)
-            order = np.lexsort((trial * n_in + channel, step))
-            inputs = SpikeGeneratorGroup(
-                copies * n_in,
-                (trial * n_in + channel)[order].astype(np.int32),
-                (step[order] * spec.dt) * second,
-                clock=clock,
-                name="inputs",
-            )
-        elif spike_input == "timedarray":
-            x_ta = input_timed_array(x, spec.dt)
-            namespace["x_in"] = x_ta
-            inputs = NeuronGroup(copies * n_in, "", threshold=INPUT_THRESHOLD, reset="", clock=clock, name="inputs")
-        else:
-            raise ValueError(f"spike_input must be 'generator' or 'timedarray'; got {spike_input!r}.")
-
-    def uniform(values) -> bool:
-        return shared_constants and values.size > 0 and bool(np.all(values == values.flat[0]))
-
-    constants = [("tau_m", spec.tau_m), ("tau_a", spec.tau_a), ("t_ref", spec.n_ref)]
-    eqs, reset = ALIF_EQS, ALIF_RESET
-    if spec.has_stp:
-        check_stp_delays(spec)
-        constants += [("U_stp", spec.stp_U), ("tau_F", spec.stp_F), ("tau_D", spec.stp_D)]
-        eqs, reset = eqs + STP_EQS, reset + STP_RESET
-    shared = {name for name, values in constants if uniform(values)}
-    drive_ta = None
-    eqs = with_shared(eqs, shared)
-    if drive is not None:
-        drive_ta = TimedArray(drive_values(drive) * amp, dt=spec.dt * second, name="I_drive")
-        namespace["I_drive"] = drive_ta
-        eqs += "I_inj : amp\n" if drive_by_operation else "I_inj = I_drive(t, i) : amp\n"
-    else:
-        eqs += "I_inj = 0*amp : amp\n"
-
-    neurons = NeuronGroup(
-        copies * n_rec,
-        eqs,
-        threshold=ALIF_THRESHOLD,
-        reset=reset,
-        refractory="t_ref",
-        method="exponential_euler",
-        clock=clock,
-        name="neurons",
-    )
-    if drive is not None and drive_by_operation:  # a contained object of ``neurons``: runs with it
-        neurons.run_regularly("I_inj = I_drive(t, i)", when="start", clock=clock, name="drive_update")
-    tile = lambda a: np.tile(a, copies)  # noqa: E731 - per-neuron parameters, one block per trial
-    neurons.tau_m = (spec.tau_m[0] if "tau_m" in shared else tile(spec.tau_m)) * second
-    neurons.tau_a = (spec.tau_a[0] if "tau_a" in shared else tile(spec.tau_a)) * second
-    neurons.b0 = tile(spec.b0) * volt
-    neurons.beta = tile(spec.beta) * volt
-    neurons.A_min = tile(spec.A_min) * volt
-    neurons.t_ref = ((spec.n_ref[0] if "t_ref" in shared else tile(spec.n_ref)) * spec.dt) * second
-    if spec.has_stp:
-        neurons.U_stp = spec.stp_U[0] if "U_stp" in shared else tile(spec.stp_U)
-        neurons.tau_F = (spec.stp_F[0] if "tau_F" in shared else tile(spec.stp_F)) * second
-        neurons.tau_D = (spec.stp_D[0] if "tau_D" in shared else tile(spec.stp_D)) * second
-
-    readout_shared = {"tau_out"} if uniform(spec.tau_out) else set()
-    readout = NeuronGroup(copies * n_out, with_shared(READOUT_EQS, readout_shared), method="exponential_euler", clock=clock, name="readout")
-    readout.tau_out = (spec.tau_out[0] if readout_shared else np.tile(spec.tau_out, copies)) * second
-    readout.b_out = np.tile(spec.b_out, copies) * volt
-
-    synapses = []
-    if spec.input_kind == "spike":
-        synapses += _connect("syn_in", inputs, neurons, spec.W_in, spec.mask_in, spec.d_in, copies, ALIF_SYNAPSE, ALIF_ON_PRE, clock, split_delays)
-    if spec.has_stp:  # the efficacy is read before the reset (delay 0) or from the last spike (delay >= 1)
-        for name, selected, on_pre in (("syn_rec0", spec.d_rec == 0, STP_ON_PRE_SAME_STEP), ("syn_rec", spec.d_rec > 0, STP_ON_PRE_DELAYED)):
-            synapses += _connect(name, neurons, neurons, spec.W_rec, spec.mask_rec & selected, spec.d_rec, copies, ALIF_SYNAPSE, on_pre, clock, split_delays)
-    else:
-        synapses += _connect("syn_rec", neurons, neurons, spec.W_rec, spec.mask_rec, spec.d_rec, copies, ALIF_SYNAPSE, ALIF_ON_PRE, clock, split_delays)
-    no_delay = np.zeros(spec.W_out.shape, dtype=np.int64)
-    synapses += _connect("syn_out", neurons, readout, spec.W_out, spec.mask_out, no_delay, copies, READOUT_SYNAPSE, READOUT_ON_PRE, clock, True)
-
-    spike_monitor = SpikeMonitor(neurons, name="spike_monitor")
-    output_monitor = StateMonitor(readout, "o", record=True, when="end", clock=clock, name="output_monitor")
-    state_vars = [name for name, on in (("v", record_v), ("A", record_threshold)) if on]
-    state_monitor = None
-    if state_vars:
-        state_monitor = StateMonitor(neurons, state_vars, record=True, when="thresholds", order=-1, clock=clock, name="state_monitor")
-
-    objects = [neurons, readout, *synapses, spike_monitor, output_monitor]
-    if spec.input_kind == "spike":
-        objects.append(inputs)
-    if state_monitor is not None:
-        objects.append(state_monitor)
+        groups["inputs"], x_ta = build_inputs(spec, x, layout, clock, namespace)
+    groups["neurons"], drive_ta = build_neurons(spec, copies, drive, layout, clock, namespace)
+    groups["readout"] = build_readout(spec, copies, layout, clock)
+    synapses = build_synapses(spec, groups, copies, layout, clock)
+    spike_monitor, output_monitor, state_monitor = build_monitors(groups["neurons"], groups["readout"], clock, record_v, record_threshold)
+    objects = [*groups.values(), *synapses, spike_monitor, output_monitor] + ([state_monitor] if state_monitor is not None else [])
     return BuiltNetwork(
-        network=Network(*objects, name="lsnn_network"),
-        namespace=namespace,
-        n_copies=copies,
-        n_steps=T,
-        neurons=neurons,
-        readout=readout,
-        spike_monitor=spike_monitor,
-        output_monitor=output_monitor,
-        state_monitor=state_monitor,
-        x_in=x_ta,
-        I_drive=drive_ta,
+        network=Network(*objects, name="lsnn_network"), namespace=namespace, n_copies=copies, n_steps=T,
+        neurons=groups["neurons"], readout=groups["readout"], spike_monitor=spike_monitor, output_monitor=output_monitor,
+        state_monitor=state_monitor, x_in=x_ta, I_drive=drive_ta,
     )
+
+
+def network_equations(spec: NetworkSpec, layout: NetworkLayout = NetworkLayout(), has_drive: bool | None = None) -> str:
+    """The final Brian2 model of ``spec``, as text: every group's equations (parsed by Brian2, with units
+    and flags), threshold, reset and refractoriness, and every synapse pathway's model and ``on_pre``.
+
+    ``has_drive`` (default: analog input) adds the continuous drive ``I_inj = I_drive(t, i)``.
+
+    >>> from lsnn.models.examples import single_neuron_spec
+    >>> print(network_equations(single_neuron_spec()).splitlines()[0])
+    NeuronGroup 'neurons' (1 neurons per trial; integration: exponential_euler)
+    """
+    has_drive = spec.input_kind == "analog" if has_drive is None else has_drive
+    model = neuron_model(spec, layout, has_drive)
+    readout_eqs, _ = readout_model(spec, layout)
+    lines = [f"NeuronGroup 'neurons' ({spec.n_rec} neurons per trial; integration: {model.method})",
+             *("    " + line for line in str(Equations(model.equations)).splitlines()),
+             f"  threshold: {model.threshold}   (outside refractoriness: refractory = {model.refractory})",
+             "  reset:", *("    " + line.strip() for line in model.reset.strip().splitlines())]
+    if has_drive and layout.drive_by_operation:
+        lines.append("  run_regularly (when='start'): I_inj = I_drive(t, i)")
+    lines += [f"NeuronGroup 'readout' ({spec.n_out} readouts per trial; integration: exponential_euler)",
+              *("    " + line for line in str(Equations(readout_eqs)).splitlines())]
+    if spec.input_kind == "spike":
+        lines.append(f"{'SpikeGeneratorGroup' if layout.spike_input == 'generator' else 'NeuronGroup'} 'inputs' ({spec.n_in} channels per trial)"
+                     + ("" if layout.spike_input == "generator" else f"; threshold: {INPUT_THRESHOLD}"))
+    for name, source, target, W, mask, synapse, on_pre in synapse_pathways(spec):
+        n = int((mask & (W != 0)).sum())
+        lines += [f"Synapses '{name}' {source} -> {target} ({n} synapses per trial)", f"    {synapse}", f"  on_pre: {on_pre}"]
+    return "\n".join(lines)

@@ -1,9 +1,62 @@
-"""Test set-up: Cython's and the BPTT kernel's caches inside the work tree, quiet third-party deprecation noise."""
+"""Test set-up: caches inside the work tree, Brian2's global state reset around every test, and a helper
+that runs the ``lsnn`` command line and checks its one-line errors."""
 
 import os
+import re
+import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("CYTHON_CACHE_DIR", str(ROOT / ".cython_cache"))
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("LSNN_CACHE_DIR", str(ROOT / ".lsnn_cache"))  # the compiled BPTT kernel
+
+
+@pytest.fixture(autouse=True)
+def brian2_state():
+    """Brian2's device, preferences and ``defaultclock`` as at import, after every test that used Brian2
+    (Brian2's own test-suite does the same): one test's device or dt never leaks into the next."""
+    yield
+    if "brian2" not in sys.modules:
+        return
+    from brian2 import get_device
+    from brian2.devices.device import reset_device
+    from brian2.only import restore_initial_state
+
+    device = get_device()
+    if getattr(device, "build_on_run", None) is not None and type(device).__name__ != "RuntimeDevice":
+        device.reinit()
+    reset_device("runtime")
+    restore_initial_state()
+
+
+class CommandLine:
+    """Runs ``lsnn`` in-process (``lsnn.app.cli.main``) and captures what it prints."""
+
+    def __init__(self, capsys):
+        self.capsys = capsys
+
+    def run(self, *argv: str) -> tuple[int, str, str]:
+        from lsnn.app.cli import main
+
+        self.capsys.readouterr()
+        rc = main([str(a) for a in argv])
+        out, err = self.capsys.readouterr()
+        return rc, out, err
+
+    def error(self, *argv: str, match: str) -> str:
+        """Assert that the command fails with exit status 2 and one line ``lsnn <cmd>: error: ...`` matching ``match``."""
+        rc, out, err = self.run(*argv)
+        lines = err.strip().splitlines()
+        assert rc == 2, f"exit status {rc}; stderr: {err}"
+        assert len(lines) == 1 and lines[0].startswith(f"lsnn {argv[0]}: error: "), err
+        assert "Traceback" not in err and re.search(match, lines[0]), lines[0]
+        return lines[0]
+
+
+@pytest.fixture
+def cli(capsys):
+    """The ``lsnn`` command line (:class:`CommandLine`)."""
+    return CommandLine(capsys)

@@ -11,13 +11,36 @@ Public surface::
     validate_run("runs/sr-sfa")                                         # Brian2 vs PyTorch, validation.json
 
 Modules: ``model`` (LSNN), ``bptt`` (hand-written BPTT, compiled kernel ``lsnn_kernel.cpp`` loaded by
-``kernel``), ``reference`` (straightforward autograd implementation, the gradient check), ``init``,
-``deep_r``, ``regularizers``, ``tasks/``, ``config``, ``trainer``, ``validate``, ``cli``.
+``kernel``), ``pseudo_derivative``, ``stp``, ``reference`` (straightforward autograd implementation, the
+gradient check), ``init``, ``deep_r``, ``regularizers``, ``baselines``, ``tasks/``, ``config``, ``runs``
+(the run folder), ``trainer``, ``heldout`` (re-simulating held-out trials), ``validate`` (PyTorch vs
+Brian2). ``config`` needs no torch; the other names load torch when first used.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .config import TrainConfig, make_config
-from .model import LSNN, LSNNOutput
-from .trainer import train
-from .validate import validate_run
+
+_LAZY = {"LSNN": "model", "LSNNOutput": "model", "train": "trainer", "validate_run": "validate"}
 
 __all__ = ["LSNN", "LSNNOutput", "TrainConfig", "make_config", "train", "validate_run"]
+
+if TYPE_CHECKING:
+    from .model import LSNN, LSNNOutput
+    from .trainer import train
+    from .validate import validate_run
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

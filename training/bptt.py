@@ -33,6 +33,7 @@ import torch
 from torch import Tensor
 
 from .kernel import load as load_kernel
+from .pseudo_derivative import pseudo_derivative
 
 
 def floor_can_bind(beta: Tensor, A_min: Tensor, b0: Tensor) -> bool:
@@ -120,7 +121,7 @@ def backward_loop(
 ) -> tuple[Tensor, Tensor]:
     """Adjoint recursion (see module docstring). Returns dL/dI_in (T, B, n) and dL/dW_stack."""
     T, B, n = Z.shape
-    psi = gamma * torch.clamp(1 - ((Vs - As) / As).abs(), min=0) * OK
+    psi = pseudo_derivative((Vs - As) / As, gamma) * OK
     dz_dV = (psi / As).unbind(0)
     dz_dA = (-psi * Vs / (As * As)).unbind(0) if adaptive else None
     beta_eff = (beta * CLAMP if CLAMP is not None else beta.expand(T, B, n)).unbind(0) if adaptive else None
@@ -149,10 +150,6 @@ def backward_loop(
         if d < T:
             gW[k] = I_bar[d:].reshape(-1, n).T @ Z[: T - d].reshape(-1, n)
     return I_bar, gW
-
-
-def _ptr(t: Tensor) -> int:
-    return t.data_ptr()
 
 
 class Workspace:
@@ -215,9 +212,10 @@ def forward_compiled(lib, I_in, W_stack, delays, alpha, rho, beta, b0, A_min, n_
     d = torch.tensor(delays, dtype=torch.int64)
     vec = [v.contiguous() for v in (alpha, rho, beta, b0, A_min)]
     nref = n_ref.to(dtype).contiguous()
-    fn = lib.lsnn_forward_f64 if dtype == torch.float64 else lib.lsnn_forward_f32
-    fn(T, B, n, len(delays), _ptr(d), _ptr(I_in), _ptr(WsT), *map(_ptr, vec), _ptr(nref), int(adaptive),
-       _ptr(Z), _ptr(Vs), _ptr(As), _ptr(OK), None if CLAMP is None else _ptr(CLAMP), torch.get_num_threads())
+    alpha, rho, beta, b0, A_min = vec
+    lib.call("lsnn_forward", dtype, T=T, B=B, n=n, nd=len(delays), delays=d, I_in=I_in, WsT=WsT, alpha=alpha, rho=rho, beta=beta,
+             b0=b0, A_min=A_min, n_ref=nref, adaptive=int(adaptive), Z=Z, V=Vs, A=As, OK=OK, CLAMP=CLAMP,
+             n_threads=torch.get_num_threads())
     return Z, Vs, As, OK, CLAMP
 
 
@@ -234,10 +232,9 @@ def backward_compiled(lib, gZ, gV, gA, Z, Vs, As, OK, CLAMP, W_stack, delays, al
     g = [None if x is None else x.contiguous() for x in (gZ, gV, gA)]
     vec = [v.contiguous() for v in (alpha, rho, beta)]
     W = W_stack.contiguous()
-    fn = lib.lsnn_backward_f64 if dtype == torch.float64 else lib.lsnn_backward_f32
-    fn(T, B, n, len(delays), _ptr(d), *(None if x is None else _ptr(x) for x in g), _ptr(Z), _ptr(Vs), _ptr(As), _ptr(OK),
-       None if CLAMP is None else _ptr(CLAMP), _ptr(W), *map(_ptr, vec), float(gamma), int(adaptive),
-       _ptr(Ibar), _ptr(gWT), torch.get_num_threads())
+    lib.call("lsnn_backward", dtype, T=T, B=B, n=n, nd=len(delays), delays=d, gZ=g[0], gV=g[1], gA=g[2], Z=Z, Vs=Vs, As=As, OK=OK,
+             CLAMP=CLAMP, W=W, alpha=vec[0], rho=vec[1], beta=vec[2], gamma=float(gamma), adaptive=int(adaptive), Ibar=Ibar,
+             gWT=gWT, n_threads=torch.get_num_threads())
     return Ibar, gWT.transpose(1, 2)
 
 
@@ -287,12 +284,11 @@ class ForwardRecord:
     """
 
     def __init__(self, lib, handle: int, dtype: torch.dtype) -> None:
-        self.suffix = "f64" if dtype == torch.float64 else "f32"
-        self.lib, self.handle = lib, handle
+        self.lib, self.handle, self.dtype = lib, handle, dtype
 
     def free(self) -> None:
         if self.handle:
-            getattr(self.lib, f"lsnn_record_free_{self.suffix}")(self.handle)
+            self.lib.call("lsnn_record_free", self.dtype, rec=self.handle)
             self.handle = None
 
     def __del__(self) -> None:
@@ -317,7 +313,7 @@ class LSNNLean(torch.autograd.Function):
         n, k = W_stack.shape[1], W_out.shape[0]
         dtype = x.dtype
         x = x.contiguous()
-        WinT = W_in.T.contiguous()  # every temporary bound to a name: the kernel reads it after _ptr returns
+        WinT = W_in.T.contiguous()
         WsT = (W_stack * (1 - alpha)[None, :, None]).transpose(1, 2).contiguous()
         WoutT = W_out.T.contiguous()
         Z = torch.empty((T, B, n), dtype=dtype)  # not pooled: freed as soon as the caller drops it
@@ -325,10 +321,10 @@ class LSNNLean(torch.autograd.Function):
         d = torch.tensor(delays, dtype=torch.int64)
         vec = [v.contiguous() for v in (alpha, rho, beta, b0, A_min)]
         nref = n_ref.to(dtype).contiguous()
-        suffix = "f64" if dtype == torch.float64 else "f32"
-        handle = getattr(lib, f"lsnn_lean_forward_{suffix}")(
-            T, B, n, len(delays), _ptr(d), n_in, int(d_in), _ptr(x), _ptr(WinT), _ptr(WsT), k, _ptr(WoutT),
-            *map(_ptr, vec), _ptr(nref), float(gamma), _ptr(Z), _ptr(U), torch.get_num_threads())
+        alpha_, rho_, beta_, b0_, A_min_ = vec
+        handle = lib.call("lsnn_lean_forward", dtype, T=T, B=B, n=n, nd=len(delays), delays=d, n_in=n_in, d_in=int(d_in), x=x,
+                          WinT=WinT, WsT=WsT, k_out=k, WoutT=WoutT, alpha=alpha_, rho=rho_, beta=beta_, b0=b0_, A_min=A_min_,
+                          n_ref=nref, gamma=float(gamma), Z=Z, U=U, n_threads=torch.get_num_threads())
         ctx.record = ForwardRecord(lib, handle, dtype)
         ctx.save_for_backward(x, W_stack, W_out, alpha, rho, beta)
         ctx.d_in, ctx.delays, ctx.gamma, ctx.adaptive = int(d_in), delays, gamma, adaptive
@@ -356,10 +352,10 @@ class LSNNLean(torch.autograd.Function):
         gU = None if gU is None else gU.contiguous()
         # dL/dZ is read through its strides: a rate penalty's gradient (an expanded view) stays unmaterialised
         strides = gZ.stride() if gZ is not None else (0, 0, 0)
-        getattr(lib, f"lsnn_lean_backward_{ctx.record.suffix}")(
-            ctx.record.handle, nd, _ptr(d), n_in, ctx.d_in, _ptr(x), _ptr(W), k, _ptr(Wo), *map(_ptr, vec),
-            float(ctx.gamma), int(ctx.adaptive), None if gZ is None else _ptr(gZ), *strides,
-            None if gU is None else _ptr(gU), _ptr(gWinT), _ptr(gWT), _ptr(gWoutT), torch.get_num_threads())
+        lib.call("lsnn_lean_backward", dtype, rec=ctx.record.handle, nd=nd, delays=d, n_in=n_in, d_in=ctx.d_in, x=x, W=W, k_out=k,
+                 Wout=Wo, alpha=vec[0], rho=vec[1], beta=vec[2], gamma=float(ctx.gamma), adaptive=int(ctx.adaptive), gZ=gZ,
+                 s_t=strides[0], s_b=strides[1], s_j=strides[2], gU=gU, gWinT=gWinT, gWT=gWT, gWoutT=gWoutT,
+                 n_threads=torch.get_num_threads())
         ctx.record.free()  # the graph is not retained for a second backward through this record
         return None, gWinT.T, gWT.transpose(1, 2), gWoutT.T, *([None] * 10)
 
@@ -412,8 +408,7 @@ def _filter_compiled(lib, u: Tensor, kappa: Tensor, reverse: bool) -> Tensor:
     M = u[0].numel() if T else 0
     kappa_m = kappa.expand(u.shape[1:]).contiguous()
     y = torch.empty_like(u)
-    fn = lib.lsnn_filter_f64 if u.dtype == torch.float64 else lib.lsnn_filter_f32
-    fn(T, M, _ptr(kappa_m), _ptr(u), _ptr(y), int(reverse))
+    lib.call("lsnn_filter", u.dtype, T=T, M=M, kappa_m=kappa_m, u=u, y=y, reverse=int(reverse))
     return y
 
 
@@ -431,9 +426,8 @@ class SparseInputProjection(torch.autograd.Function):
         n = W.shape[0]
         x = x.contiguous()
         I = WORKSPACE.empty((T, B, n), x.dtype)
-        fn = lib.lsnn_project_f64 if x.dtype == torch.float64 else lib.lsnn_project_f32
-        WT = W.T.contiguous()  # bound to a name: the kernel reads it after _ptr returns
-        fn(T, B, n_in, n, int(d), _ptr(x), _ptr(WT), _ptr(I), torch.get_num_threads())
+        WT = W.T.contiguous()
+        lib.call("lsnn_project", x.dtype, T=T, B=B, n_in=n_in, n=n, d=int(d), x=x, WT=WT, I=I, n_threads=torch.get_num_threads())
         ctx.save_for_backward(x)
         ctx.d, ctx.n = int(d), n
         return I
@@ -443,9 +437,8 @@ class SparseInputProjection(torch.autograd.Function):
         (x,) = ctx.saved_tensors
         B, T, n_in = x.shape
         gWT = torch.zeros((n_in, ctx.n), dtype=x.dtype)
-        fn = load_kernel().lsnn_project_grad_f64 if x.dtype == torch.float64 else load_kernel().lsnn_project_grad_f32
-        gI = gI.contiguous()
-        fn(T, B, n_in, ctx.n, ctx.d, _ptr(x), _ptr(gI), _ptr(gWT), torch.get_num_threads())
+        load_kernel().call("lsnn_project_grad", x.dtype, T=T, B=B, n_in=n_in, n=ctx.n, d=ctx.d, x=x, gI=gI.contiguous(), gWT=gWT,
+                           n_threads=torch.get_num_threads())
         return None, gWT.T, None
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,70 @@ STP_PARAMETERS: dict[str, dict[str, dict[str, float]]] = {
                "stp_f": {"stp_U": 0.28, "stp_F": 2.0, "stp_F_spread": 0.146, "stp_D": 0.765, "stp_D_spread": 0.071}},
 }
 PRESETS = ("quick", "paper", "tiny")
+TAU_A_DISTRIBUTIONS = ("constant", "uniform", "power_law")
+DTYPES = ("float32", "float64")
+#: Largest delay in steps (as lsnn.models.spec.MAX_DELAY_STEPS).
+MAX_DELAY_STEPS = 10_000
+
+# Allowed values of every field: (kind, lower bound, upper bound, closed lower?, what it is). Kinds: "int",
+# "float", "bool", "str" (with a set of choices), "optional float". Checked before anything is written.
+_RULES: dict[str, tuple] = {
+    "n_rec": ("int", 1, 100_000, True, "neurons"), "frac_adaptive": ("float", 0.0, 1.0, True, "a fraction"),
+    "tau_m": ("float", 0.0, None, False, "seconds"), "tau_a": ("float", 0.0, None, False, "seconds"),
+    "tau_a_min": ("float", 0.0, None, True, "seconds"), "beta": ("float", None, None, True, "volts"),
+    "b0": ("float", 0.0, None, False, "volts"), "elif_b0": ("float", 0.0, None, False, "volts"),
+    "A_min": ("float", 0.0, None, True, "volts"), "n_ref": ("int", 0, MAX_DELAY_STEPS, True, "steps"),
+    "tau_out": ("float", 0.0, None, False, "seconds"), "d_in": ("int", 0, MAX_DELAY_STEPS, True, "steps"),
+    "d_rec": ("int", 0, MAX_DELAY_STEPS, True, "steps"), "dale": ("bool",), "frac_excitatory": ("float", 0.0, 1.0, False, "a fraction"),
+    "stp_U": ("float", 0.0, 1.0, False, "a utilisation"), "stp_F": ("float", 0.0, None, False, "seconds"),
+    "stp_F_spread": ("float", 0.0, None, True, "seconds"), "stp_D": ("float", 0.0, None, False, "seconds"),
+    "stp_D_spread": ("float", 0.0, None, True, "seconds"), "connectivity": ("optional float", 0.0, 1.0, False, "a fraction of connections"),
+    "l1": ("float", 0.0, None, True, "an L1 coefficient"), "temperature": ("float", 0.0, None, True, "a temperature"),
+    "gamma": ("float", 0.0, None, True, "a dampening factor"), "batch_size": ("int", 1, 1_000_000, True, "trials"),
+    "n_iterations": ("int", 1, None, True, "iterations"), "lr": ("float", 0.0, None, False, "a learning rate"),
+    "lr_decay_every": ("int", 1, None, True, "iterations"), "lr_decay_factor": ("float", 0.0, 1.0, False, "a factor"),
+    "lr_ramp": ("int", 0, None, True, "iterations"), "grad_clip": ("optional float", 0.0, None, False, "a gradient norm"),
+    "rate_target": ("float", 0.0, None, True, "Hz"), "rate_coefficient": ("float", 0.0, None, True, "a coefficient"),
+    "seed": ("int", 0, 2**32 - 1, True, "a seed"), "checkpoint_every": ("int", 1, None, True, "iterations"),
+    "n_test": ("int", 1, 10_000_000, True, "trials"), "test_batch": ("int", 1, 1_000_000, True, "trials"),
+    "test_seed": ("int", 0, 2**32 - 1, True, "a seed"),
+}
+
+
+def _check_field(name: str, value: Any) -> None:
+    """Refuse a configuration value of the wrong type or range, naming the field and what is allowed."""
+    choices = {"task": tuple(PRESET_BUILDERS), "model": MODELS, "tau_a_distribution": TAU_A_DISTRIBUTIONS, "dtype": DTYPES}
+    if name in choices:
+        if value not in choices[name]:
+            raise ValueError(f"{name}={value!r} is not allowed; choose one of: {', '.join(choices[name])}.")
+        return
+    if name == "task_params":
+        if not isinstance(value, dict):
+            raise ValueError(f"task_params must be a JSON object of task parameters; got {value!r}.")
+        return
+    rule = _RULES.get(name)
+    if rule is None:
+        return
+    kind = rule[0]
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ValueError(f"{name}={value!r} is not allowed; give true or false.")
+        return
+    if kind == "optional float" and value is None:
+        return
+    _, lo, hi, closed, what = rule
+    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "int" and not (numeric and isinstance(value, int)):
+        raise ValueError(f"{name}={value!r} is not allowed; give a whole number ({what}).")
+    if not numeric or not math.isfinite(value):
+        raise ValueError(f"{name}={value!r} is not allowed; give a finite number ({what})" + (" or null." if kind.startswith("optional") else "."))
+    low_ok = lo is None or (value >= lo if closed else value > lo)
+    if not low_ok or (hi is not None and value > hi):
+        def text(bound):
+            return str(bound) if isinstance(bound, int) else f"{bound:g}"
+
+        bounds = ("[" if closed else "(") + (text(lo) if lo is not None else "-inf") + ", " + (f"{text(hi)}]" if hi is not None else "inf)")
+        raise ValueError(f"{name}={value!r} is out of range; allowed: {bounds} ({what}).")
 
 
 @dataclass(frozen=True)
@@ -80,11 +145,20 @@ class TrainConfig:
     test_batch: int = 256
     test_seed: int = 2024  # the held-out test set is drawn from this seed, independent of ``seed``
 
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            _check_field(f.name, getattr(self, f.name))
+        if self.stp_F_spread >= self.stp_F or self.stp_D_spread >= self.stp_D:
+            raise ValueError(f"stp_F_spread / stp_D_spread must be smaller than stp_F / stp_D (time constants stay positive); "
+                             f"got F {self.stp_F} +- {self.stp_F_spread}, D {self.stp_D} +- {self.stp_D_spread}.")
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
+        if not isinstance(data, dict):
+            raise TypeError(f"a configuration is a JSON object of settings; got {type(data).__name__}.")
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(data) - known
         if unknown:

@@ -2,8 +2,10 @@
 //
 // The same recursion as lsnn/training/bptt.py (see its docstring for the equations); this file is
 // compiled at first use by lsnn.training.kernel (g++ -O3 [-fopenmp]) and called through ctypes on
-// contiguous CPU tensors. Trials (batch rows) are independent, so each thread runs whole trials:
-// the state of one trial (a few hundred numbers) stays in cache for all T steps.
+// contiguous CPU tensors. The extern "C" definitions at the end are the ABI: lsnn.training.kernel reads
+// argument names, types and order from them (write each argument as `type name`).
+// Trials (batch rows) are independent, so each thread runs whole trials: the state of one trial (a few
+// hundred numbers) stays in cache for all T steps.
 //
 // Forward, per trial and step t (time-major arrays [t][b][j]):
 //   A = max(b0 + beta a, A_min);  z = [V > A] and [since >= n_ref];  since = z ? 1 : since + 1
@@ -339,6 +341,9 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
 //             gW_d[j][i] += Ibar_j(t) z_i(t - d),  gW_in[j][i] += Ibar_j(t) x_i(t - d_in),  gW_out[k][j] += gU_k(t) z_j(t)
 // with per-thread gradient partials summed in thread order at the end.
 
+// Invariant relied on by lean_backward: a recorded entry is never refractory. An entry is recorded
+// where psi != 0 (psi carries the refractory gate ok, so ok = 1) or where z = 1 (a spike needs ok = 1),
+// so the record needs no ok flag and the backward pass recomputes psi without it.
 template <typename F>
 struct Record {
     int64_t T = 0, B = 0, n = 0;
@@ -481,6 +486,7 @@ void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_
                         F* __restrict__ g = gW_out + j * k_out;
                         for (int64_t m = 0; m < k_out; ++m) g[m] += gu[m];
                     }
+                    // no refractory gate here: recorded entries are never refractory (see Record)
                     const F psi = gamma * std::fmax(F(1) - std::fabs((V - A) / A), F(0));
                     F Abar = -z * Vbar[j];
                     F dVj = F(0);

@@ -13,20 +13,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-
-class SpikeFunction(torch.autograd.Function):
-    """``z = H(v)`` with the dampened pseudo-derivative ``dz/dv = gamma max(0, 1 - |v|)`` (NeurIPS suppl. eq. 7)."""
-
-    @staticmethod
-    def forward(ctx, v: Tensor, gamma: float) -> Tensor:  # noqa: D102
-        ctx.save_for_backward(v)
-        ctx.gamma = gamma
-        return (v > 0).to(v.dtype)
-
-    @staticmethod
-    def backward(ctx, grad: Tensor):  # noqa: D102
-        (v,) = ctx.saved_tensors
-        return grad * ctx.gamma * torch.clamp(1 - v.abs(), min=0), None
+from .pseudo_derivative import SpikeFunction
 
 
 def reference_forward(net, x: Tensor, i_ext: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor, Tensor]:

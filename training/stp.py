@@ -24,7 +24,7 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-
+from .pseudo_derivative import pseudo_derivative
 
 class PresynapticSTP(torch.autograd.Function):
     """One step of the presynaptic STP state, as a single graph node (the elementwise chain below costs
@@ -55,8 +55,8 @@ class PresynapticSTP(torch.autograd.Function):
 
 
 class GatedSpike(torch.autograd.Function):
-    """``z = H((V - A)/A) * gate`` with the dampened pseudo-derivative ``gamma max(0, 1 - |(V - A)/A|)``
-    (zero while refractory, ``gate`` = 0), as one graph node."""
+    """``z = H((V - A)/A) * gate`` with the dampened pseudo-derivative of
+    :mod:`lsnn.training.pseudo_derivative` (zero while refractory, ``gate`` = 0), as one graph node."""
 
     @staticmethod
     def forward(ctx, V, A, gate, gamma):  # noqa: D102
@@ -68,7 +68,7 @@ class GatedSpike(torch.autograd.Function):
     @staticmethod
     def backward(ctx, gz):  # noqa: D102
         V, A, v, gate = ctx.saved_tensors
-        g_v = gz * ctx.gamma * torch.clamp(1 - v.abs(), min=0) * gate  # dL/dv
+        g_v = gz * pseudo_derivative(v, ctx.gamma) * gate  # dL/dv
         return g_v / A, (-g_v * V / (A * A) if ctx.needs_input_grad[1] else None), None, None
 
 

@@ -1,30 +1,26 @@
 """The trainer: ``train(config, run_dir)`` runs BPTT (+ DEEP R) on a task and writes a run folder.
 
-Run folder::
-
-    config.json        the resolved TrainConfig
-    metrics.jsonl      one JSON line per iteration (loss, accuracy, firing rate, lr, time)
-    checkpoint.pt      model + optimizer state, iteration; written atomically every
-                       ``checkpoint_every`` iterations (a kill loses at most one interval)
-    test.json          held-out test metrics (``n_test`` trials drawn from ``test_seed``)
-    network.npz        the trained network as a NetworkSpec, with provenance in ``meta``
+The run folder and its files are those of :mod:`lsnn.training.runs`. The loop, top to bottom:
+prepare the folder (:func:`prepare_run_folder`), build the task, the network and the optimizer, restore
+the last checkpoint (:func:`restore`), then for every iteration draw the batch, call the pure
+:func:`train_step` (forward, loss, backward, clipping, Adam step), rewire (DEEP R) or keep Dale's
+signs, log, checkpoint; finally evaluate on the held-out set and export ``network.npz``
+(:func:`finish`).
 
 Determinism: the batch of iteration i is drawn from ``numpy.random.default_rng([seed, 1, i])`` and
 DEEP R's randomness from a generator seeded with (seed, i); the learning rate is a pure function of
-i. A resumed run therefore continues bit-identically on the same CPU. Checkpoints are read with
-``torch.load(weights_only=True)``: plain tensors and numbers, never arbitrary pickles.
+i; nothing reads or seeds torch's global generator. A resumed run therefore continues bit-identically
+on the same CPU. Checkpoints are read with ``torch.load(weights_only=True)``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import subprocess
-import tempfile
 import time
-from contextlib import contextmanager
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,24 +31,26 @@ from .baselines import KINDS as BASELINE_KINDS
 from .baselines import ANNBaseline
 from .config import STP_MODELS, TrainConfig
 from .deep_r import DeepR
-from .kernel import keep_freed_memory
 from .init import adaptation_time_constants, ei_weights, gaussian_weights, random_signs, sparse_mask
+from .kernel import keep_freed_memory
 from .model import LSNN
 from .regularizers import firing_rate_loss, step_decay
+from .runs import (BASELINE, CHECKPOINT, CONFIG, METRICS, NETWORK, TEST, RunError, held_out_batches, load_checkpoint,
+                   provenance, read_config, run_lock, save_checkpoint, write_json)
 from .tasks import TASKS, Task, TaskBatch, window_means
+from lsnn.common.files import atomic_write_text
 
-CHECKPOINT = "checkpoint.pt"
-
-
-class RunError(RuntimeError):
-    """A run folder cannot be used as asked (exists with another config, corrupt checkpoint, ...)."""
+__all__ = ["RunError", "build_model", "build_task", "evaluate", "train", "train_step"]
 
 
 def build_task(cfg: TrainConfig) -> Task:
     """The task object of ``cfg`` (``task`` name and ``task_params``)."""
     if cfg.task not in TASKS:
         raise ValueError(f"unknown task {cfg.task!r}; available: {sorted(TASKS)}")
-    return TASKS[cfg.task].from_params(**cfg.task_params)
+    try:
+        return TASKS[cfg.task].from_params(**cfg.task_params)
+    except TypeError as exc:  # an unknown task parameter
+        raise ValueError(f"task_params of {cfg.task}: {exc}") from None
 
 
 def build_model(cfg: TrainConfig, task: Task) -> LSNN | ANNBaseline:
@@ -60,7 +58,7 @@ def build_model(cfg: TrainConfig, task: Task) -> LSNN | ANNBaseline:
     for ``model`` ``lstm`` / ``rnn``, the ANN baseline with the same number of parameters."""
     dtype = {"float32": torch.float32, "float64": torch.float64}[cfg.dtype]
     if cfg.model in BASELINE_KINDS:
-        with torch.random.fork_rng(devices=[]):  # seeded initialisation, global generator left as it was
+        with torch.random.fork_rng(devices=[]):  # seeded initialisation, global generator restored afterwards
             torch.manual_seed(int(np.random.SeedSequence([cfg.seed, 0]).generate_state(1)[0]))
             return ANNBaseline.matched(cfg.model, task.n_in, cfg.n_rec, task.n_out, dt=task.dt, dtype=dtype)
     rng = np.random.default_rng([cfg.seed, 0])
@@ -107,55 +105,46 @@ def clip_gradient_norm(parameters, max_norm: float | None) -> float:
     return norm
 
 
+@torch.no_grad()
+def keep_dale_signs(net: LSNN) -> int:
+    """Dale's law without rewiring: set to 0 every weight whose sign left that of its presynaptic neuron
+    (or input channel); the connection stays and may grow back with its own sign. Returns how many were
+    zeroed. (With DEEP R the rewiring keeps the signs itself.)"""
+    zeroed = 0
+    for name, sign in (("W_in", net.sign_in), ("W_rec", net.sign), ("W_out", net.sign)):
+        W = getattr(net, name)
+        wrong = (W * sign.to(W.dtype)[None, :]) < 0
+        zeroed += int(wrong.sum())
+        W.masked_fill_(wrong, 0.0)
+    return zeroed
+
+
 def _generator(*key: int) -> torch.Generator:
     return torch.Generator().manual_seed(int(np.random.SeedSequence(list(key)).generate_state(1, np.uint64)[0]))
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
-
-def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    torch.save(state, tmp)
-    os.replace(tmp, path)
-
-
-def load_checkpoint(path: Path) -> dict[str, Any]:
-    """Read a checkpoint with ``weights_only=True``; a corrupt file raises :class:`RunError`."""
-    try:
-        return torch.load(path, weights_only=True, map_location="cpu")
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is reported the same way
-        raise RunError(f"checkpoint {path} is unreadable ({exc.__class__.__name__}: {exc}); delete it to restart the run.") from None
-
-
-def git_commit() -> str:
-    """The package's git commit (with ``-dirty`` when the tree has changes), or ``unknown``."""
-    root = Path(__file__).resolve().parents[1]
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True, timeout=10).stdout.strip()
-        return (commit + ("-dirty" if dirty else "")) if commit else "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
-def test_batches(task: Task, n_test: int, batch_size: int, seed: int) -> Iterator[TaskBatch]:
-    """The held-out test set as the trainer draws it: batches of ``batch_size`` (the last one of the
-    first ``n_test`` trials shorter) from ``default_rng([seed, 2])``; past ``n_test`` trials it goes on
-    with full batches. Evaluation and validation both read it from here, so they see the same trials."""
-    rng = np.random.default_rng([seed, 2])
-    held_out = task.held_out()
-    drawn = 0
-    while True:
-        size = min(batch_size, n_test - drawn) if drawn < n_test else batch_size
-        yield held_out.sample(rng, size)
-        drawn += size
+def train_step(net: LSNN | ANNBaseline, optimizer: torch.optim.Optimizer, task: Task, batch: TaskBatch, cfg: TrainConfig,
+               lr: float) -> dict[str, Any]:
+    """One BPTT step on ``batch``: forward (memory-lean path), task loss + rate regulariser, backward,
+    gradient norm (clipped to ``cfg.grad_clip``), Adam step at learning rate ``lr``. Returns the
+    iteration's metrics; raises :class:`RuntimeError` on a non-finite loss or gradient, before the step."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    out = net(batch.x, record_state=False)  # memory-lean fused path (no V, A needed)
+    task_loss = task.loss(out.outputs, batch)
+    rate_loss = firing_rate_loss(out.spikes, cfg.rate_target, net.dt) if out.spikes is not None else torch.zeros(())
+    loss = task_loss + cfg.rate_coefficient * rate_loss
+    if not torch.isfinite(loss):
+        raise FloatingPointError(f"the loss is {loss.item()}")
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    grad_norm = clip_gradient_norm(net.parameters(), cfg.grad_clip)
+    if not np.isfinite(grad_norm):
+        raise FloatingPointError(f"the gradient is not finite (norm {grad_norm})")
+    optimizer.step()
+    return {"loss": loss.item(), "task_loss": task_loss.item(), "rate_loss": rate_loss.item(), "grad_norm": grad_norm,
+            **task.metrics(out.outputs, batch), "lr": lr,
+            "rate_hz": out.spikes.mean().item() / net.dt if out.spikes is not None else None}
 
 
 @torch.no_grad()
@@ -170,7 +159,7 @@ def evaluate(net: LSNN, task: Task, n_trials: int, batch_size: int, seed: int, p
     spikes = 0.0
     steps = 0
     by_delay: dict[float, list[int]] = {}
-    batches = test_batches(task, n_trials, batch_size, seed)
+    batches = held_out_batches(task, n_trials, batch_size, seed)
     for _ in tqdm(range(0, n_trials, batch_size), desc="test", disable=not progress, leave=False):
         batch = next(batches)
         out = net(batch.x)
@@ -195,7 +184,7 @@ def evaluate(net: LSNN, task: Task, n_trials: int, batch_size: int, seed: int, p
     return result
 
 
-@contextmanager
+@contextlib.contextmanager
 def intra_op_threads(n: int | None) -> Iterator[None]:
     """Run the block with ``n`` PyTorch intra-op threads (None: unchanged), restoring the setting after.
 
@@ -211,132 +200,113 @@ def intra_op_threads(n: int | None) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
-def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False, progress: bool = True,
-          max_iterations: int | None = None) -> dict[str, Any]:
-    """Train (or resume, or reuse a finished run) and return the test metrics and paths (STP models with
-    one intra-op thread, :func:`intra_op_threads`).
-
-    ``max_iterations`` stops this call after that many iterations (the run stays resumable; the
-    result then has ``finished`` False and no test metrics): a time-boxed session of a long run.
-    """
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    with run_lock(run_dir), intra_op_threads(1 if cfg.model in STP_MODELS else None):
-        return _train(cfg, run_dir, resume=resume, progress=progress, max_iterations=max_iterations)
-
-
-@contextmanager
-def run_lock(run_dir: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``run_dir`` (file ``.lock``, released when the process ends): two
-    processes training into one folder would interleave checkpoints and metrics."""
-    import fcntl
-
-    with open(run_dir / ".lock", "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise RunError(f"{run_dir} is being trained by another process; wait for it or choose another run folder.") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool, progress: bool,
-           max_iterations: int | None) -> dict[str, Any]:
-    """The body of :func:`train`."""
-    cfg_path, ckpt_path, metrics_path = run_dir / "config.json", run_dir / CHECKPOINT, run_dir / "metrics.jsonl"
-    if cfg_path.exists():
-        try:
-            previous = TrainConfig.from_dict(json.loads(cfg_path.read_text()))
-        except (ValueError, TypeError) as exc:
-            raise RunError(f"{cfg_path} is not a valid configuration ({exc}).") from None
+def prepare_run_folder(cfg: TrainConfig, run_dir: Path, resume: bool) -> None:
+    """Write ``config.json`` into a new run folder, or check that an existing one holds ``cfg`` (and that
+    continuing it was asked for)."""
+    if (run_dir / CONFIG).exists():
+        previous = read_config(run_dir)
         if previous != cfg:
             diff = {k: (v, cfg.to_dict()[k]) for k, v in previous.to_dict().items() if cfg.to_dict()[k] != v}
             raise RunError(f"{run_dir} holds a run with another configuration (differences: {diff}); choose another run folder.")
         if not resume:
             raise RunError(f"{run_dir} already holds this run; pass --resume to continue it (or reuse it if finished).")
     else:
-        write_text_atomic(cfg_path, json.dumps(cfg.to_dict(), indent=2))
-    task = build_task(cfg)
-    keep_freed_memory()  # reuse the large per-iteration buffers without page faults (process-wide)
-    torch.manual_seed(cfg.seed)
-    net = build_model(cfg, task)
-    optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr)
-    if cfg.connectivity is not None and cfg.model in BASELINE_KINDS:
-        raise RunError("DEEP R rewiring (connectivity) applies to spiking networks, not to the LSTM / tanh-RNN baselines.")
-    deep_r = DeepR(net, _generator(cfg.seed, 4), cfg.l1, cfg.temperature) if cfg.connectivity is not None else None
-    start = 0
-    if ckpt_path.exists():
-        state = load_checkpoint(ckpt_path)
+        write_json(run_dir / CONFIG, cfg.to_dict())
+
+
+def restore(run_dir: Path, net, optimizer, deep_r: DeepR | None) -> int:
+    """Load the last checkpoint into ``net``, ``optimizer`` and ``deep_r``; drop metrics logged after it.
+    Returns the iteration to continue from (0 for a new run)."""
+    ckpt_path, metrics_path = run_dir / CHECKPOINT, run_dir / METRICS
+    if not ckpt_path.exists():
+        metrics_path.unlink(missing_ok=True)
+        return 0
+    state = load_checkpoint(ckpt_path, required=("iteration", "model", "optimizer", "deep_r_active"))
+    try:
         net.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
-        start = int(state["iteration"])
-        if deep_r is not None:
-            deep_r.n_active = int(state["deep_r_active"])
-        lines = metrics_path.read_text().splitlines() if metrics_path.exists() else []
-        if len(lines) != start:  # drop what was logged after the checkpoint (a finished run is left untouched)
-            write_text_atomic(metrics_path, "".join(line + "\n" for line in lines[:start]))
-    elif metrics_path.exists():
-        metrics_path.unlink()
+    except (RuntimeError, ValueError, KeyError) as exc:
+        raise RunError(f"checkpoint {ckpt_path} does not fit this run's network ({exc}); delete it to restart the run.") from None
+    start = int(state["iteration"])
+    if deep_r is not None:
+        deep_r.n_active = int(state["deep_r_active"])
+    lines = metrics_path.read_text().splitlines() if metrics_path.exists() else []
+    if len(lines) != start:  # drop what was logged after the checkpoint (a finished run is left untouched)
+        atomic_write_text(metrics_path, "".join(line + "\n" for line in lines[:start]))
+    return start
 
-    t0 = time.perf_counter()
-    stop = cfg.n_iterations if max_iterations is None else min(cfg.n_iterations, start + max_iterations)
-    bar = tqdm(range(start, stop), desc=f"train {cfg.task}/{cfg.model}", initial=start, total=cfg.n_iterations, disable=not progress)
-    with open(metrics_path, "a") as log:
-        for it in bar:
-            lr = cfg.lr * step_decay(it, every=cfg.lr_decay_every, factor=cfg.lr_decay_factor, ramp=cfg.lr_ramp)
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            batch = task.sample(np.random.default_rng([cfg.seed, 1, it]), cfg.batch_size)
-            out = net(batch.x, record_state=False)  # memory-lean fused path (no V, A needed)
-            task_loss = task.loss(out.outputs, batch)
-            rate_loss = firing_rate_loss(out.spikes, cfg.rate_target, net.dt) if out.spikes is not None else torch.zeros(())
-            loss = task_loss + cfg.rate_coefficient * rate_loss
-            if not torch.isfinite(loss):
-                raise RunError(f"iteration {it}: the loss is {loss.item()}; lower the learning rate (checkpoint kept at iteration {start}).")
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            grad_norm = clip_gradient_norm(net.parameters(), cfg.grad_clip)
-            if not np.isfinite(grad_norm):
-                raise RunError(f"iteration {it}: the gradient is not finite (norm {grad_norm}); set grad_clip or lower the "
-                               f"learning rate (checkpoint kept at iteration {start}).")
-            optimizer.step()
-            record = {"iteration": it, "loss": loss.item(), "task_loss": task_loss.item(), "rate_loss": rate_loss.item(),
-                      "grad_norm": grad_norm,
-                      **task.metrics(out.outputs, batch), "lr": lr,
-                      "rate_hz": out.spikes.mean().item() / net.dt if out.spikes is not None else None}
-            if deep_r is not None:
-                record.update(deep_r.step(lr, _generator(cfg.seed, 3, it), optimizer))
-            record["time_s"] = round(time.perf_counter() - t0, 3)
-            log.write(json.dumps(record) + "\n")
-            log.flush()
-            bar.set_postfix(loss=f"{record['loss']:.3f}", acc=f"{record.get('accuracy', float('nan')):.3f}",
-                            rate="-" if record["rate_hz"] is None else f"{record['rate_hz']:.1f}Hz")
-            done = it + 1
-            if done % cfg.checkpoint_every == 0 or done == cfg.n_iterations:
-                _save_checkpoint(ckpt_path, {"iteration": done, "model": net.state_dict(), "optimizer": optimizer.state_dict(),
-                                             "deep_r_active": deep_r.n_active if deep_r else -1})
-    bar.close()
-    train_time = time.perf_counter() - t0
-    if stop < cfg.n_iterations:
-        return {"run_dir": str(run_dir), "finished": False, "iteration": stop, "test": None, "network": None}
 
+def finish(cfg: TrainConfig, run_dir: Path, net, task: Task, train_time: float | None, reused: bool, progress: bool) -> dict[str, Any]:
+    """Evaluate on the held-out set and export the network (``network.npz``; ``baseline.pt`` for the ANN
+    baselines), or read both back when a finished run is reused."""
     baseline = isinstance(net, ANNBaseline)
-    test_path, network_path = run_dir / "test.json", run_dir / ("baseline.pt" if baseline else "network.npz")
-    if test_path.exists() and network_path.exists() and start == cfg.n_iterations:
+    test_path, network_path = run_dir / TEST, run_dir / (BASELINE if baseline else NETWORK)
+    if reused and test_path.exists() and network_path.exists():
         test = json.loads(test_path.read_text())
     else:
         test = evaluate(net, task, cfg.n_test, cfg.test_batch, cfg.test_seed, progress)
-        test["train_time_s"] = round(train_time, 2) if start == 0 else None
+        test["train_time_s"] = None if train_time is None else round(train_time, 2)
+        origin = provenance()
         if baseline:  # no spiking network to export: the weights, for reloading with ANNBaseline.matched
             test["n_parameters"] = net.n_parameters
-            _save_checkpoint(network_path, {"model": net.state_dict(), "config": cfg.to_dict(), "git_commit": git_commit()})
+            save_checkpoint(network_path, {"model": net.state_dict(), "config": cfg.to_dict(), **origin})
         else:
-            net.to_spec(meta={
-                "task": task.config(), "config": cfg.to_dict(), "seed": cfg.seed, "test": test,
-                "git_commit": git_commit(), "torch": torch.__version__, "lsnn_trained_iterations": cfg.n_iterations,
-                "source": "lsnn train",
-            }).save(network_path)
-        write_text_atomic(test_path, json.dumps(test, indent=2))
+            net.to_spec(meta={"task": task.config(), "config": cfg.to_dict(), "seed": cfg.seed, "test": test, **origin,
+                              "lsnn_trained_iterations": cfg.n_iterations, "source": "lsnn train"}).save(network_path)
+        write_json(test_path, test)
     return {"run_dir": str(run_dir), "finished": True, "iteration": cfg.n_iterations, "test": test, "network": str(network_path)}
+
+
+def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False, progress: bool = True,
+          max_iterations: int | None = None) -> dict[str, Any]:
+    """Train (or resume, or reuse a finished run) and return the test metrics and paths (module docstring).
+
+    ``max_iterations`` stops this call after that many iterations (the run stays resumable; the
+    result then has ``finished`` False and no test metrics): a time-boxed session of a long run.
+    STP models train with one intra-op thread (:func:`intra_op_threads`).
+    """
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with run_lock(run_dir), intra_op_threads(1 if cfg.model in STP_MODELS else None):
+        prepare_run_folder(cfg, run_dir, resume)
+        task = build_task(cfg)
+        keep_freed_memory()  # reuse the large per-iteration buffers without page faults (process-wide)
+        net = build_model(cfg, task)
+        optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+        if cfg.connectivity is not None and cfg.model in BASELINE_KINDS:
+            raise RunError("DEEP R rewiring (connectivity) applies to spiking networks, not to the LSTM / tanh-RNN baselines.")
+        deep_r = DeepR(net, _generator(cfg.seed, 4), cfg.l1, cfg.temperature) if cfg.connectivity is not None else None
+        signed = cfg.dale and deep_r is None and not isinstance(net, ANNBaseline)
+        start = restore(run_dir, net, optimizer, deep_r)
+        checkpointed = start
+
+        t0 = time.perf_counter()
+        stop = cfg.n_iterations if max_iterations is None else min(cfg.n_iterations, start + max_iterations)
+        bar = tqdm(range(start, stop), desc=f"train {cfg.task}/{cfg.model}", initial=start, total=cfg.n_iterations, disable=not progress)
+        with open(run_dir / METRICS, "a") as log:
+            for it in bar:
+                lr = cfg.lr * step_decay(it, every=cfg.lr_decay_every, factor=cfg.lr_decay_factor, ramp=cfg.lr_ramp)
+                batch = task.sample(np.random.default_rng([cfg.seed, 1, it]), cfg.batch_size)
+                try:
+                    record = {"iteration": it, **train_step(net, optimizer, task, batch, cfg, lr)}
+                except FloatingPointError as exc:
+                    raise RunError(f"iteration {it}: {exc}; set grad_clip or lower the learning rate "
+                                   f"(the run resumes from its checkpoint at iteration {checkpointed}).") from None
+                if deep_r is not None:
+                    record.update(deep_r.step(lr, _generator(cfg.seed, 3, it), optimizer))
+                if signed:
+                    record["sign_zeroed"] = keep_dale_signs(net)
+                record["time_s"] = round(time.perf_counter() - t0, 3)
+                log.write(json.dumps(record) + "\n")
+                log.flush()
+                bar.set_postfix(loss=f"{record['loss']:.3f}", acc=f"{record.get('accuracy', float('nan')):.3f}",
+                                rate="-" if record["rate_hz"] is None else f"{record['rate_hz']:.1f}Hz")
+                done = it + 1
+                if done % cfg.checkpoint_every == 0 or done == cfg.n_iterations:
+                    save_checkpoint(run_dir / CHECKPOINT, {"iteration": done, "model": net.state_dict(), "optimizer": optimizer.state_dict(),
+                                                           "deep_r_active": deep_r.n_active if deep_r else -1})
+                    checkpointed = done
+        bar.close()
+        if stop < cfg.n_iterations:
+            return {"run_dir": str(run_dir), "finished": False, "iteration": stop, "test": None, "network": None}
+        return finish(cfg, run_dir, net, task, time.perf_counter() - t0 if start == 0 else None, start == cfg.n_iterations, progress)

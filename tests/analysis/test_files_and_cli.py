@@ -11,7 +11,6 @@ import quantities as pq
 
 from lsnn.analysis import (categories_per_neuron, load_trials, preferred_condition, save_nwb, trial_conditions,
                            window_counts)
-from lsnn.figures.cli import main
 
 N_TRIALS, TRIAL_S = 160, 1.0
 
@@ -69,11 +68,12 @@ def test_trials_from_the_nwb_trials_table_and_from_a_csv_trial_table_agree(recor
         np.testing.assert_array_equal(labels["symbol"].astype(str), symbol)
 
 
-def test_analyze_selectivity_on_an_nwb_file_finds_the_planted_effects(recording, tmp_path, capsys):
+def test_analyze_selectivity_on_an_nwb_file_finds_the_planted_effects(recording, tmp_path, cli):
     path, *_ = recording
     out = tmp_path / "sel"
-    assert main(["analyze", "selectivity", str(path), "--epoch", "trials", "--factors", "task", "symbol", "--window", "0ms", "500ms", "--out", str(out)]) == 0
-    assert "3 of 4 neurons fire" in capsys.readouterr().out  # the silent unit is excluded by the 2-60 Hz rule
+    rc, stdout, _ = cli.run("analyze", "selectivity", path, "--epoch", "trials", "--factors", "task", "symbol", "--window", "0ms", "500ms", "--out", out)
+    assert rc == 0
+    assert "3 of 4 neurons fire" in stdout  # the silent unit is excluded by the 2-60 Hz rule
     table = pd.read_csv(out / "selectivity.csv")
     selective = {(r.neuron, r.effect) for r in table.itertuples() if r.selective}
     assert ("unit 0", "task") in selective and ("unit 1", "task:symbol") in selective
@@ -94,7 +94,7 @@ def test_preferred_condition_and_categories_of_the_planted_neurons(recording):
         preferred_condition(counts, factors, "task:colour", neuron=1)
 
 
-def test_analyze_sequences_on_simulation_style_trials(tmp_path, capsys):
+def test_analyze_sequences_on_simulation_style_trials(tmp_path, cli):
     rng = np.random.default_rng(2)
     n_neurons, n_trials, bin_s = 12, 60, 0.05
     planted_bins = np.arange(n_neurons) * 3 // 2
@@ -110,7 +110,7 @@ def test_analyze_sequences_on_simulation_style_trials(tmp_path, capsys):
         block.segments.append(seg)
     path = save_nwb(block, tmp_path / "sim.nwb")
     out = tmp_path / "seq"
-    assert main(["analyze", "sequences", str(path), "--bin", "50ms", "--shuffles", "200", "--conditions", "task", "--out", str(out)]) == 0
+    assert cli.run("analyze", "sequences", path, "--bin", "50ms", "--shuffles", "200", "--conditions", "task", "--out", out)[0] == 0
     table = pd.read_csv(out / "sequences.csv")
     np.testing.assert_array_equal(table.peak_bin[:-1], planted_bins[:-1])
     assert table.time_cell[:-1].all() and not table.time_cell.iloc[-1]
@@ -126,32 +126,27 @@ def test_analyze_sequences_on_simulation_style_trials(tmp_path, capsys):
     (["--factors", "task", "--epoch", "trials", "--window", "0ms", "2s"], "outside the recording|not inside"),
     (["--factors", "task", "--epoch", "trials", "--window", "0ms", "half"], "cannot read 'half' as a time"),
 ])
-def test_bad_requests_on_a_file_exit_with_a_clear_message(recording, tmp_path, args, message):
+def test_bad_requests_on_a_file_exit_with_a_clear_message(recording, tmp_path, args, message, cli):
     path, *_ = recording
     if "colour" in args:
         args = args + ["--epoch", "trials"]
-    with pytest.raises(SystemExit, match=message):
-        main(["analyze", "selectivity", str(path), "--out", str(tmp_path)] + args)
+    cli.error(*["analyze", "selectivity", str(path), "--out", str(tmp_path)] + args, match=message)
 
 
-def test_bad_files_and_tables_are_refused(recording, tmp_path):
+def test_bad_files_and_tables_are_refused(recording, tmp_path, cli):
     path, table, *_ = recording
     junk = tmp_path / "junk.nix"
     junk.write_bytes(b"\x00" * 100)
-    with pytest.raises(SystemExit, match="could not be read|no reader"):
-        main(["analyze", "selectivity", str(junk), "--factors", "task"])
+    cli.error(*["analyze", "selectivity", str(junk), "--factors", "task"], match="could not be read|no reader")
     bad = tmp_path / "bad_trials.csv"
     pd.DataFrame({"start": [1.0, 3.0], "stop": [2.0, 2.5], "task": [0, 1]}).to_csv(bad, index=False)
-    with pytest.raises(SystemExit, match="row 1 has stop <= start"):
-        main(["analyze", "selectivity", str(path), "--trials", str(bad), "--factors", "task"])
+    cli.error(*["analyze", "selectivity", str(path), "--trials", str(bad), "--factors", "task"], match="row 1 has stop <= start")
     short = tmp_path / "short.csv"
     pd.read_csv(table).iloc[:5].assign(start=lambda d: d.start, stop=lambda d: d.stop).to_csv(short, index=False)
     trials = load_trials(path, trial_table=short)
     assert len(trials) == 5  # a table may define a subset of the recording's trials
-    with pytest.raises(SystemExit, match="sequences need spike times"):
-        main(["analyze", "sequences", str(table)])
-    with pytest.raises(SystemExit, match="no file at"):
-        main(["analyze", "sequences", str(tmp_path / "missing.nwb")])
+    cli.error(*["analyze", "sequences", str(table)], match="sequences need spike times")
+    cli.error(*["analyze", "sequences", str(tmp_path / "missing.nwb")], match="no file at")
 
 
 def test_categories_per_neuron_classes():

@@ -78,16 +78,14 @@ def test_balanced_indices_equalise_every_condition():
     assert cells.nunique() == 1 and len(cells) == 2 * 3 * 4
 
 
-def test_command_line_writes_the_table(tmp_path, capsys):
-    from lsnn.figures.cli import main
-
+def test_command_line_writes_the_table(tmp_path, cli):
     counts, factors = _data(np.random.default_rng(4))
     frame = pd.DataFrame({**factors, **{f"unit{j}": counts[:, j] for j in range(counts.shape[1])}})
     path = tmp_path / "counts.csv"
     frame.to_csv(path, index=False)
-    assert main(["analyze", "selectivity", str(path), "--factors", "Task", "Position", "Symbol"]) == 0
+    rc, out, _ = cli.run("analyze", "selectivity", path, "--factors", "Task", "Position", "Symbol")
+    assert rc == 0
     table = pd.read_csv(tmp_path / "counts_analysis" / "selectivity.csv")
     assert set(table.neuron) == {f"unit{j}" for j in range(6)} and len(table) == 6 * 7
-    assert "Task" in capsys.readouterr().out
-    with pytest.raises(SystemExit, match="not in"):
-        main(["analyze", "selectivity", str(path), "--factors", "Task", "Colour"])
+    assert "Task" in out
+    cli.error("analyze", "selectivity", path, "--factors", "Task", "Colour", match="not in")

@@ -14,7 +14,7 @@ from lsnn.models.examples import poisson_input, random_spec, random_stp_spec
 from lsnn.models.network import build_network
 
 T = 2000
-CPU_DEVICES = ["numpy", "cython", "cpp_standalone"]
+CPU_DEVICES = ["numpy", "cython", pytest.param("cpp_standalone", marks=pytest.mark.standalone)]
 
 
 def spike_case():
@@ -77,6 +77,7 @@ def test_device_reproduces_reference_map_exactly(device, case, tmp_path):
     assert_same(res, ref)
 
 
+@pytest.mark.standalone
 def test_standalone_compiles_once_for_many_batches(tmp_path, monkeypatch):
     from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 
@@ -104,11 +105,11 @@ def test_split_delays_network_is_identical(tmp_path):
     from brian2 import second
 
     with use_device("numpy"):
-        from lsnn.models.simulate import continuous_drive, _collect
+        from lsnn.models.simulation import GeNNRunner, _collect, continuous_drive
 
-        built = build_network(spec, x[:1], continuous_drive(spec, x[:1], i_ext[:1]), split_delays=True, record_threshold=True,
-                              shared_constants=False, drive_by_operation=True)
-        assert any(obj.name == "drive_update" for obj in built.neurons.contained_objects)
+        built = build_network(spec, x[:1], continuous_drive(spec, x[:1], i_ext[:1]), layout=GeNNRunner.layout, record_threshold=True)
+        # brian2genn keeps a run_regularly operation only when its name contains "_run_regularly"
+        assert any("_run_regularly" in obj.name for obj in built.neurons.contained_objects)
         names = sorted(obj.name for obj in built.network.objects if obj.name.startswith("syn_rec"))
         assert len(names) == len(np.unique(spec.d_rec[spec.mask_rec & (spec.W_rec != 0)]))
         built.network.run(T * spec.dt * second, namespace=built.namespace)
@@ -127,8 +128,22 @@ def test_gpu_devices_report_agreement(device, tmp_path):
         pytest.skip(str(exc))
     spec, x, i_ext = spike_case()
     res = simulate(spec, x[:1], i_ext=i_ext[:1], device=device, build_dir=tmp_path, progress=False)
-    agreement = np.mean(res.spikes[0] == reference("spike")[0].spikes)
-    assert agreement > 0.99
+    ref = reference("spike")[0].spikes
+    assert spike_agreement(res.spikes[0], ref) > 0.99 and res.spikes[0].sum() >= 0.9 * ref.sum()
+
+
+def spike_agreement(a: np.ndarray, b: np.ndarray) -> float:
+    """Spikes present in both rasters over spikes present in either (1: identical; 0 for a silent raster
+    against an active one, where the fraction of equal raster entries would still be about 1 - rate*dt)."""
+    both, either = np.sum((a > 0) & (b > 0)), np.sum((a > 0) | (b > 0))
+    return float(both / either) if either else 1.0
+
+
+def test_spike_agreement_cannot_be_reached_by_a_silent_raster():
+    ref = reference("spike")[0].spikes
+    silent = np.zeros_like(ref)
+    assert np.mean(silent == ref) > 0.99  # the old measure: a silent raster "agreed"
+    assert spike_agreement(silent, ref) == 0.0 and spike_agreement(ref, ref) == 1.0
 
 
 def test_bad_inputs_get_clear_errors():
@@ -149,6 +164,7 @@ def test_bad_inputs_get_clear_errors():
         simulate({"W_rec": 1}, x, device="numpy")
 
 
+@pytest.mark.standalone
 def test_standalone_single_batch_with_spike_generator_input(tmp_path):
     """All trials in one batch: no re-runs, spike input as a SpikeGeneratorGroup (compact files)."""
     spec, x, i_ext = spike_case()

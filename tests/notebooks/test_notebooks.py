@@ -23,7 +23,7 @@ EXPECTED_TEXT = {
 @pytest.fixture(scope="module")
 def tiny_demo(tmp_path_factory):
     """A finished tiny `lsnn demo` results folder (trained, validated, analysed)."""
-    from lsnn.figures.demo import run_demo
+    from lsnn.app.demo import run_demo
 
     out = tmp_path_factory.mktemp("demo")
     run_demo(out, preset="tiny", device="numpy", validation_trials=None, progress=False)
@@ -33,20 +33,21 @@ def tiny_demo(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tiny_table1(tmp_path_factory):
     """A tiny `lsnn reproduce elife-table1` results folder (two rows, one delay, validated)."""
-    from lsnn.training.reproduce import reproduce_table1
+    from lsnn.app.reproduce import reproduce_table1
 
     out = tmp_path_factory.mktemp("table1")
-    reproduce_table1(out, preset="tiny", rows=["lif", "sfa-2"], progress=False, log=lambda *a: None)
+    reproduce_table1(out, preset="tiny", rows=["lif", "sfa-2"], device="cython", progress=False, log=lambda *a: None)
     return out
 
 
 @pytest.fixture(scope="module")
 def tiny_fig2b(tmp_path_factory):
     """A tiny `lsnn reproduce elife-fig2b` results folder (SFA and STP-F, validated)."""
-    from lsnn.training.reproduce import reproduce_comparison
+    from lsnn.app.reproduce import reproduce_comparison
 
     out = tmp_path_factory.mktemp("fig2b")
-    reproduce_comparison("elife-fig2b", out, preset="tiny", models=["sfa", "stp_f"], validate_trials=2, progress=False, log=lambda *a: None)
+    reproduce_comparison("elife-fig2b", out, preset="tiny", models=["sfa", "stp_f"], validate_trials=2, device="numpy", progress=False,
+                         log=lambda *a: None)
     return out
 
 
@@ -80,9 +81,9 @@ def test_notebook_executes(path, tmp_path, tiny_demo, tiny_table1, tiny_fig2b, t
     monkeypatch.setenv("LSNN_DUPREV_RUN", str(tiny_duplication_reversal))
     monkeypatch.setenv("LSNN_FIG4_EPISODES", "300")
     monkeypatch.setenv("LSNN_12AX_RUN", str(tiny_12ax))
-    monkeypatch.setenv("LSNN_PRETRAINED", str(path.parent / "data"))
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    # run as a lab member runs it: Jupyter started in notebooks/ (relative default paths resolve from there)
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
     assert any("image/png" in o.get("data", {}) for o in outputs), "the notebook draws no figure"

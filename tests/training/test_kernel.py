@@ -22,7 +22,8 @@ def test_without_a_compiler_training_falls_back_to_pytorch_with_a_warning(monkey
     assert torch.isfinite(net.W_rec.grad).all()
 
 
-def test_kernel_is_compiled_once_into_the_cache(monkeypatch, tmp_path):
+@pytest.fixture
+def fresh_cache(monkeypatch, tmp_path):
     import shutil
 
     if shutil.which("g++") is None:
@@ -31,14 +32,57 @@ def test_kernel_is_compiled_once_into_the_cache(monkeypatch, tmp_path):
     monkeypatch.setenv("LSNN_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("CXX", raising=False)
     monkeypatch.delenv("LSNN_KERNEL", raising=False)
-    lib = kernel.load()
-    assert lib is not None and lib.lsnn_kernel_version() >= 1
-    built = sorted(tmp_path.glob("lsnn_kernel_*.so"))
-    assert len(built) == 1 and not list(tmp_path.glob("*.tmp*"))
+    return tmp_path
+
+
+def test_kernel_is_compiled_once_into_the_cache_with_a_message(fresh_cache, monkeypatch, caplog):
+    with caplog.at_level("INFO", logger="lsnn.training.kernel"):
+        lib = kernel.load()
+    assert lib is not None and lib.call("lsnn_kernel_version") == kernel.KERNEL_VERSION
+    assert "compiling the LSNN training kernel" in caplog.text
+    built = sorted(fresh_cache.glob("lsnn_kernel_*.so"))
+    assert len(built) == 1 and not list(fresh_cache.glob("*.tmp*"))
     monkeypatch.setattr(kernel, "_state", {})
-    kernel.load()
-    assert sorted(tmp_path.glob("lsnn_kernel_*.so")) == built  # reused, not rebuilt
+    caplog.clear()
+    with caplog.at_level("INFO", logger="lsnn.training.kernel"):
+        kernel.load()
+    assert sorted(fresh_cache.glob("lsnn_kernel_*.so")) == built and "compiling" not in caplog.text  # reused, not rebuilt
     np.testing.assert_equal(built[0].stat().st_size > 0, True)
+
+
+def test_a_corrupt_cached_library_is_rebuilt(fresh_cache, monkeypatch):
+    import os
+
+    built = kernel._compile("g++")  # compiled, not loaded by this process
+    corrupt = built.with_suffix(".part")
+    corrupt.write_bytes(b"\x7fELF truncated")  # a killed copy, a full disk: unloadable
+    os.replace(corrupt, built)
+    lib = kernel.load()
+    assert lib is not None and lib.call("lsnn_kernel_version") == kernel.KERNEL_VERSION
+    assert built.stat().st_size > 10_000
+
+
+def test_a_library_of_another_kernel_version_is_rebuilt(fresh_cache, monkeypatch):
+    kernel.load()
+    monkeypatch.setattr(kernel, "_state", {})
+    monkeypatch.setattr(kernel, "KERNEL_VERSION", kernel.KERNEL_VERSION + 1)  # what a newer Python side would expect
+    with pytest.raises(kernel.KernelUnavailable, match="kernel version"):
+        kernel.build_and_open("g++")  # rebuilt once from this source, still the old version: refused, not used
+
+
+def test_the_abi_is_read_from_the_source_and_calls_are_checked_by_name(fresh_cache):
+    functions = kernel.exported_functions()
+    assert functions["lsnn_forward_{suffix}"][1][:5] == [("T", "int64_t"), ("B", "int64_t"), ("n", "int64_t"), ("nd", "int64_t"),
+                                                        ("delays", "const int64_t*")]
+    assert functions["lsnn_lean_forward_{suffix}"][0] == "void*" and functions["lsnn_kernel_version"] == ("int", [])
+    lib = kernel.load()
+    assert lib.signatures["lsnn_filter_f64"] == ["T", "M", "kappa_m", "u", "y", "reverse"]
+    u = torch.ones(4, 2, dtype=torch.float64)
+    with pytest.raises(TypeError, match="missing \\['reverse'\\]"):
+        lib.call("lsnn_filter", torch.float64, T=4, M=2, kappa_m=torch.full((2,), 0.5, dtype=torch.float64), u=u, y=torch.empty_like(u))
+    y = torch.empty_like(u)
+    lib.call("lsnn_filter", torch.float64, T=4, M=2, kappa_m=torch.full((2,), 0.5, dtype=torch.float64), u=u, y=y, reverse=0)
+    np.testing.assert_allclose(y[:, 0].numpy(), [0.5, 0.75, 0.875, 0.9375])  # y(t) = 0.5 y(t-1) + 0.5
 
 
 def test_workspace_reuses_free_buffers_and_evicts_over_budget():

@@ -102,17 +102,13 @@ def test_trained_network_runs_spike_for_spike_in_brian2(tmp_path):
     np.testing.assert_allclose(res.outputs, out.outputs.numpy(), atol=1e-9)
 
 
-def test_command_line_trains_and_reuses(tmp_path, capsys):
-    from lsnn.figures.cli import main
-
-    args = ["train", "--task", "delayed_xor", "--model", "lif", "--preset", "tiny", "--run-dir", str(tmp_path / "r"), "--no-progress"]
-    assert main(args) == 0
-    assert "test:" in capsys.readouterr().out
-    with pytest.raises(SystemExit, match="--resume"):
-        main(args)
-    assert main(args + ["--resume"]) == 0
-    with pytest.raises(SystemExit, match="unknown configuration keys"):
-        main(args + ["--set", "n_layers=3"])
+def test_command_line_trains_and_reuses(tmp_path, cli):
+    args = ["train", "--task", "delayed_xor", "--model", "lif", "--preset", "tiny", "--run-dir", tmp_path / "r", "--no-progress"]
+    rc, out, _ = cli.run(*args)
+    assert rc == 0 and "test:" in out
+    cli.error(*args, match="--resume")
+    assert cli.run(*args, "--resume")[0] == 0
+    cli.error(*args, "--set", "n_layers=3", match="unknown configuration keys")
     spec = NetworkSpec.load(tmp_path / "r" / "network.npz")
     assert spec.input_kind == "analog" and np.all(spec.beta == 0)
 

@@ -13,26 +13,24 @@ On 1-D STORE-RECALL (eLife §2, expected delay 2 s) it
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import quantities as pq
-import torch
-from neo import AnalogSignal, SpikeTrain
 
-from lsnn.analysis import binned_counts, event_aligned_average, imprinting, mean_rates
-from lsnn.models import simulate
-from lsnn.models.neo_io import load_nwb
-from lsnn.training import LSNN
+from lsnn.analysis import binned_counts, imprinting, mean_rates
+from lsnn.common.files import atomic_path, atomic_write_text
+from lsnn.common.nwb import load_nwb
+from lsnn.figures.store_recall import figure_accuracy, figure_imprinting, figure_store_recall_trial
 from lsnn.training.config import make_config
+from lsnn.training.runs import VALIDATION_RASTERS, reusable_validation, write_json
 from lsnn.training.tasks.store_recall import RECALL, STORE
 from lsnn.training.trainer import build_task, train
-from lsnn.training.validate import load_run, regenerate_test_set, validate_run
+from lsnn.training.validate import validate_run
 
-from .store_recall import TrialTraces, figure_accuracy, figure_imprinting, figure_store_recall_trial
+from .episodes import example_trial, threshold_dynamics
 
 MODELS = ("sfa", "lif")
 
@@ -41,62 +39,24 @@ def _say(msg: str) -> None:
     print(f"[lsnn demo] {msg}", flush=True)
 
 
-def _validation(run: Path, device: str, n_trials: int | None, progress: bool) -> dict[str, Any]:
-    path = run / "validation.json"
-    if path.exists() and (run / "validation_rasters.nwb").exists():
-        old = json.loads(path.read_text())
-        _, cfg, _ = load_run(run)
-        if old.get("device") == device and old.get("n_trials") == (n_trials or cfg.n_test) and old.get("dtype") == "float64":
-            _say(f"reusing {path}")
-            return old
+def _validation(run: Path, device: str, n_trials: int, progress: bool) -> dict[str, Any]:
+    """The run's validation on ``n_trials`` held-out trials, reused when it validated exactly that."""
+    old = reusable_validation(run, device, "float64", n_trials, need_rasters=True)
+    if old is not None:
+        _say(f"reusing {run / 'validation.json'}")
+        return old
     return validate_run(run, device=device, n_trials=n_trials, progress=progress)
 
 
-def example_trial(run: Path, label: str, trial: int = 0, device: str = "numpy") -> TrialTraces:
-    """One test trial through PyTorch (float64) and Brian2 (``device``), with thresholds."""
-    spec, cfg, task = load_run(run)
-    batch = regenerate_test_set(cfg, task, n_trials=trial + 1).subset(slice(trial, trial + 1))
-    with torch.no_grad():
-        out = LSNN.from_spec(spec)(batch.x)
-    res = simulate(spec, batch.x[0], device=device, record_v=False, record_threshold=True, progress=False)
-    return TrialTraces(
-        x=batch.x[0], spikes=out.spikes[0].numpy(), thresholds=out.thresholds[0].numpy(), outputs=out.outputs[0].numpy(),
-        spikes_brian2=res.spikes, thresholds_brian2=res.thresholds, outputs_brian2=res.outputs,
-        commands=batch.conditions["command"][0], step_duration=task.step_duration, dt=spec.dt, beta=spec.beta, label=label,
-    )
-
-
-def threshold_dynamics(run: Path, n_trials: int = 64) -> dict[str, Any]:
-    """Mean rise of the adaptive thresholds (A - b0, mV) of adaptive neurons around STORE and RECALL onsets."""
-    spec, cfg, task = load_run(run)
-    adaptive = np.flatnonzero(spec.beta != 0)
-    if adaptive.size == 0:
-        return {"adaptive_neurons": 0}
-    batch = regenerate_test_set(cfg, task, n_trials=n_trials)
-    with torch.no_grad():
-        A = LSNN.from_spec(spec)(batch.x).thresholds.numpy()[:, :, adaptive] - spec.b0[adaptive]
-    dt = spec.dt * pq.s
-    signals = [AnalogSignal(A[k].mean(1, keepdims=True) * 1e3, units="mV", sampling_period=dt) for k in range(batch.n_trials)]
-    duration = batch.x.shape[1] * spec.dt
-    pre, post = min(0.2, 0.1 * duration), min(1.0, 0.4 * duration)  # seconds around each cue
-    result: dict[str, Any] = {"adaptive_neurons": int(adaptive.size), "window_s": [-pre, post]}
-    for name, code in (("store", STORE), ("recall", RECALL)):
-        events = [SpikeTrain(np.flatnonzero(batch.conditions["command"][k] == code) * task.step_duration * pq.s, t_stop=duration * pq.s)
-                  for k in range(batch.n_trials)]
-        try:
-            avg, n = event_aligned_average(signals, events, (-pre * pq.s, post * pq.s))
-        except ValueError:  # no cue far enough from the trial edges
-            result[name] = None
-            continue
-        trace = avg.magnitude[:, 0]
-        result[name] = {"n_events": n, "mean_before_mV": float(trace[: max(1, int(pre / spec.dt))].mean()), "peak_after_mV": float(trace.max()),
-                        "trace_mV": trace[:: max(1, int(0.02 / spec.dt))].round(4).tolist()}
-    return result
+def _savefig(fig, path: Path) -> Path:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=path.suffix.lstrip("."))
+    return path
 
 
 def analyse_rasters(run: Path, step_duration: float) -> dict[str, Any]:
     """Rates and imprinting from the validation rasters (NWB read back through Neo)."""
-    block = load_nwb(run / "validation_rasters.nwb")
+    block = load_nwb(run / VALIDATION_RASTERS)
     rates = np.stack([mean_rates(seg.spiketrains).magnitude for seg in block.segments]).mean(0)
     counts = binned_counts(block.segments, step_duration * pq.s)
     cmd = np.array([seg.annotations["command"] for seg in block.segments])
@@ -113,7 +73,7 @@ def analyse_rasters(run: Path, step_duration: float) -> dict[str, Any]:
 
 def write_report(out: Path, summary: dict[str, Any]) -> Path:
     """``report.json`` (everything) and ``report.md`` (the short readable version)."""
-    (out / "report.json").write_text(json.dumps(summary, indent=2))
+    write_json(out / "report.json", summary)
     lines = ["# LSNN demo: 1-D STORE-RECALL (eLife §2), SFA vs LIF", "",
              f"Preset `{summary['preset']}`, expected delay {summary['expected_delay_s']} s, Brian2 device `{summary['device']}`.", "",
              "| network | test accuracy | recalls (trials) | accuracy, delay <= 0.4 s | accuracy, delay >= 1 s | Brian2 == PyTorch rasters | max abs output diff | accuracy from Brian2 | rate (Hz) | imprinting r |",
@@ -127,11 +87,9 @@ def write_report(out: Path, summary: dict[str, Any]) -> Path:
     if sfa.get("store"):
         lines += ["", f"Adaptive thresholds (SFA, mean over {sfa['adaptive_neurons']} neurons): A - b0 = {sfa['store']['mean_before_mV']:.2f} mV before "
                   f"STORE cues, up to {sfa['store']['peak_after_mV']:.2f} mV in the {sfa['window_s'][1]:g} s after ({sfa['store']['n_events']} cues)."]
-    lines += ["", "Figures: " + ", ".join(f"`{Path(p).name}`" for p in summary["figures"]), "",
+    lines += ["", "Figures: " + ", ".join(f"`{p}`" for p in summary["figures"]), "",
               f"Wall time: {summary['wall_s']:.0f} s (" + ", ".join(f"{k} {v:.0f} s" for k, v in summary["stage_s"].items()) + ")."]
-    path = out / "report.md"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return atomic_write_text(out / "report.md", "\n".join(lines) + "\n")
 
 
 def _accuracy_by(test: dict[str, Any], keep) -> float:
@@ -142,7 +100,10 @@ def _accuracy_by(test: dict[str, Any], keep) -> float:
 
 def run_demo(out: Path = Path("results/demo"), *, preset: str = "quick", device: str = "cpp_standalone",
              validation_trials: int | None = 512, example_device: str = "numpy", seed: int = 0, progress: bool = True) -> dict[str, Any]:
-    """Run the whole pipeline into ``out`` (see module docstring) and return the summary."""
+    """Run the whole pipeline into ``out`` (see module docstring) and return the summary.
+
+    Paths in the summary (``report.json``: run folders, figures) are relative to ``out``, so the results
+    folder can be moved or opened from anywhere (e.g. by ``notebooks/store_recall_demo.ipynb``)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -151,16 +112,18 @@ def run_demo(out: Path = Path("results/demo"), *, preset: str = "quick", device:
     accuracies = {}
     for model in MODELS:
         cfg = make_config("store_recall", model, preset, seed=seed)
-        run = out / "runs" / f"store_recall-{model}-{preset}-s{seed}"
+        name = f"store_recall-{model}-{preset}-s{seed}"
+        run = out / "runs" / name
+        n_validate = validation_trials or cfg.n_test
         summary["expected_delay_s"] = build_task(cfg).expected_delay
         _say(f"[1/4] training {model.upper()} network ({cfg.n_iterations} iterations, batch {cfg.batch_size}) -> {run}")
         t = time.perf_counter()
         result = train(cfg, run, resume=True, progress=progress)
         stage[f"train {model}"] = time.perf_counter() - t
         _say(f"      test accuracy {100 * result['test']['accuracy']:.1f} % on {result['test']['n_targets']} recalls")
-        _say(f"[2/4] validating {model.upper()} in Brian2 {device} on {validation_trials or cfg.n_test} test trials")
+        _say(f"[2/4] validating {model.upper()} in Brian2 {device} on {n_validate} test trials")
         t = time.perf_counter()
-        val = _validation(run, device, validation_trials, progress)
+        val = _validation(run, device, n_validate, progress)
         stage[f"validate {model}"] = time.perf_counter() - t
         _say(f"      {val['n_identical_rasters']}/{val['n_trials']} identical rasters, max |output difference| {val['max_abs_output_difference']:.1e}")
         _say(f"[3/4] analysing {model.upper()} rasters (rates, imprinting, thresholds)")
@@ -172,20 +135,21 @@ def run_demo(out: Path = Path("results/demo"), *, preset: str = "quick", device:
         _say(f"[4/4] figures for {model.upper()}")
         t = time.perf_counter()
         trial = example_trial(run, model.upper(), device=example_device)
-        paths = [out / f"store_recall_trial_{model}.png", out / f"imprinting_{model}.png"]
-        figure_store_recall_trial(trial).savefig(paths[0])
-        figure_imprinting(np.array(analysis["store_selectivity_hz"]), np.array(analysis["recall_selectivity_hz"]), analysis["imprinting_index"], model.upper()).savefig(paths[1])
-        summary["figures"] += [str(p) for p in paths]
+        figures = {f"store_recall_trial_{model}.png": figure_store_recall_trial(trial),
+                   f"imprinting_{model}.png": figure_imprinting(np.array(analysis["store_selectivity_hz"]), np.array(analysis["recall_selectivity_hz"]),
+                                                                 analysis["imprinting_index"], model.upper())}
+        for file_name, fig in figures.items():
+            _savefig(fig, out / file_name)
+        summary["figures"] += list(figures)
         stage[f"figures {model}"] = time.perf_counter() - t
         accuracies[model.upper()] = result["test"]["accuracy"]
         summary["models"][model] = {
-            "run_dir": str(run), "test": result["test"], "validation": {k: v for k, v in val.items() if k != "first_divergences"},
+            "run_dir": f"runs/{name}", "test": result["test"], "validation": {k: v for k, v in val.items() if k != "first_divergences"},
             "accuracy_short": _accuracy_by(result["test"], lambda d: d <= 0.4 + 1e-9), "accuracy_long": _accuracy_by(result["test"], lambda d: d >= 1.0 - 1e-9),
             "analysis": analysis, "thresholds": thresholds, "example_trial_identical": bool(np.array_equal(trial.spikes, trial.spikes_brian2)),
         }
-    acc_path = out / "accuracy_sfa_vs_lif.png"
-    figure_accuracy(accuracies).savefig(acc_path)
-    summary["figures"].append(str(acc_path))
+    _savefig(figure_accuracy(accuracies), out / "accuracy_sfa_vs_lif.png")
+    summary["figures"].append("accuracy_sfa_vs_lif.png")
     summary["stage_s"] = {k: round(v, 1) for k, v in stage.items()}
     summary["wall_s"] = round(time.perf_counter() - t0, 1)
     report = write_report(out, summary)

@@ -1,13 +1,14 @@
-"""``lsnn reproduce elife-table1`` on the tiny preset: every cell trained once and reused on a rerun,
-validated spike for spike in Brian2, tabulated next to the paper's numbers; bad grids refused."""
+"""``lsnn reproduce`` on the tiny preset: every cell trained once and reused on a rerun, validated spike
+for spike in Brian2 (numpy / cython), tabulated next to the paper's numbers; bad grids refused."""
 
 import json
 
 import pandas as pd
 import pytest
 
-from lsnn.figures.cli import main
-from lsnn.training.reproduce import COMPARISONS, TABLE1_PAPER, comparison_config, reproduce_comparison, reproduce_table1, table1_config
+from lsnn.app.commands.reproduce import NAMES, TABLE1_ROWS
+from lsnn.app.reproduce import (COMPARISONS, TABLE1_PAPER, TABLE1_ROWS as ROWS, comparison_config, reproduce_comparison,
+                                reproduce_table1, table1_config)
 
 
 def test_table1_cells_are_configured_as_in_the_paper():
@@ -22,25 +23,29 @@ def test_table1_cells_are_configured_as_in_the_paper():
         table1_config("sfa-3", 2.0, "quick", 0)
 
 
-def test_tiny_table_trains_validates_tabulates_and_reuses_finished_runs(tmp_path):
+def test_the_command_offers_exactly_the_reproductions():
+    assert set(NAMES) == {"elife-table1", *COMPARISONS} and set(TABLE1_ROWS) == set(ROWS)
+
+
+def test_tiny_table_trains_validates_tabulates_and_reuses_finished_runs(tmp_path, cli):
     logs = []
-    frame = reproduce_table1(tmp_path, preset="tiny", rows=["lif", "sfa-2"], progress=False, log=logs.append)
+    frame = reproduce_table1(tmp_path, preset="tiny", rows=["lif", "sfa-2"], device="cython", progress=False, log=logs.append)
     assert list(frame.row) == ["lif", "sfa-2"] and list(frame.delay_s) == [0.2, 0.2]
     assert (frame.validated_trials == 4).all() and (frame.identical_trials == 4).all()
     assert list(frame.paper) == [TABLE1_PAPER["lif"][0.2], TABLE1_PAPER["sfa-2"][0.2]]
     assert frame.accuracy.between(0, 100).all() and frame.brian2_accuracy.between(0, 100).all()
     text = (tmp_path / "table1.md").read_text()
-    assert "| tau_a = 2 s |" in text and "(99)" in text and "8/8 test trials with identical rasters" in text
+    assert "| tau_a = 2 s |" in text and "(99)" in text and "(float64, cython): 8/8 test trials with identical rasters" in text
     runs = pd.read_csv(tmp_path / "table1_runs.csv")
     assert len(runs) == 2
     metrics = tmp_path / "runs" / "sfa-2-delay0.2s-s0" / "metrics.jsonl"
     before = metrics.read_text()
     # the command line reuses the finished runs: no new iteration is written
-    assert main(["reproduce", "elife-table1", "--preset", "tiny", "--rows", "lif", "sfa-2", "--out", str(tmp_path), "--no-progress"]) == 0
+    assert cli.run("reproduce", "elife-table1", "--preset", "tiny", "--rows", "lif", "sfa-2", "--device", "cython",
+                   "--out", tmp_path, "--no-progress")[0] == 0
     assert metrics.read_text() == before
     assert json.loads((tmp_path / "table1.json").read_text())["preset"] == "tiny"
-    with pytest.raises(SystemExit, match="expected delays"):
-        main(["reproduce", "elife-table1", "--preset", "tiny", "--delays", "3", "--out", str(tmp_path)])
+    cli.error("reproduce", "elife-table1", "--preset", "tiny", "--delays", "3", "--out", tmp_path, match="expected delays")
 
 
 def test_comparisons_are_configured_as_in_the_paper():
@@ -54,8 +59,8 @@ def test_comparisons_are_configured_as_in_the_paper():
         comparison_config(COMPARISONS["elife-fig2a"], "stp_d", "quick", 0)
 
 
-def test_tiny_fig2b_trains_validates_and_orders_the_variants(tmp_path):
-    frame = reproduce_comparison("elife-fig2b", tmp_path, preset="tiny", models=["lif", "stp_f"], validate_trials=2,
+def test_tiny_fig2b_trains_validates_and_orders_the_variants(tmp_path, cli):
+    frame = reproduce_comparison("elife-fig2b", tmp_path, preset="tiny", models=["lif", "stp_f"], validate_trials=2, device="numpy",
                                  progress=False, log=lambda *_: None)
     assert list(frame.model) == ["lif", "stp_f"]
     assert (frame.identical_trials == 2).all() and frame.paper.isna().all()
@@ -63,9 +68,9 @@ def test_tiny_fig2b_trains_validates_and_orders_the_variants(tmp_path):
     assert "Ours, best to worst: " in text and "STP-F much worse" in text and "| 2/2 |" in text
     summary = json.loads((tmp_path / "elife-fig2b.json").read_text())["summary"]
     assert [s["mean"] for s in summary] == sorted((s["mean"] for s in summary), reverse=True)
-    assert main(["reproduce", "elife-fig2b", "--preset", "tiny", "--models", "lif", "stp_f", "--validate-trials", "2",
-                 "--out", str(tmp_path), "--no-progress"]) == 0  # reuses both runs
-    with pytest.raises(SystemExit, match="--rows and --delays apply to elife-table1 only"):
-        main(["reproduce", "elife-fig2b", "--preset", "tiny", "--rows", "lif", "--out", str(tmp_path)])
-    with pytest.raises(SystemExit, match="compares"):
-        main(["reproduce", "elife-fig2a", "--preset", "tiny", "--models", "elif", "--out", str(tmp_path)])
+    metrics = (tmp_path / "runs" / "lif-s0" / "metrics.jsonl").read_text()
+    assert cli.run("reproduce", "elife-fig2b", "--preset", "tiny", "--models", "lif", "stp_f", "--validate-trials", "2",
+                   "--device", "numpy", "--out", tmp_path, "--no-progress")[0] == 0  # reuses both runs and validations
+    assert (tmp_path / "runs" / "lif-s0" / "metrics.jsonl").read_text() == metrics
+    cli.error("reproduce", "elife-fig2b", "--preset", "tiny", "--rows", "lif", "--out", tmp_path, match="--rows and --delays apply to elife-table1 only")
+    cli.error("reproduce", "elife-fig2a", "--preset", "tiny", "--models", "elif", "--out", tmp_path, match="compares")

@@ -17,7 +17,6 @@ paper's ordering -- SFA far above LIF beyond 200 ms -- already shows; about half
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import dataclass
@@ -27,19 +26,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import make_config
-from .trainer import train, write_text_atomic
+from lsnn.common.files import atomic_path, atomic_write_text
+from lsnn.training.config import make_config
+from lsnn.training.runs import reusable_validation, write_json
+from lsnn.training.trainer import train
 
-#: Table 1 of the paper (recall accuracy %), rows x expected delays (s).
-TABLE1_PAPER: dict[str, dict[float, float]] = {
-    "lif": {0.2: 96.7, 2.0: 51, 4.0: 50, 8.0: 49, 16.0: 51},
-    "sfa-0.2": {0.2: 99.92, 2.0: 73.6, 4.0: 58, 8.0: 51, 16.0: 51},
-    "sfa-2": {0.2: 99.0, 2.0: 99.6, 4.0: 98.8, 8.0: 92.2, 16.0: 75.2},
-    "sfa-4": {0.2: 99.1, 2.0: 99.7, 4.0: 99.7, 8.0: 97.8, 16.0: 90.5},
-    "sfa-8": {0.2: 99.6, 2.0: 99.8, 4.0: 99.7, 8.0: 97.7, 16.0: 97.1},
-    "sfa-power-law-8": {0.2: 99.6, 2.0: 99.7, 4.0: 98.4, 8.0: 96.3, 16.0: 83.6},
-    "sfa-uniform-8": {0.2: 96.2, 2.0: 99.9, 4.0: 98.6, 8.0: 92.1, 16.0: 92.6},
-}
+from . import published
+
+#: Table 1 of the paper (recall accuracy %), rows x expected delays (s): see :mod:`lsnn.app.published`.
+TABLE1_PAPER = published.TABLE1
 
 
 @dataclass(frozen=True)
@@ -85,11 +80,12 @@ def _run_name(row: str, delay: float, seed: int) -> str:
     return f"{row}-delay{delay:g}s-s{seed}"
 
 
-def run_cell(cfg, run_dir: Path, metric: str, validate_trials: int, progress: bool) -> dict[str, Any]:
+def run_cell(cfg, run_dir: Path, metric: str, validate_trials: int, progress: bool, device: str = "cpp_standalone") -> dict[str, Any]:
     """Train one run (or reuse it when finished; resume it when interrupted), validate ``validate_trials`` of
-    its test trials in Brian2 (reusing a matching ``validation.json``), and return its record: the test
-    ``metric`` in %, firing rate, training and wall time, validation counts and the Brian2 metric."""
-    from .validate import validate_run
+    its held-out trials in Brian2 on ``device`` (reusing a validation of exactly that), and return its record:
+    the test ``metric`` in %, firing rate, training and wall time, validation counts and the Brian2 metric.
+    ANN baselines (no spiking network) are trained and tested but not validated."""
+    from lsnn.training.validate import validate_run
 
     reused = (run_dir / "test.json").exists()
     t0 = time.perf_counter()
@@ -97,12 +93,11 @@ def run_cell(cfg, run_dir: Path, metric: str, validate_trials: int, progress: bo
     record = {"accuracy": 100 * result["test"][metric], "rate_hz": result["test"].get("rate_hz"),
               "train_s": result["test"].get("train_time_s"), "wall_s": round(time.perf_counter() - t0, 1),
               "validated_trials": 0, "identical_trials": 0, "brian2_accuracy": None, "reused": reused}
-    if validate_trials:
-        val_path = run_dir / "validation.json"
-        report = json.loads(val_path.read_text()) if val_path.exists() else None
-        if report is None or report.get("n_trials") != validate_trials:
+    if validate_trials and result["network"].endswith(".npz"):
+        report = reusable_validation(run_dir, device, "float64", validate_trials)
+        if report is None:
             t1 = time.perf_counter()
-            report = validate_run(run_dir, n_trials=validate_trials, nwb=False, progress=progress)
+            report = validate_run(run_dir, device=device, n_trials=validate_trials, nwb=False, progress=progress)
             record["wall_s"] = round(record["wall_s"] + time.perf_counter() - t1, 1)
         record.update(validated_trials=report["n_trials"], identical_trials=report["n_identical_rasters"],
                       brian2_accuracy=100 * report["metric_brian2"][metric])
@@ -116,11 +111,11 @@ def _cell_line(record: dict[str, Any], validate_trials: int) -> str:
 
 
 def reproduce_table1(out: str | os.PathLike, *, preset: str = "quick", seeds: int = 1, rows=None, delays=None,
-                     validate_trials: int | None = None, progress: bool = True, log=print) -> pd.DataFrame:
+                     validate_trials: int | None = None, device: str = "cpp_standalone", progress: bool = True, log=print) -> pd.DataFrame:
     """Train (or reuse) and validate every cell of Table 1, write the tables, return the per-run frame.
 
     ``rows`` / ``delays`` restrict the grid (default: all rows, the preset's columns);
-    ``validate_trials`` test trials per run simulated in Brian2 (0: no validation; default per preset).
+    ``validate_trials`` test trials per run simulated in Brian2 on ``device`` (0: no validation; default per preset).
     """
     if preset not in TABLE1_PRESETS:
         raise ValueError(f"unknown preset {preset!r}; available: {list(TABLE1_PRESETS)}")
@@ -140,12 +135,12 @@ def reproduce_table1(out: str | os.PathLike, *, preset: str = "quick", seeds: in
         run_dir = out / "runs" / _run_name(row, delay, seed)
         log(f"[lsnn reproduce] ({k}/{len(cells)}) {TABLE1_ROWS[row].label}, expected delay {delay:g} s, seed {seed} -> {run_dir}")
         record = {"row": row, "label": TABLE1_ROWS[row].label, "delay_s": delay, "seed": seed,
-                  **run_cell(table1_config(row, delay, preset, seed), run_dir, "accuracy", validate_trials, progress),
+                  **run_cell(table1_config(row, delay, preset, seed), run_dir, "accuracy", validate_trials, progress, device),
                   "paper": TABLE1_PAPER[row][delay]}
         records.append(record)
         log(_cell_line(record, validate_trials))
     frame = pd.DataFrame(records)
-    write_table1(frame, out, preset)
+    write_table1(frame, out, preset, device)
     return frame
 
 
@@ -161,9 +156,10 @@ def summarize_table1(frame: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def write_table1(frame: pd.DataFrame, out: Path, preset: str) -> None:
+def write_table1(frame: pd.DataFrame, out: Path, preset: str, device: str = "cpp_standalone") -> None:
     """``table1.csv`` (one line per run), ``table1.json`` and ``table1.md`` (the summary table)."""
-    frame.to_csv(out / "table1_runs.csv", index=False)
+    with atomic_path(out / "table1_runs.csv") as tmp:
+        frame.to_csv(tmp, index=False)
     summary = summarize_table1(frame)
     validated = int(frame["validated_trials"].sum())
     identical = int(frame["identical_trials"].sum())
@@ -176,12 +172,12 @@ def write_table1(frame: pd.DataFrame, out: Path, preset: str) -> None:
         "",
         f"Runs: {len(frame)}; wall time of this invocation {frame['wall_s'].sum() / 60:.1f} min (training, testing and validation)"
         + (f"; {int(frame['reused'].sum())} finished runs reused from earlier invocations (their time not counted)." if frame["reused"].any() else "."),
-        f"Brian2 validation (float64, C++ standalone): {identical}/{validated} test trials with identical rasters." if validated else
+        f"Brian2 validation (float64, {device}): {identical}/{validated} test trials with identical rasters." if validated else
         "No Brian2 validation requested.",
     ]
-    write_text_atomic(out / "table1.md", "\n".join(lines) + "\n")
-    write_text_atomic(out / "table1.json", json.dumps({"preset": preset, "runs": frame.to_dict(orient="records"),
-                                                   "summary": summary.to_dict(orient="index")}, indent=2) + "\n")
+    atomic_write_text(out / "table1.md", "\n".join(lines) + "\n")
+    write_json(out / "table1.json", {"preset": preset, "device": device, "runs": frame.to_dict(orient="records"),
+                                     "summary": summary.to_dict(orient="index")})
 
 
 def _markdown(table: pd.DataFrame) -> str:
@@ -217,37 +213,38 @@ class Comparison:
 
 
 _VALIDATE = {"quick": 64, "paper": 256, "tiny": 4}
+#: Non-spiking baselines every comparison may include (``--models ... lstm rnn``): trained and tested on the
+#: same task with the parameter count of the LSNN, not validated in Brian2 (no spikes).
+ANN_BASELINES = ("lstm", "rnn")
 
 COMPARISONS: dict[str, Comparison] = {c.name: c for c in (
     Comparison("elife-fig2b", "Fig. 2B: 1-D STORE-RECALL (20 steps of 200 ms, expected delay 2 s), 60 neurons", "store_recall",
-               "accuracy", "recall accuracy", {"sfa": None, "lif": None, "elif": None, "stp_d": None, "stp_f": None},
-               "SNNs with SFA by far the best; STP-F much worse (mean of 10 runs; bar values not in the text)",
+               "accuracy", "recall accuracy", *published.COMPARISONS["elife-fig2b"],
                {"quick": ({}, 64), "paper": ({"batch_size": 128}, 256), "tiny": ({}, 4)}),
     Comparison("elife-fig2a", "Fig. 2A: 20-D STORE-RECALL on unseen words, 500 neurons", "store_recall_20d", "accuracy",
-               "words recalled entirely right", {"sfa": 99.09, "lif": 0.0},
-               "SFA 99.09 +- 0.17 % (5 runs), LIF 0 % in all 5 runs", {p: ({}, n) for p, n in _VALIDATE.items()}),
+               "words recalled entirely right", *published.COMPARISONS["elife-fig2a"], {p: ({}, n) for p, n in _VALIDATE.items()}),
     Comparison("elife-xor", "Appendix 1 §4: delayed-memory XOR, 80 neurons", "delayed_xor", "accuracy", "accuracy",
-               {"sfa": 95.19, "lif": 61.30}, "SFA 95.19 %, LIF 61.30 % (10 runs)", {p: ({}, n) for p, n in _VALIDATE.items()}),
+               *published.COMPARISONS["elife-xor"], {p: ({}, n) for p, n in _VALIDATE.items()}),
     Comparison("elife-12ax", "Fig. 3: 12AX, 200 neurons (100 SFA + 100 LIF)", "12ax", "success", "episodes entirely right",
-               {"sfa": 97.79, "lif": 0.39}, "SFA 97.79 +- 0.42 % (5 runs, BPTT), no SFA 0.39 %",
-               {p: ({}, n) for p, n in _VALIDATE.items()}),
+               *published.COMPARISONS["elife-12ax"], {p: ({}, n) for p, n in _VALIDATE.items()}),
     Comparison("elife-dup-rev", "Fig. 4: duplication/reversal of symbol sequences, 320 neurons (192 SFA + 128 LIF)",
-               "duplication_reversal", "success", "sequences entirely right", {"sfa": 95.88, "lif": 0.0},
-               "SFA 95.88 +- 1.39 % (5 runs), LIF-only 0.0 %", {p: ({}, n) for p, n in _VALIDATE.items()}),
+               "duplication_reversal", "success", "sequences entirely right", *published.COMPARISONS["elife-dup-rev"],
+               {p: ({}, n) for p, n in _VALIDATE.items()}),
 )}
 
 
 def comparison_config(comparison: Comparison, model: str, preset: str, seed: int):
     """The configuration of one run of ``comparison``: the task's preset for ``model`` plus the comparison's overrides."""
-    if model not in comparison.variants:
-        raise ValueError(f"{comparison.name} compares {list(comparison.variants)}; got {model!r}.")
+    if model not in comparison.variants and model not in ANN_BASELINES:
+        raise ValueError(f"{comparison.name} compares {list(comparison.variants)} (and the ANN baselines {', '.join(ANN_BASELINES)}); got {model!r}.")
     if preset not in comparison.presets:
         raise ValueError(f"unknown preset {preset!r}; available: {list(comparison.presets)}")
     return make_config(comparison.task, model, preset, comparison.presets[preset][0], seed=seed)
 
 
 def reproduce_comparison(name: str, out: str | os.PathLike, *, preset: str = "quick", seeds: int = 1, models=None,
-                         validate_trials: int | None = None, progress: bool = True, log=print) -> pd.DataFrame:
+                         validate_trials: int | None = None, device: str = "cpp_standalone", progress: bool = True,
+                         log=print) -> pd.DataFrame:
     """Train (or reuse) and validate every (model, seed) of the comparison ``name`` (:data:`COMPARISONS`),
     write ``OUT/<name>.md`` / ``.json`` / ``_runs.csv``, return the per-run frame (same run-folder
     semantics as :func:`reproduce_table1`)."""
@@ -268,8 +265,8 @@ def reproduce_comparison(name: str, out: str | os.PathLike, *, preset: str = "qu
         run_dir = out / "runs" / f"{model}-s{seed}"
         log(f"[lsnn reproduce] ({k}/{len(cells)}) {name}: {model}, seed {seed} -> {run_dir}")
         cfg = comparison_config(comparison, model, preset, seed)
-        record = {"model": model, "seed": seed, **run_cell(cfg, run_dir, comparison.metric, validate_trials, progress),
-                  "paper": comparison.variants[model]}
+        record = {"model": model, "seed": seed, **run_cell(cfg, run_dir, comparison.metric, validate_trials, progress, device),
+                  "paper": comparison.variants.get(model)}
         records.append(record)
         log(_cell_line(record, validate_trials))
     frame = pd.DataFrame(records)
@@ -290,7 +287,8 @@ def summarize_comparison(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_comparison(frame: pd.DataFrame, comparison: Comparison, out: Path, preset: str) -> None:
     """``<name>_runs.csv`` (one line per run), ``<name>.json`` and ``<name>.md`` (summary, ordering, wall time)."""
-    frame.to_csv(out / f"{comparison.name}_runs.csv", index=False)
+    with atomic_path(out / f"{comparison.name}_runs.csv") as tmp:
+        frame.to_csv(tmp, index=False)
     summary = summarize_comparison(frame)
     table = pd.DataFrame({
         f"{comparison.metric_label}, % (mean +- std, n)": [
@@ -309,10 +307,10 @@ def write_comparison(frame: pd.DataFrame, comparison: Comparison, out: Path, pre
         f"Runs: {len(frame)}; wall time of this invocation {frame['wall_s'].sum() / 60:.1f} min (training, testing and validation)"
         + (f"; {int(frame['reused'].sum())} finished runs reused from earlier invocations (their time not counted)." if frame["reused"].any() else "."),
     ]
-    write_text_atomic(out / f"{comparison.name}.md", "\n".join(lines) + "\n")
-    write_text_atomic(out / f"{comparison.name}.json", json.dumps(
-        {"name": comparison.name, "title": comparison.title, "preset": preset, "metric": comparison.metric,
-         "runs": frame.to_dict(orient="records"), "summary": summary.to_dict(orient="records")}, indent=2, default=_json_number) + "\n")
+    atomic_write_text(out / f"{comparison.name}.md", "\n".join(lines) + "\n")
+    write_json(out / f"{comparison.name}.json", {"name": comparison.name, "title": comparison.title, "preset": preset,
+                                                "metric": comparison.metric, "runs": frame.to_dict(orient="records"),
+                                                "summary": summary.to_dict(orient="records")})
 
 
 def _ordering(summary: pd.DataFrame) -> str:
@@ -324,7 +322,18 @@ def _ordering(summary: pd.DataFrame) -> str:
     return text
 
 
-def _json_number(value: Any) -> Any:
-    """NaN and numpy scalars in JSON: NaN as null."""
-    value = float(value)
-    return None if np.isnan(value) else value
+def reproduce(name: str, out: str | os.PathLike, *, preset: str = "quick", seeds: int = 1, rows=None, delays=None, models=None,
+              validate_trials: int | None = None, device: str = "cpp_standalone", progress: bool = True, log=print) -> tuple[pd.DataFrame, str]:
+    """Run the reproduction ``name`` (``elife-table1`` or a name of :data:`COMPARISONS`); returns the per-run
+    frame and the stem of the tables written into ``out``. Options that do not apply to ``name`` are refused."""
+    if validate_trials is not None and validate_trials < 0:
+        raise ValueError(f"--validate-trials must be 0 (no validation) or positive; got {validate_trials}.")
+    if name == "elife-table1":
+        if models:
+            raise ValueError("--models applies to the figures; Table 1 is selected with --rows and --delays.")
+        return reproduce_table1(out, preset=preset, seeds=seeds, rows=rows, delays=delays, validate_trials=validate_trials,
+                                device=device, progress=progress, log=log), "table1"
+    if rows or delays:
+        raise ValueError("--rows and --delays apply to elife-table1 only; use --models.")
+    return reproduce_comparison(name, out, preset=preset, seeds=seeds, models=models, validate_trials=validate_trials,
+                                device=device, progress=progress, log=log), name

@@ -1,9 +1,15 @@
 """``simulate(spec, x, device=...)``: the single entry point of Brian2 simulation.
 
-Trials run as independent copies inside one network (see :mod:`lsnn.models.network`). On the runtime
-targets each batch of copies is its own ``Network``; the Cython code is compiled once and cached. On
-C++ (and CUDA) standalone the project is generated and compiled **once**; every further batch of
-trials is a re-run of the same binary with new inputs passed through ``device.run(run_args=...)``.
+Trials run as independent copies inside one network (see :mod:`lsnn.models.network`), in batches of
+copies. One small runner per kind of device decides how:
+
+- :class:`RuntimeRunner` (``numpy``, ``cython``): each batch is its own ``Network``; the Cython code is
+  compiled once and cached;
+- :class:`StandaloneRunner` (``cpp_standalone``, ``cuda_standalone``): the project is generated and
+  compiled **once**; every batch is a re-run of the same binary with new inputs passed through
+  ``device.run(run_args=...)``;
+- :class:`GeNNRunner` (``genn``): all trials in one network, generated, compiled and run inside
+  ``network.run`` (Brian2GeNN refuses a separate build), with the layout Brian2GeNN supports.
 """
 
 from __future__ import annotations
@@ -12,16 +18,15 @@ import logging
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from brian2 import Clock, amp, defaultclock, second
 from tqdm.auto import tqdm
 
-from .devices import device_info, use_device
-from .network import BuiltNetwork, build_network, drive_values, input_timed_array
-from .reference import delayed_input
+from .devices import STANDALONE, check_device_name, use_device
+from .network import BuiltNetwork, NetworkLayout, build_network, continuous_drive, drive_values, input_timed_array
 from .spec import NetworkSpec
 
 logger = logging.getLogger(__name__)
@@ -99,16 +104,6 @@ def _check_inputs(spec: NetworkSpec, x, i_ext) -> tuple[np.ndarray, np.ndarray |
     return x, i_ext, single
 
 
-def continuous_drive(spec: NetworkSpec, x: np.ndarray, i_ext: np.ndarray | None) -> np.ndarray | None:
-    """Continuous input in volts, (trials, T, n_rec): analog input through ``W_in`` (with delays) + ``i_ext``."""
-    drive = None
-    if spec.input_kind == "analog":
-        drive = np.stack([delayed_input(spec.W_in * spec.mask_in, spec.d_in, trial) for trial in x])
-    if i_ext is not None:
-        drive = i_ext.copy() if drive is None else drive + i_ext
-    return drive
-
-
 def _default_batch(spec: NetworkSpec, n_trials: int) -> int:
     n_syn = int((spec.mask_in & (spec.W_in != 0)).sum() + (spec.mask_rec & (spec.W_rec != 0)).sum() + spec.n_rec)
     return int(np.clip(SYNAPSE_BUDGET // max(n_syn, 1), 1, n_trials))
@@ -133,6 +128,95 @@ def _collect(built: BuiltNetwork, spec: NetworkSpec, n: int):
     return spikes[:n], outputs[:n], v, thr
 
 
+@dataclass
+class Batches:
+    """The trials of one ``simulate`` call cut into batches of ``size`` copies (the last padded with
+    silent trials, so that a standalone binary re-runs with inputs of one shape)."""
+
+    x: np.ndarray  # (trials, T, n_in)
+    drive: np.ndarray | None  # (trials, T, n_rec) volts
+    size: int
+
+    @property
+    def starts(self) -> range:
+        return range(0, len(self.x), self.size)
+
+    def get(self, start: int) -> tuple[np.ndarray, np.ndarray | None, int]:
+        """Inputs of the batch at ``start``, padded to ``size`` copies, and its number of real trials."""
+        n = min(self.size, len(self.x) - start)
+        xb = np.zeros((self.size, *self.x.shape[1:]))
+        xb[:n] = self.x[start : start + n]
+        db = None
+        if self.drive is not None:
+            db = np.zeros((self.size, *self.drive.shape[1:]))
+            db[:n] = self.drive[start : start + n]
+        return xb, db, n
+
+
+class RuntimeRunner:
+    """numpy / cython: one ``Network`` per batch of copies (the Cython code is compiled once and cached)."""
+
+    layout = NetworkLayout(spike_input="generator")
+
+    def run(self, spec: NetworkSpec, batches: Batches, record: dict, clock_dt: float, build_dir: Path | None) -> Iterator[tuple]:
+        from brian2 import Clock, second
+
+        clock = Clock(dt=clock_dt * second, name="lsnn_clock")
+        for start in batches.starts:
+            xb, db, n = (batches.x, batches.drive, len(batches.x)) if len(batches.starts) == 1 else batches.get(start)
+            built = build_network(spec, xb, db, layout=self.layout, clock=clock, **record)
+            t0 = time.perf_counter()
+            built.network.run(built.n_steps * spec.dt * second, namespace=built.namespace)
+            elapsed = time.perf_counter() - t0
+            yield _collect(built, spec, n), n, elapsed, elapsed
+
+
+class StandaloneRunner:
+    """cpp_standalone / cuda_standalone: generate and compile once, re-run the binary per batch with
+    new inputs (``run_args``); a single batch keeps the compact ``SpikeGeneratorGroup`` input."""
+
+    def run(self, spec: NetworkSpec, batches: Batches, record: dict, clock_dt: float, build_dir: Path | None) -> Iterator[tuple]:
+        from brian2 import Clock, amp, device, second
+
+        reruns = len(batches.starts) > 1
+        layout = NetworkLayout(spike_input="timedarray" if reruns else "generator")
+        xb, db, _ = batches.get(0)
+        built = build_network(spec, xb, db, layout=layout, clock=Clock(dt=clock_dt * second, name="lsnn_clock"), **record)
+        built.network.run(built.n_steps * spec.dt * second, namespace=built.namespace)
+        device.build(directory=str(build_dir), compile=True, run=False)
+        for start in batches.starts:
+            xb, db, n = batches.get(start)
+            run_args = {}
+            if reruns and built.x_in is not None:
+                run_args[built.x_in] = input_timed_array(xb, spec.dt).values
+            if reruns and built.I_drive is not None:
+                run_args[built.I_drive] = drive_values(db) * amp
+            t0 = time.perf_counter()
+            device.run(run_args=run_args or None)
+            yield _collect(built, spec, n), n, time.perf_counter() - t0, float(getattr(device, "_last_run_time", float("nan")))
+
+
+class GeNNRunner:
+    """genn: all trials in one network on Brian2's ``defaultclock`` (restored afterwards by
+    :func:`~lsnn.models.devices.use_device`), built, compiled and run by ``network.run``; one Synapses
+    object per delay value, per-neuron constants, the drive read by a ``run_regularly`` operation."""
+
+    layout = NetworkLayout(spike_input="generator", split_delays=True, shared_constants=False, drive_by_operation=True)
+
+    def run(self, spec: NetworkSpec, batches: Batches, record: dict, clock_dt: float, build_dir: Path | None) -> Iterator[tuple]:
+        from brian2 import defaultclock, second
+
+        defaultclock.dt = clock_dt * second
+        built = build_network(spec, batches.x, batches.drive, layout=self.layout, clock=defaultclock, **record)
+        t0 = time.perf_counter()
+        built.network.run(built.n_steps * spec.dt * second, namespace=built.namespace)
+        yield _collect(built, spec, len(batches.x)), len(batches.x), time.perf_counter() - t0, float("nan")
+
+
+RUNNERS = {"numpy": RuntimeRunner, "cython": RuntimeRunner, "cpp_standalone": StandaloneRunner, "genn": GeNNRunner,
+           "cuda_standalone": StandaloneRunner}
+
+
 def simulate(
     spec: NetworkSpec,
     x,
@@ -145,7 +229,7 @@ def simulate(
     build_dir: str | Path | None = None,
     progress: bool = True,
 ) -> SimulationResult:
-    """Simulate ``spec`` in Brian2 on inputs ``x``.
+    """Simulate ``spec`` in Brian2 on inputs ``x``: the map of :mod:`lsnn.models.reference`, exactly.
 
     Parameters
     ----------
@@ -173,84 +257,37 @@ def simulate(
 
     Examples
     --------
+    One LIF neuron (tau_m 20 ms, threshold 10 mV, 2 steps refractory) under a constant input of 50 mV
+    reaches threshold at step 5 (V(5) = 0.05 (1 - e^{-5 dt/tau_m}) = 11.1 mV) and every 5 steps after the reset:
+
     >>> import numpy as np
     >>> from lsnn.models import NetworkSpec, simulate
     >>> spec = NetworkSpec(dt=1e-3, tau_m=0.02, tau_a=0.2, beta=0.0, b0=0.01, n_ref=2, sign=0,
     ...                    W_in=[[0.05]], W_rec=[[0.0]], W_out=[[1.0]], b_out=[0.0], tau_out=0.02)
     >>> res = simulate(spec, np.ones((50, 1)), device="numpy", progress=False)
-    >>> int(res.spikes.sum())
-    17
+    >>> int(res.spikes.sum()), np.flatnonzero(res.spikes[:, 0])[:3].tolist()
+    (10, [5, 10, 15])
     """
-    info = device_info(device)
+    check_device_name(device)
     x, i_ext, single = _check_inputs(spec, x, i_ext)
-    n_trials, T, _ = x.shape
-    drive = continuous_drive(spec, x, i_ext)
-    batch = n_trials if device == "genn" else (trials_per_run or _default_batch(spec, n_trials))
-    batch = int(min(max(batch, 1), n_trials))
-    starts = list(range(0, n_trials, batch))
-
-    def batch_data(start: int):
-        """Inputs of one batch, padded with silent trials to ``batch`` copies (standalone re-runs)."""
-        xb = np.zeros((batch, T, spec.n_in))
-        n = min(batch, n_trials - start)
-        xb[:n] = x[start : start + n]
-        db = None
-        if drive is not None:
-            db = np.zeros((batch, T, spec.n_rec))
-            db[:n] = drive[start : start + n]
-        return xb, db, n
-
+    n_trials = x.shape[0]
+    runner = RUNNERS[device]()
+    size = n_trials if isinstance(runner, GeNNRunner) else int(min(max(trials_per_run or _default_batch(spec, n_trials), 1), n_trials))
+    batches = Batches(x, continuous_drive(spec, x, i_ext), size)
+    record = {"record_v": record_v, "record_threshold": record_threshold}
     parts = []
     run_time = loop_time = 0.0
     t0 = time.perf_counter()
-    own_dir = info.standalone and build_dir is None
-    directory = Path(tempfile.mkdtemp(prefix=f"lsnn_{device}_")) if own_dir else build_dir
+    own_dir = device in STANDALONE and build_dir is None
+    directory = Path(tempfile.mkdtemp(prefix=f"lsnn_{device}_")) if own_dir else (None if build_dir is None else Path(build_dir))
     bar = tqdm(total=n_trials, desc=f"Brian2 {device}", unit="trial", disable=not progress, leave=False)
     try:
         with use_device(device, directory):
-            clock = defaultclock if device == "genn" else Clock(dt=spec.dt * second, name="lsnn_clock")
-            if device == "genn":
-                defaultclock.dt = spec.dt * second
-            # A single batch needs no re-runs: a SpikeGeneratorGroup stores the input far more compactly
-            # than the (T, trials*n_in) TimedArray that re-runs with run_args require.
-            spike_input = info.spike_input if len(starts) > 1 else "generator"
-            kw = dict(spike_input=spike_input, split_delays=info.split_delays, shared_constants=info.shared_constants, drive_by_operation=info.drive_by_operation, record_v=record_v, record_threshold=record_threshold, clock=clock)
-            if not info.standalone:
-                for start in starts:
-                    xb, db, n = batch_data(start) if len(starts) > 1 else (x, drive, n_trials)
-                    built = build_network(spec, xb, db, **kw)
-                    t_run = time.perf_counter()
-                    built.network.run(T * spec.dt * second, namespace=built.namespace)
-                    run_time += time.perf_counter() - t_run
-                    loop_time = run_time
-                    parts.append(_collect(built, spec, n))
-                    bar.update(n)
-            else:
-                from brian2 import device as active_device
-
-                xb, db, n = batch_data(0)
-                built = build_network(spec, xb, db, **kw)
-                t_run = time.perf_counter()
-                built.network.run(T * spec.dt * second, namespace=built.namespace)
-                if info.build_on_run:  # GeNN: built, compiled and run by network.run, all trials in one batch
-                    run_time, loop_time = time.perf_counter() - t_run, float("nan")
-                    parts.append(_collect(built, spec, n))
-                    bar.update(n)
-                else:
-                    active_device.build(directory=str(directory), compile=True, run=False)
-                for start in starts if not info.build_on_run else ():
-                    xb, db, n = batch_data(start)
-                    run_args = {}
-                    if built.x_in is not None:
-                        run_args[built.x_in] = input_timed_array(xb, spec.dt).values
-                    if built.I_drive is not None:
-                        run_args[built.I_drive] = drive_values(db) * amp
-                    t_run = time.perf_counter()
-                    active_device.run(run_args=run_args if info.reruns else None)
-                    run_time += time.perf_counter() - t_run
-                    loop_time += float(getattr(active_device, "_last_run_time", float("nan")))
-                    parts.append(_collect(built, spec, n))
-                    bar.update(n)
+            for part, n, run_s, loop_s in runner.run(spec, batches, record, spec.dt, directory):
+                parts.append(part)
+                run_time += run_s
+                loop_time += loop_s
+                bar.update(n)
     finally:
         bar.close()
         if own_dir:
@@ -262,6 +299,5 @@ def simulate(
         arr = np.concatenate([p[k] for p in parts])
         return arr[0] if single else arr
 
-    return SimulationResult(
-        spikes=cat(0), outputs=cat(1), v=cat(2), thresholds=cat(3), dt=spec.dt, device=device, wall_time=time.perf_counter() - t0, run_time=run_time, loop_time=loop_time
-    )
+    return SimulationResult(spikes=cat(0), outputs=cat(1), v=cat(2), thresholds=cat(3), dt=spec.dt, device=device,
+                            wall_time=time.perf_counter() - t0, run_time=run_time, loop_time=loop_time)

@@ -1,4 +1,4 @@
-"""``lsnn analyze``: command-line front ends of the analysis measures, on tables or spike files.
+"""``lsnn analyze``: the analysis measures of :mod:`lsnn.analysis` on count tables or spike files.
 
     lsnn analyze selectivity FILE --factors Task Position Symbol [--window 0ms 500ms] [--trials T.csv | --epoch N | --event N]
     lsnn analyze sequences   FILE --bin 50ms [--window -200ms 1s] [--conditions Task Symbol] [--trials ... ]
@@ -21,55 +21,18 @@ writes ``sequences.csv``, ``sequences.json`` (summary) and ``sequences.png`` (po
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import quantities as pq
 
-from .io import load_trials
-from .rates import binned_counts
-from .selectivity import anova_selectivity, balanced_indices, categories_per_neuron, rate_selection, selectivity_counts
-from .sequences import condition_invariant, cross_validated_sequence, peak_bins, time_cell_test
-from .trials import parse_time, trial_conditions, window_counts
-
-
-def _add_trial_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("trials (spike files)")
-    how = g.add_mutually_exclusive_group()
-    how.add_argument("--trials", type=Path, default=None, metavar="CSV", help="trial table: start/stop or event (s) + condition columns")
-    how.add_argument("--epoch", default=None, help="name of the file's epoch whose intervals are the trials (e.g. trials)")
-    how.add_argument("--event", default=None, help="name of the file's event; trials are --window around each event")
-    g.add_argument("--window", nargs=2, default=None, metavar=("START", "STOP"), help="window relative to each trial's start/event, e.g. 0ms 500ms")
-    p.add_argument("--out", type=Path, default=None, help="output folder (default: FILE's stem + _analysis)")
-    p.add_argument("--seed", type=int, default=0)
-
-
-def add_analyze_parser(sub: argparse._SubParsersAction) -> None:
-    """Register ``analyze`` and its measures on the ``lsnn`` parser."""
-    p = sub.add_parser("analyze", help="spike-code analyses (mixed selectivity, sequences) of count tables or spike files")
-    measures = p.add_subparsers(dest="measure", required=True)
-    sel = measures.add_parser("selectivity", help="per-neuron type-II ANOVA with all interactions (eLife selectivity analysis)")
-    sel.add_argument("file", type=Path, help="CSV of counts (factor columns + one column per neuron) or a spike file (NWB, NIX, ...)")
-    sel.add_argument("--factors", nargs="+", required=True, help="condition names (CSV columns or trial annotations)")
-    sel.add_argument("--alpha", type=float, default=0.001)
-    sel.add_argument("--omega2-min", type=float, default=0.14)
-    sel.add_argument("--rate-range", nargs=2, type=float, default=(2.0, 60.0), metavar=("MIN", "MAX"),
-                     help="keep neurons with mean rate in the window within [MIN, MAX] Hz (spike files; eLife 2 60)")
-    sel.add_argument("--balanced", action="store_true", help="resample every condition to the smallest cell first")
-    _add_trial_options(sel)
-    seq = measures.add_parser("sequences", help="peak-time sorting with cross-validation, time-cell shuffle test (poster A-B)")
-    seq.add_argument("file", type=Path, help="spike file (NWB, NIX, ...)")
-    seq.add_argument("--bin", default="50ms", help="bin size, e.g. 50ms")
-    seq.add_argument("--shuffles", type=int, default=1000)
-    seq.add_argument("--alpha", type=float, default=0.01, help="time cell if shuffle p < alpha")
-    seq.add_argument("--conditions", nargs="*", default=(), help="trial annotations; invariant = same peak bin (+-1) in every condition")
-    _add_trial_options(seq)
-
-
-def _fail(message: str) -> SystemExit:
-    return SystemExit(f"lsnn analyze: {message}")
+from lsnn.analysis.io import load_trials
+from lsnn.analysis.rates import binned_counts
+from lsnn.analysis.selectivity import anova_selectivity, balanced_indices, categories_per_neuron, rate_selection, selectivity_counts
+from lsnn.analysis.sequences import condition_invariant, cross_validated_sequence, peak_bins, time_cell_test
+from lsnn.analysis.trials import parse_time, trial_conditions, window_counts
+from lsnn.common.files import atomic_path, atomic_write_text
+from lsnn.common.jsonsafe import dumps
 
 
 def _window(args) -> tuple[pq.Quantity, pq.Quantity] | None:
@@ -123,7 +86,18 @@ def _counts_from_spikes(args) -> tuple[np.ndarray, dict, list[str]]:
     return counts[:, keep].astype(float), factors, [n for n, k in zip(names, keep) if k]
 
 
-def _selectivity(args) -> int:
+def _write_csv(frame: pd.DataFrame, path, index: bool = False) -> None:
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=index)
+
+
+def _write_png(fig, path) -> None:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=150, format="png")
+
+
+def selectivity_from_file(args: argparse.Namespace) -> int:
+    """``lsnn analyze selectivity`` (module docstring)."""
     from lsnn.figures.spike_codes import figure_selectivity
 
     csv_input = args.file.suffix.lower() == ".csv"
@@ -135,16 +109,17 @@ def _selectivity(args) -> int:
     table["neuron"] = np.asarray(neurons)[table["neuron"].to_numpy()]
     out = args.out or args.file.with_name(args.file.stem + "_analysis")
     out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "selectivity.csv", index=False)
-    categories_per_neuron(table).to_csv(out / "categories.csv")
-    figure_selectivity(table, len(neurons)).savefig(out / "selectivity.png", dpi=150)
+    _write_csv(table, out / "selectivity.csv")
+    _write_csv(categories_per_neuron(table), out / "categories.csv", index=True)
+    _write_png(figure_selectivity(selectivity_counts(table), categories_per_neuron(table), len(neurons)), out / "selectivity.png")
     print(f"[lsnn analyze] {len(neurons)} neurons x {len(counts)} samples; selective neurons per effect:")
     print(selectivity_counts(table).to_string())
     print(f"[lsnn analyze] wrote {out}/selectivity.csv, categories.csv, selectivity.png")
     return 0
 
 
-def _sequences(args) -> int:
+def sequences_from_file(args: argparse.Namespace) -> int:
+    """``lsnn analyze sequences`` (module docstring)."""
     from lsnn.figures.spike_codes import figure_sequences
 
     if args.file.suffix.lower() == ".csv":
@@ -174,21 +149,9 @@ def _sequences(args) -> int:
         summary["invariant_fraction"] = float(table["invariant"].mean())
     out = args.out or args.file.with_name(args.file.stem + "_analysis")
     out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "sequences.csv", index=False)
-    (out / "sequences.json").write_text(json.dumps(summary, indent=2) + "\n")
-    figure_sequences(seq, float(bin_size), t0).savefig(out / "sequences.png", dpi=150)
-    print(f"[lsnn analyze] {json.dumps(summary)}")
+    _write_csv(table, out / "sequences.csv")
+    atomic_write_text(out / "sequences.json", dumps(summary, indent=2) + "\n")
+    _write_png(figure_sequences(seq, float(bin_size), t0), out / "sequences.png")
+    print(f"[lsnn analyze] {dumps(summary)}")
     print(f"[lsnn analyze] wrote {out}/sequences.csv, sequences.json, sequences.png")
     return 0
-
-
-def run_analyze(args: argparse.Namespace) -> int:
-    """Run the chosen measure; every expected failure (bad file, labels, shapes) exits with its message."""
-    try:
-        if args.measure == "selectivity":
-            return _selectivity(args)
-        if args.measure == "sequences":
-            return _sequences(args)
-    except (ValueError, FileNotFoundError) as exc:
-        raise _fail(str(exc)) from None
-    raise _fail(f"unknown measure {args.measure!r}")

@@ -1,0 +1,40 @@
+"""``lsnn validate RUN_DIR [--trials N] [--device cpp_standalone] [--dtype float64] [--write-reference]``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from lsnn.models.devices import DEVICES
+
+
+def add_parser(sub, name: str, help_text: str) -> None:
+    p = sub.add_parser(name, help=help_text, description="Regenerate the run's held-out trials, run PyTorch and Brian2, "
+                       "compare rasters; writes validation.json and validation_rasters.nwb. Exit status 1 when a float64 "
+                       "validation finds any difference.")
+    p.add_argument("run_dir", type=Path)
+    p.add_argument("--device", choices=DEVICES, default="cpp_standalone", help="Brian2 device")
+    p.add_argument("--trials", type=int, default=None, help="number of held-out trials (default: the run's whole test set)")
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64", help="PyTorch precision")
+    p.add_argument("--no-nwb", action="store_true", help="do not write the Brian2 rasters as NWB")
+    p.add_argument("--write-reference", action="store_true",
+                   help="only store PyTorch's rasters (validation_reference.npz) for a validation in an environment without PyTorch")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from lsnn.training.validate import summary, validate_run, write_reference
+
+    if args.trials is not None and args.trials < 1:
+        raise ValueError(f"--trials must be at least 1; got {args.trials}.")
+    if args.write_reference:
+        path = write_reference(args.run_dir, args.trials, progress=not args.no_progress)
+        print(f"[lsnn validate] wrote {path}; validate with it where PyTorch is absent: lsnn validate {args.run_dir} --device ...")
+        return 0
+    print(f"[lsnn validate] {args.run_dir} on Brian2 {args.device} ({args.dtype})", flush=True)
+    report = validate_run(args.run_dir, device=args.device, n_trials=args.trials, dtype=args.dtype, nwb=not args.no_nwb,
+                          progress=not args.no_progress)
+    print(summary(report))
+    print(f"[lsnn validate] wrote {report['report']}")
+    return 0 if report["ok"] or args.dtype != "float64" else 1

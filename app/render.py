@@ -1,0 +1,160 @@
+"""``lsnn figures FOLDER [--out DIR]``: the paper's figures of a run folder or a results folder.
+
+What the folder is decides what is drawn (PNG files, written into ``--out``, default ``FOLDER/figures``):
+
+=================================  ===================================================================
+folder                             figures
+=================================  ===================================================================
+run folder (``lsnn train``)        ``training_curves.png``; when finished, one held-out trial of the
+                                   task: ``store_recall_trial.png`` (eLife Fig. 1D-E style, Brian2 over
+                                   PyTorch), ``12ax_episode.png`` (Fig. 3B), ``sequences.png`` and
+                                   ``selectivity.png`` (duplication/reversal, Fig. 4B-F), else ``trial.png``
+Table 1 results (``reproduce``)    ``table1.png`` (ours next to the paper's)
+comparison results (``reproduce``) ``<name>.png`` (bars per variant, the paper's values as ticks)
+demo results (``lsnn demo``)       accuracy bars, example trials and imprinting of both networks
+=================================  ===================================================================
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from lsnn.common.files import atomic_path
+
+#: Episodes of a duplication/reversal run analysed for its Fig. 4 panels (at most the test set).
+DUPREV_EPISODES = 300
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=150, format="png")
+    return path
+
+
+def _comparison_names(folder: Path) -> list[str]:
+    return sorted(p.name[: -len("_runs.csv")] for p in folder.glob("*_runs.csv") if p.name != "table1_runs.csv")
+
+
+def folder_kind(folder: Path) -> str:
+    """``run``, ``table1``, ``comparison``, ``demo`` or a ``ValueError`` saying what the folder lacks."""
+    if (folder / "config.json").is_file():
+        return "run"
+    if (folder / "table1_runs.csv").is_file():
+        return "table1"
+    if _comparison_names(folder):
+        return "comparison"
+    if (folder / "report.json").is_file():
+        return "demo"
+    raise ValueError(f"{folder} is neither a run folder (config.json) nor a results folder of lsnn reproduce "
+                     "(table1_runs.csv, <name>_runs.csv) or lsnn demo (report.json).")
+
+
+def run_figures(run_dir: Path, out: Path, device: str = "numpy") -> list[Path]:
+    """Learning curves and a held-out trial of one run (module docstring)."""
+    from lsnn.figures.runs import figure_training_curves
+    from lsnn.training.runs import METRICS, NETWORK, read_config
+
+    cfg = read_config(run_dir)
+    written = []
+    metrics_path = run_dir / METRICS
+    if metrics_path.is_file() and metrics_path.stat().st_size:
+        metrics = pd.read_json(metrics_path, lines=True)
+        written.append(_save(figure_training_curves(metrics, f"{cfg.task} / {cfg.model} ({run_dir.name})"), out / "training_curves.png"))
+    if not (run_dir / NETWORK).is_file():
+        return written  # unfinished run, or an ANN baseline: no spiking network to draw
+    draw: dict[str, Callable[[Path, Path, str], list[Path]]] = {
+        "store_recall": _store_recall_trial, "12ax": _twelve_ax, "duplication_reversal": _duplication_reversal}
+    return written + draw.get(cfg.task, _generic_trial)(run_dir, out, device)
+
+
+def _store_recall_trial(run_dir: Path, out: Path, device: str) -> list[Path]:
+    from lsnn.app.episodes import example_trial
+    from lsnn.figures.store_recall import figure_store_recall_trial
+
+    model = json.loads((run_dir / "config.json").read_text())["model"].upper()
+    return [_save(figure_store_recall_trial(example_trial(run_dir, model, 0, device)), out / "store_recall_trial.png")]
+
+
+def _twelve_ax(run_dir: Path, out: Path, device: str) -> list[Path]:
+    from lsnn.app.episodes import twelve_ax_episode
+    from lsnn.figures.twelve_ax import figure_12ax_episode
+
+    ep = twelve_ax_episode(run_dir, 0)
+    return [_save(figure_12ax_episode(ep, t_max=min(15.0, len(ep.symbols) * ep.step_duration)), out / "12ax_episode.png")]
+
+
+def _duplication_reversal(run_dir: Path, out: Path, device: str) -> list[Path]:
+    from lsnn.analysis import anova_selectivity, categories_per_neuron, cross_validated_sequence, rate_selection, selectivity_counts
+    from lsnn.app.episodes import episode_activity
+    from lsnn.figures.spike_codes import figure_selectivity, figure_sequences
+    from lsnn.training.runs import read_config
+
+    cfg = read_config(run_dir)
+    act = episode_activity(run_dir, min(DUPREV_EPISODES, cfg.n_test))
+    rng = np.random.default_rng(0)
+    written = [_save(figure_sequences(cross_validated_sequence(act.counts, rng), act.bin_size), out / "sequences.png")]
+    keep = rate_selection(act.selectivity_counts, act.step_duration)
+    if keep.sum() >= 1:
+        table = anova_selectivity(act.selectivity_counts[:, keep], act.factors)
+        written.append(_save(figure_selectivity(selectivity_counts(table), categories_per_neuron(table), int(keep.sum())), out / "selectivity.png"))
+    return written
+
+
+def _generic_trial(run_dir: Path, out: Path, device: str) -> list[Path]:
+    from lsnn.figures.runs import figure_trial
+    from lsnn.training.heldout import held_out_activity
+    from lsnn.training.runs import load_run
+
+    run = load_run(run_dir)
+    act = held_out_activity(run, 1, record_state=False)
+    windows = act.batch.windows[act.batch.labels[0] >= 0]
+    return [_save(figure_trial(act.batch.x[0], act.spikes[0], act.outputs[0], run.spec.dt, analog_input=run.spec.input_kind == "analog",
+                               windows=windows, title=f"{run.cfg.task}: held-out trial 0 ({run.cfg.model})"), out / "trial.png")]
+
+
+def results_figures(folder: Path, out: Path, kind: str) -> list[Path]:
+    """Figures of a results folder of ``lsnn reproduce`` or ``lsnn demo``."""
+    if kind == "table1":
+        from lsnn.figures.table1 import figure_table1
+
+        return [_save(figure_table1(pd.read_csv(folder / "table1_runs.csv")), out / "table1.png")]
+    if kind == "comparison":
+        from lsnn.figures.comparison import figure_comparison
+
+        written = []
+        for name in _comparison_names(folder):
+            info = json.loads((folder / f"{name}.json").read_text()) if (folder / f"{name}.json").is_file() else {}
+            metric = {"accuracy": "accuracy", "success": "episodes entirely right"}.get(info.get("metric"), "accuracy")
+            fig = figure_comparison(pd.read_csv(folder / f"{name}_runs.csv"), info.get("title", name), metric)
+            written.append(_save(fig, out / f"{name}.png"))
+        return written
+    from lsnn.app.episodes import example_trial
+    from lsnn.figures.store_recall import figure_accuracy, figure_imprinting, figure_store_recall_trial
+
+    report = json.loads((folder / "report.json").read_text())
+    written = [_save(figure_accuracy({m.upper(): r["test"]["accuracy"] for m, r in report["models"].items()}), out / "accuracy_sfa_vs_lif.png")]
+    for model, r in report["models"].items():
+        written.append(_save(figure_store_recall_trial(example_trial(folder / r["run_dir"], model.upper())), out / f"store_recall_trial_{model}.png"))
+        a = r["analysis"]
+        written.append(_save(figure_imprinting(np.array(a["store_selectivity_hz"]), np.array(a["recall_selectivity_hz"]), a["imprinting_index"],
+                                               model.upper()), out / f"imprinting_{model}.png"))
+    return written
+
+
+def render(folder: str | os.PathLike, out: str | os.PathLike | None = None, device: str = "numpy") -> list[Path]:
+    """Draw the figures of ``folder`` into ``out`` (default ``folder/figures``); returns the files written.
+    ``device``: the Brian2 device of re-simulations drawn over PyTorch (STORE-RECALL trials)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no folder at {folder}.")
+    kind = folder_kind(folder)
+    out = Path(out) if out is not None else folder / "figures"
+    out.mkdir(parents=True, exist_ok=True)
+    return run_figures(folder, out, device) if kind == "run" else results_figures(folder, out, kind)

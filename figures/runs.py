@@ -1,0 +1,98 @@
+"""Figures of any trained run: its learning curves and one held-out trial (input, network, readout).
+
+``figure_training_curves`` draws the per-iteration log of ``lsnn train`` (``metrics.jsonl``: loss, the
+task metric, firing rate); ``figure_trial`` one trial of any task, spike input as a raster and analog
+input (speech features, XOR pulses) as an image, the recurrent raster and every readout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .store_recall import plot_raster
+from .style import style_context
+
+#: Columns of ``metrics.jsonl`` drawn as the task metric, in order of preference.
+METRIC_COLUMNS = ("accuracy", "success", "mse")
+
+
+def figure_training_curves(metrics: pd.DataFrame, title: str = "") -> Figure:
+    """Loss (log scale), the task metric (%) and the mean firing rate (Hz) against the iteration.
+
+    ``metrics``: one row per iteration with ``iteration``, ``loss`` and optionally ``accuracy`` /
+    ``success``, ``rate_hz`` (the trainer's ``metrics.jsonl``)."""
+    if metrics.empty or "iteration" not in metrics or "loss" not in metrics:
+        raise ValueError("metrics must hold one row per iteration with 'iteration' and 'loss' columns.")
+    metric = next((c for c in METRIC_COLUMNS if c in metrics and metrics[c].notna().any()), None)
+    panels = ["loss"] + ([metric] if metric else []) + (["rate_hz"] if "rate_hz" in metrics and metrics["rate_hz"].notna().any() else [])
+    labels = {"loss": "training loss", "accuracy": "batch accuracy (%)", "success": "batch success (%)", "mse": "batch MSE",
+              "rate_hz": "mean rate (Hz)"}
+    with style_context():
+        fig = Figure(figsize=(4.2 * len(panels), 3.0))
+        axes = np.atleast_1d(fig.subplots(1, len(panels)))
+        it = metrics["iteration"].to_numpy()
+        for ax, column in zip(axes, panels):
+            values = metrics[column].to_numpy(dtype=float) * (100 if column in ("accuracy", "success") else 1)
+            ax.plot(it, values, color="0.3", lw=0.8)
+            window = max(1, len(values) // 20)
+            if window > 1:  # running mean over 5 % of the run, to read the trend
+                smooth = np.convolve(values, np.ones(window) / window, mode="valid")
+                ax.plot(it[window - 1:], smooth, color="tab:red", lw=1.5, label=f"mean of {window}")
+                ax.legend(frameon=False, fontsize=7)
+            if column == "loss" and np.all(values > 0):
+                ax.set_yscale("log")
+            if column in ("accuracy", "success"):
+                ax.set_ylim(0, 100)
+            ax.set_xlabel("iteration")
+            ax.set_ylabel(labels[column])
+        if title:
+            fig.suptitle(title)
+        fig.tight_layout()
+    return fig
+
+
+def figure_trial(x: np.ndarray, spikes: np.ndarray, outputs: np.ndarray, dt: float, *, analog_input: bool = False,
+                 output_names: Sequence[str] | None = None, windows: np.ndarray | None = None, title: str = "") -> Figure:
+    """One trial: input (raster or image), recurrent raster, readouts; ``windows`` (K, 2) steps of the
+    readout windows with a target are shaded.
+
+    ``x`` (T, n_in), ``spikes`` (T, n_rec) 0/1, ``outputs`` (T, n_out) volts, ``dt`` in s."""
+    T = spikes.shape[0]
+    t_max = T * dt
+    with style_context():
+        fig = Figure(figsize=(8, 6))
+        axes = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [1.2, 2, 1.3]})
+        if analog_input:
+            image = axes[0].imshow(x.T, aspect="auto", origin="lower", extent=(0, t_max, -0.5, x.shape[1] - 0.5), cmap="viridis",
+                                   interpolation="nearest")
+            fig.colorbar(image, ax=axes[0], label="input value", pad=0.01)
+        else:
+            plot_raster(axes[0], x, dt, s=2)
+            axes[0].set_ylim(-0.5, x.shape[1] - 0.5)
+        axes[0].set_ylabel("input channel")
+        plot_raster(axes[1], spikes, dt, s=2, color="tab:blue")
+        axes[1].set_ylim(-0.5, spikes.shape[1] - 0.5)
+        axes[1].set_ylabel("neuron")
+        rate = spikes.mean() / dt
+        axes[1].set_title(f"network: {int(spikes.sum())} spikes, {rate:.1f} Hz per neuron", fontsize=9)
+        t = np.arange(T) * dt
+        names = list(output_names) if output_names is not None else [f"readout {k}" for k in range(outputs.shape[1])]
+        for k in range(outputs.shape[1]):
+            axes[2].plot(t, outputs[:, k] * 1e3, lw=0.9, label=names[k] if outputs.shape[1] <= 10 else None)
+        if windows is not None:
+            for start, stop in windows:
+                for ax in axes:
+                    ax.axvspan(start * dt, stop * dt, color="0.85", lw=0, zorder=-1)
+        axes[2].set_ylabel("readout (mV)")
+        axes[2].set_xlabel("time (s)")
+        if outputs.shape[1] <= 10:
+            axes[2].legend(frameon=False, fontsize=7, ncol=min(outputs.shape[1], 5), loc="upper left")
+        axes[2].set_xlim(0, t_max)
+        if title:
+            axes[0].set_title(title)
+        fig.align_ylabels()
+    return fig
