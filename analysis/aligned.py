@@ -14,6 +14,8 @@ import neo
 import numpy as np
 import quantities as pq
 
+from . import _elephant
+
 
 def event_aligned_average(signals: Sequence[neo.AnalogSignal], events: Sequence[neo.SpikeTrain], window: tuple[pq.Quantity, pq.Quantity]) -> tuple[neo.AnalogSignal, int]:
     """Average of ``signals[k]`` (one per trial, n channels) around the times of ``events[k]``.
@@ -21,6 +23,7 @@ def event_aligned_average(signals: Sequence[neo.AnalogSignal], events: Sequence[
     Returns the (window, n_channels) average as an AnalogSignal with times relative to the event,
     and the number of events used (events too close to a trial's edges are skipped).
     """
+    _elephant.load()
     from elephant.sta import spike_triggered_average
 
     if len(signals) != len(events) or len(signals) == 0:

@@ -18,11 +18,14 @@ import neo
 import numpy as np
 import quantities as pq
 
+from . import _elephant
+
 
 def mean_rates(spiketrains: Sequence[neo.SpikeTrain]) -> pq.Quantity:
     """Mean firing rate of each spike train over its [t_start, t_stop], in Hz (Elephant's ``mean_firing_rate``)."""
     if len(spiketrains) == 0:
         raise ValueError("no spike trains given.")
+    _elephant.load()
     from elephant.statistics import mean_firing_rate
 
     return pq.Quantity([float(mean_firing_rate(st).rescale(pq.Hz)) for st in spiketrains], pq.Hz)
@@ -31,6 +34,7 @@ def mean_rates(spiketrains: Sequence[neo.SpikeTrain]) -> pq.Quantity:
 def isi_cv(spiketrains: Sequence[neo.SpikeTrain]) -> np.ndarray:
     """Coefficient of variation of the inter-spike intervals of each train (Elephant's ``cv`` of ``isi``);
     NaN for trains with fewer than three spikes. 0 for a regular train, about 1 for a Poisson train."""
+    _elephant.load()
     from elephant.statistics import cv, isi
 
     return np.array([float(cv(isi(st).magnitude)) if len(st) >= 3 else np.nan for st in spiketrains])
@@ -41,6 +45,7 @@ def fano_factor(spiketrains: Sequence[neo.SpikeTrain]) -> float:
     trials (Elephant's ``fanofactor``); about 1 for Poisson trains."""
     if len(spiketrains) < 2:
         raise ValueError("the Fano factor needs at least two spike trains (e.g. trials).")
+    _elephant.load()
     from elephant.statistics import fanofactor
 
     return float(fanofactor(list(spiketrains)))
@@ -60,6 +65,7 @@ def binned_counts(segments: Sequence[neo.Segment], bin_size: pq.Quantity, window
         raise ValueError("the segments hold no spike trains.")
     if any(len(seg.spiketrains) != n_neurons for seg in segments):
         raise ValueError("all segments must hold the same number of spike trains.")
+    _elephant.load()
     from elephant.conversion import BinnedSpikeTrain
 
     arrays = []
@@ -96,6 +102,7 @@ def segments_from_counts(counts, bin_size: pq.Quantity, t_start: pq.Quantity = 0
     names = list(names) if names is not None else [f"neuron {j}" for j in range(arr.shape[2])]
     if len(names) != arr.shape[2]:
         raise ValueError(f"give one name per neuron ({arr.shape[2]}); got {len(names)}.")
+    _elephant.load()
     from elephant.conversion import BinnedSpikeTrain
 
     segments = []

@@ -25,11 +25,14 @@ import neo
 import numpy as np
 import quantities as pq
 
+from . import _elephant
+
 
 def exponential_traces(spiketrains: Sequence[neo.SpikeTrain], tau: pq.Quantity = 20 * pq.ms, sampling_period: pq.Quantity = 1 * pq.ms) -> neo.AnalogSignal:
     """Causally filtered spike trains ``r_j(t)`` (module docstring), ``(n_samples, n_neurons)`` in Hz."""
     if len(spiketrains) == 0:
         raise ValueError("no spike trains given.")
+    _elephant.load()
     from elephant.kernels import ExponentialKernel
     from elephant.statistics import instantaneous_rate
 

@@ -18,6 +18,7 @@ demo results (``lsnn demo``)       accuracy bars, example trials and imprinting 
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from lsnn.common.files import atomic_path
+
+logger = logging.getLogger(__name__)
 
 #: Episodes of a duplication/reversal run analysed for its Fig. 4 panels (at most the test set).
 DUPREV_EPISODES = 300
@@ -101,9 +104,14 @@ def _duplication_reversal(run_dir: Path, out: Path, device: str) -> list[Path]:
     rng = np.random.default_rng(0)
     written = [_save(figure_sequences(cross_validated_sequence(act.counts, rng), act.bin_size), out / "sequences.png")]
     keep = rate_selection(act.selectivity_counts, act.step_duration)
-    if keep.sum() >= 1:
+    try:
+        if not keep.any():
+            raise ValueError("no neuron fires 2-60 Hz")
         table = anova_selectivity(act.selectivity_counts[:, keep], act.factors)
-        written.append(_save(figure_selectivity(selectivity_counts(table), categories_per_neuron(table), int(keep.sum())), out / "selectivity.png"))
+    except ValueError as exc:  # too few episodes or active neurons for the 3-way ANOVA: say so, draw the rest
+        logger.warning("selectivity.png not drawn: %s", exc)
+        return written
+    written.append(_save(figure_selectivity(selectivity_counts(table), categories_per_neuron(table), int(keep.sum())), out / "selectivity.png"))
     return written
 
 

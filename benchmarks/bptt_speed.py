@@ -110,7 +110,7 @@ class Autograd:
     name = "autograd"
 
     def __init__(self, batch: int):
-        from lsnn.training.reference import SpikeFunction
+        from lsnn.training.pseudo_derivative import SpikeFunction
 
         self.spike = SpikeFunction.apply
         x, labels, W_in, W_rec, W_out, beta = workload(batch)

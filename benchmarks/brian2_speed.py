@@ -53,12 +53,12 @@ def standalone_loop_times(spec, x: np.ndarray, shared_constants: bool, repeats: 
     from brian2 import Clock, device, second
 
     from lsnn.models.devices import use_device
-    from lsnn.models.network import build_network
+    from lsnn.models.network import NetworkLayout, build_network
 
     directory = tempfile.mkdtemp(prefix="lsnn_bench_")
     try:
         with use_device("cpp_standalone", directory):
-            built = build_network(spec, x[None], None, spike_input="generator", shared_constants=shared_constants,
+            built = build_network(spec, x[None], None, layout=NetworkLayout(spike_input="generator", shared_constants=shared_constants),
                                   record_v=False, clock=Clock(dt=spec.dt * second, name="lsnn_clock"))
             built.network.run(x.shape[0] * spec.dt * second, namespace=built.namespace)
             device.build(directory=directory, compile=True, run=False)

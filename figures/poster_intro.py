@@ -11,10 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import quantities as pq
-from elephant.statistics import isi
 from matplotlib.figure import Figure
-from neo import SpikeTrain
 
 from .style import style_context
 
@@ -40,13 +37,12 @@ def plot_membrane(ax, t: np.ndarray, v: np.ndarray, threshold: np.ndarray, spike
     return [lv, la, marks]
 
 
-def plot_adapting_rate(ax, spiketrain: SpikeTrain):
-    """Instantaneous rate 1/ISI (Hz, Elephant's ``isi``) at each spike after the first."""
-    if len(spiketrain) < 2:
+def plot_adapting_rate(ax, spike_times: np.ndarray):
+    """Instantaneous rate 1/ISI (Hz) at each spike after the first (``spike_times`` in s)."""
+    if len(spike_times) < 2:
         ax.text(0.5, 0.5, "fewer than 2 spikes", transform=ax.transAxes, ha="center")
         return []
-    intervals = isi(spiketrain).rescale(pq.s).magnitude
-    (line,) = ax.plot(spiketrain.times.rescale(pq.s).magnitude[1:], 1.0 / intervals, "o-", ms=2, color="k")
+    (line,) = ax.plot(spike_times[1:], 1.0 / np.diff(spike_times), "o-", ms=2, color="k")
     ax.set_ylabel("rate 1/ISI (Hz)")
     return [line]
 
@@ -68,13 +64,12 @@ def figure_poster_intro(result: "SimulationResult", i_ext: np.ndarray, neuron: i
     T = result.spikes.shape[0]
     t = np.arange(T) * result.dt
     steps = np.nonzero(result.spikes[:, neuron])[0]
-    train = SpikeTrain(t[steps] * pq.s, t_stop=T * result.dt * pq.s)
     with style_context():
         fig = Figure(figsize=(7, 5))
         ax_i, ax_v, ax_r = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [1, 2, 1.5]})
         plot_input_current(ax_i, t, np.asarray(i_ext)[:, neuron])
         plot_membrane(ax_v, t, result.v[:, neuron], result.thresholds[:, neuron], steps)
-        plot_adapting_rate(ax_r, train)
+        plot_adapting_rate(ax_r, t[steps])
         ax_r.set_xlabel("time (s)")
         ax_i.set_title("LIF neuron with spike-frequency adaptation: response to a current step")
         fig.align_ylabels()

@@ -11,8 +11,9 @@ imported when first used, so reading, checking and writing network files never l
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from lsnn.common.lazy import lazy_exports
 
 from .devices import DEVICES, DeviceUnavailable
 from .reference import simulate_reference
@@ -36,13 +37,4 @@ if TYPE_CHECKING:
     from .simulation import SimulationResult, simulate
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())

@@ -410,4 +410,5 @@ def network_equations(spec: NetworkSpec, layout: NetworkLayout = NetworkLayout()
     for name, source, target, W, mask, synapse, on_pre in synapse_pathways(spec):
         n = int((mask & (W != 0)).sum())
         lines += [f"Synapses '{name}' {source} -> {target} ({n} synapses per trial)", f"    {synapse}", f"  on_pre: {on_pre}"]
+    lines.append(f"namespace: R_m = {R_M} (weights are R_m times synaptic weights, in volts); dt = {spec.dt * 1e3:g} ms")
     return "\n".join(lines)

@@ -14,14 +14,8 @@ adaptive (ALIF) neuron, :math:`\\beta_j < 0` an enhanced-excitability (ELIF) neu
 floored at :math:`A_{\\min}` (Salaj et al. 2021, eLife, Methods eqs. 3-5).
 
 Brian2 integrates these equations *exactly* over each step and reproduces the papers' discrete-time
-map (DESIGN.md; NeurIPS suppl. eqs. 4-5)
-
-.. math::
-
-    V(t+\\delta t) = \\alpha V(t) + (1-\\alpha) R_m I(t) - A(t) z(t), \\qquad
-    a(t+\\delta t) = \\rho a(t) + (1-\\rho) z(t)
-
-with :math:`\\alpha = e^{-\\delta t/\\tau_m}`, :math:`\\rho = e^{-\\delta t/\\tau_a}`. Brian2 applies
+map, written once in :mod:`lsnn.models.reference` (NeurIPS suppl. eqs. 4-5), with the one-step decays
+:math:`\\alpha = e^{-\\delta t/\\tau_m}` and :math:`\\rho = e^{-\\delta t/\\tau_a}`. Brian2 applies
 spikes, synaptic events and resets *after* the threshold test of step t and *before* the leak of the
 next step, so every event is pre-divided by the one-step decay it is about to receive:
 

@@ -19,8 +19,9 @@ Brian2). ``config`` needs no torch; the other names load torch when first used.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from lsnn.common.lazy import lazy_exports
 
 from .config import TrainConfig, make_config
 
@@ -34,13 +35,4 @@ if TYPE_CHECKING:
     from .validate import validate_run
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())

@@ -1,21 +1,14 @@
 """``LSNN``: the PyTorch implementation of the LSNN map (DESIGN.md "The model"; NeurIPS suppl. eqs. 4-7).
 
-For recurrent neuron j at step t, with alpha = exp(-dt/tau_m), rho = exp(-dt/tau_a),
-kappa = exp(-dt/tau_out)::
-
-    A_j(t)    = max(b0_j + beta_j a_j(t), A_min_j)
-    z_j(t)    = H(V_j(t) - A_j(t)), held at 0 for n_ref_j steps after a spike (strict refractoriness)
-    V_j(t+dt) = alpha_j V_j(t) + (1 - alpha_j) I_j(t) - A_j(t) z_j(t)
-    a_j(t+dt) = rho_j a_j(t) + (1 - rho_j) z_j(t)
-    I_j(t)    = sum_i W_in[j,i] x_i(t - d_in[j,i]) + sum_i W_rec[j,i] z_i(t - d_rec[j,i]) + I_ext_j(t)
-    y_k(t)    = kappa_k y_k(t-1) + (1 - kappa_k) sum_j W_out[k,j] z_j(t);   o_k(t) = y_k(t) + b_out_k
-
-and, for training, the dampened pseudo-derivative dz/dv = gamma max(0, 1 - |v|) with v = (V - A)/A
-(gradients reach V and, through A, the adaptation variable). Input projections for all steps are one
-matmul per distinct input delay; recurrent delays are grouped by value; the recurrence runs in
-:mod:`lsnn.training.bptt` with a hand-written backward pass. The same network in Brian2 is
-``lsnn.models.simulate(net.to_spec(), x)``. With short-term plasticity (``stp_U``, ``stp_F``, ``stp_D``;
-eLife Methods eqs. 6-10) the recurrence runs step by step under autograd (:mod:`lsnn.training.stp`).
+The map (potential, adaptive threshold, spike with refractoriness, delays, readout) is written once, in
+the docstring of :mod:`lsnn.models.reference` (the NumPy golden model); this module implements exactly
+that map, in float32 or float64. For training, the spike gets the dampened pseudo-derivative of
+:mod:`lsnn.training.pseudo_derivative` with respect to ``v = (V - A)/A`` (gradients reach V and, through
+A, the adaptation variable). Input projections for all steps are one matmul per distinct input delay;
+recurrent delays are grouped by value; the recurrence runs in :mod:`lsnn.training.bptt` with a
+hand-written backward pass. The same network in Brian2 is ``lsnn.models.simulate(net.to_spec(), x)``.
+With short-term plasticity (``stp_U``, ``stp_F``, ``stp_D``; eLife Methods eqs. 6-10) the recurrence
+runs step by step under autograd (:mod:`lsnn.training.stp`).
 """
 
 from __future__ import annotations

@@ -31,3 +31,6 @@ def test_demo_writes_a_validated_report_and_reuses_finished_stages(tmp_path, cli
     rc, stdout, _ = cli.run(*[a if a != "numpy" else "cython" for a in args])
     assert rc == 0 and (run / VALIDATION).stat().st_mtime_ns != validation
     assert json.loads((run / VALIDATION).read_text())["device"] == "cython"
+    # the figures command redraws the demo's figures from its results folder
+    assert cli.run("figures", out, "--out", tmp_path / "redrawn")[0] == 0
+    assert {p.name for p in (tmp_path / "redrawn").iterdir()} == set(report["figures"])

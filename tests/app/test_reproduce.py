@@ -46,6 +46,8 @@ def test_tiny_table_trains_validates_tabulates_and_reuses_finished_runs(tmp_path
     assert metrics.read_text() == before
     assert json.loads((tmp_path / "table1.json").read_text())["preset"] == "tiny"
     cli.error("reproduce", "elife-table1", "--preset", "tiny", "--delays", "3", "--out", tmp_path, match="expected delays")
+    rc, out, _ = cli.run("figures", tmp_path)
+    assert rc == 0 and (tmp_path / "figures" / "table1.png").stat().st_size > 20_000
 
 
 def test_comparisons_are_configured_as_in_the_paper():
@@ -74,3 +76,4 @@ def test_tiny_fig2b_trains_validates_and_orders_the_variants(tmp_path, cli):
     assert (tmp_path / "runs" / "lif-s0" / "metrics.jsonl").read_text() == metrics
     cli.error("reproduce", "elife-fig2b", "--preset", "tiny", "--rows", "lif", "--out", tmp_path, match="--rows and --delays apply to elife-table1 only")
     cli.error("reproduce", "elife-fig2a", "--preset", "tiny", "--models", "elif", "--out", tmp_path, match="compares")
+    assert cli.run("figures", tmp_path)[0] == 0 and (tmp_path / "figures" / "elife-fig2b.png").stat().st_size > 10_000

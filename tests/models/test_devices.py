@@ -172,3 +172,18 @@ def test_standalone_single_batch_with_spike_generator_input(tmp_path):
                    record_threshold=True, progress=False)
     assert_same(res, reference("spike"))
     assert res.loop_time > 0 and res.run_time >= res.loop_time
+
+
+def test_devices_leave_brian2s_global_state_as_they_found_it(tmp_path):
+    """A simulation (any runner) restores Brian2's device, target and ``defaultclock.dt``: the GeNN
+    runner sets ``defaultclock.dt`` to the network's dt, and nothing of that may leak out."""
+    from brian2 import defaultclock, get_device, ms, prefs
+
+    defaultclock.dt = 0.1 * ms
+    spec, x, i_ext = spike_case()
+    with use_device("numpy"):
+        defaultclock.dt = 1 * ms  # what the GeNN runner does inside
+        assert prefs.codegen.target == "numpy"
+    assert float(defaultclock.dt) == pytest.approx(1e-4) and type(get_device()).__name__ == "RuntimeDevice"
+    simulate(spec, x[:1, :50], device="cython", progress=False)
+    assert float(defaultclock.dt) == pytest.approx(1e-4)

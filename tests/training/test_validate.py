@@ -77,3 +77,31 @@ def test_float32_validation_reports_agreement_in_its_own_file(tiny_run):
 def test_validation_of_a_missing_run_says_what_to_do(tmp_path):
     with pytest.raises(FileNotFoundError, match="lsnn train"):
         validate_run(tmp_path / "nothing")
+
+
+def test_two_step_route_validates_where_pytorch_is_not_installed(tiny_run):
+    """Main environment: PyTorch's rasters stored; an environment without torch (GeNN's, CUDA's): Brian2
+    compared against them by `lsnn validate`, with the same verdict as the one-step validation."""
+    import subprocess
+    import sys
+
+    from lsnn.training.validate import REFERENCE, write_reference
+
+    assert write_reference(tiny_run, 6, progress=False) == tiny_run / REFERENCE
+    code = (
+        "import sys\n"
+        "class NotInstalled:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'torch':\n"
+        "            raise ImportError('No module named torch')\n"
+        "sys.meta_path.insert(0, NotInstalled())\n"
+        "from lsnn.app.cli import main\n"
+        f"sys.exit(main(['validate', {str(tiny_run)!r}, '--device', 'numpy', '--no-progress']))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    report = json.loads((tiny_run / "validation.json").read_text())
+    assert report["ok"] and report["n_identical_rasters"] == report["n_trials"] == 6
+    assert report["metric_brian2"] is None and report["reference"].endswith(REFERENCE)
+    assert report["max_abs_v_difference"] <= 1e-9 and report["n_spikes"] > 100
+    assert "VALIDATED: identical" in out.stdout
