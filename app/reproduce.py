@@ -106,8 +106,11 @@ def run_cell(cfg, run_dir: Path, metric: str, validate_trials: int, progress: bo
 
 def _cell_line(record: dict[str, Any], validate_trials: int) -> str:
     paper = "" if record["paper"] is None else f" (paper {record['paper']:g} %)"
-    return (f"[lsnn reproduce]   {record['accuracy']:.1f} %{paper}"
-            + (f"; Brian2 {record['identical_trials']}/{record['validated_trials']} identical" if validate_trials else ""))
+    validation = ""
+    if validate_trials:
+        validation = (f"; Brian2 {record['identical_trials']}/{record['validated_trials']} identical" if record["validated_trials"]
+                      else "; not validated (an ANN baseline has no spikes)")
+    return f"[lsnn reproduce]   {record['accuracy']:.1f} %{paper}{validation}"
 
 
 def reproduce_table1(out: str | os.PathLike, *, preset: str = "quick", seeds: int = 1, rows=None, delays=None,
@@ -293,9 +296,10 @@ def write_comparison(frame: pd.DataFrame, comparison: Comparison, out: Path, pre
     table = pd.DataFrame({
         f"{comparison.metric_label}, % (mean +- std, n)": [
             f"{r['mean']:.1f}" + ("" if np.isnan(r["std"]) else f" +- {r['std']:.1f}") + f" ({r['n']})" for _, r in summary.iterrows()],
-        "paper, %": ["bar only" if pd.isna(r["paper"]) else f"{r['paper']:g}" for _, r in summary.iterrows()],
-        "rate, Hz": [f"{r['rate_hz']:.1f}" for _, r in summary.iterrows()],
-        "Brian2 identical trials": list(summary["identical"]),
+        "paper, %": [("bar only" if r["model"] in comparison.variants else "not reported") if pd.isna(r["paper"]) else f"{r['paper']:g}"
+                     for _, r in summary.iterrows()],
+        "rate, Hz": ["-" if pd.isna(r["rate_hz"]) else f"{r['rate_hz']:.1f}" for _, r in summary.iterrows()],
+        "Brian2 identical trials": ["- (no spikes)" if r["model"] in ANN_BASELINES else r["identical"] for _, r in summary.iterrows()],
     }, index=pd.Index(summary["model"], name="model"))
     lines = [
         f"# {comparison.title}, preset `{preset}`",

@@ -20,7 +20,7 @@ def figure_comparison(frame: pd.DataFrame, title: str, metric_label: str) -> Fig
     ``title``: the comparison (e.g. "Fig. 2B: 1-D STORE-RECALL"); ``metric_label``: the y axis, in %."""
     models = list(dict.fromkeys(frame["model"]))
     with style_context():
-        fig = Figure(figsize=(1.0 + 0.8 * len(models), 3.0))
+        fig = Figure(figsize=(1.6 + 0.8 * len(models), 3.2), layout="constrained")  # labels never clipped
         ax = fig.subplots()
         shown_paper = False
         for k, model in enumerate(models):
@@ -35,6 +35,7 @@ def figure_comparison(frame: pd.DataFrame, title: str, metric_label: str) -> Fig
         ax.set_xticks(range(len(models)), [VARIANT_LABELS.get(m, m) for m in models])
         ax.set_ylim(0, 100)
         ax.set_ylabel(f"{metric_label} (%)")
-        ax.set_title(title.split(":")[0], fontsize=9)
+        n_seeds = int(frame.groupby("model").size().max())
+        ax.set_title(f"{title.split(',')[0]}\n(bars: mean ± s.d. over {n_seeds} seed{'s' if n_seeds > 1 else ''})", fontsize=8)
         ax.legend(frameon=False, fontsize=8)
     return fig

@@ -41,10 +41,10 @@ def figure_training_curves(metrics: pd.DataFrame, title: str = "") -> Figure:
             window = max(1, len(values) // 20)
             if window > 1:  # running mean over 5 % of the run, to read the trend
                 smooth = np.convolve(values, np.ones(window) / window, mode="valid")
-                ax.plot(it[window - 1:], smooth, color="tab:red", lw=1.5, label=f"mean of {window}")
+                ax.plot(it[window - 1:], smooth, color="tab:red", lw=1.5, label=f"running mean ({window} iterations)")
                 ax.legend(frameon=False, fontsize=7)
-            if column == "loss" and np.all(values > 0):
-                ax.set_yscale("log")
+            if column == "loss" and np.all(values > 0) and values.max() > 10 * values.min():
+                ax.set_yscale("log")  # only where the loss spans more than a decade
             if column in ("accuracy", "success"):
                 ax.set_ylim(0, 100)
             ax.set_xlabel("iteration")
@@ -69,7 +69,8 @@ def figure_trial(x: np.ndarray, spikes: np.ndarray, outputs: np.ndarray, dt: flo
         if analog_input:
             image = axes[0].imshow(x.T, aspect="auto", origin="lower", extent=(0, t_max, -0.5, x.shape[1] - 0.5), cmap="viridis",
                                    interpolation="nearest")
-            fig.colorbar(image, ax=axes[0], label="input value", pad=0.01)
+            fig.subplots_adjust(right=0.86)  # room for the colour bar beside the panel: the time axes stay aligned
+            fig.colorbar(image, cax=axes[0].inset_axes((1.01, 0.0, 0.02, 1.0)), label="input value")
         else:
             plot_raster(axes[0], x, dt, s=2)
             axes[0].set_ylim(-0.5, x.shape[1] - 0.5)

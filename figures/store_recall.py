@@ -72,8 +72,8 @@ def plot_readout(ax, outputs: np.ndarray, outputs_brian2: np.ndarray | None, dt:
     if outputs_brian2 is not None:
         artists += ax.plot(t, outputs_brian2[:, 1] - outputs_brian2[:, 0], color="tab:orange", lw=1.0, ls="--", label="Brian2")
     ax.axhline(0, color="0.5", lw=0.5)
-    ax.set_ylabel("readout o1 - o0")
-    ax.legend(loc="upper right", fontsize="small")
+    ax.set_ylabel("readout o1 - o0 (V)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False)
     return artists
 
 
@@ -82,8 +82,9 @@ def figure_store_recall_trial(tr: TrialTraces, n_thresholds: int = 5) -> Figure:
     adaptive = np.flatnonzero(tr.beta != 0)
     active = adaptive[np.argsort(-tr.spikes[:, adaptive].sum(0))][:n_thresholds] if adaptive.size else np.array([], dtype=int)
     with style_context():
-        fig = Figure(figsize=(8, 7))
+        fig = Figure(figsize=(9, 7))
         axes = fig.subplots(4, 1, sharex=True, gridspec_kw={"height_ratios": [1.2, 2, 1.3, 1.3]})
+        fig.subplots_adjust(right=0.85)  # legends beside the panels, not over the data
         for ax in axes:
             shade_commands(ax, tr.commands, tr.step_duration)
         plot_raster(axes[0], tr.x, tr.dt)
@@ -93,7 +94,7 @@ def figure_store_recall_trial(tr: TrialTraces, n_thresholds: int = 5) -> Figure:
         plot_raster(axes[1], tr.spikes, tr.dt, color="tab:blue", s=3, label="PyTorch")
         plot_raster(axes[1], tr.spikes_brian2, tr.dt, color="tab:orange", s=1, label="Brian2")
         axes[1].set_ylabel("neuron")
-        axes[1].legend(loc="upper right", fontsize="small", markerscale=4)
+        axes[1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small", markerscale=4, frameon=False)
         if active.size:
             plot_thresholds(axes[2], tr.thresholds, tr.thresholds_brian2, tr.dt, active)
         else:

@@ -33,7 +33,7 @@ def figure_table1(frame: pd.DataFrame) -> Figure:
     rows, labels, delays, ours, paper = table1_matrices(frame)
     n_seeds = int(frame.groupby(["row", "delay_s"]).size().max())
     with style_context():
-        fig = Figure(figsize=(4 + 1.6 * len(delays), 0.5 * len(rows) + 1.8))
+        fig = Figure(figsize=(5.5 + 1.6 * len(delays), 0.5 * len(rows) + 2.0), layout="constrained")  # labels never clipped
         axes = fig.subplots(1, 2, sharey=True)
         for ax, values, title in zip(axes, (ours, paper), (f"this package ({n_seeds} seed{'s' if n_seeds > 1 else ''})",
                                                           "Salaj et al. 2021, Table 1")):
