@@ -24,7 +24,7 @@ import neo
 import numpy as np
 import quantities as pq
 
-from lsnn.common.nwb import load_nwb, save_nwb
+from lsnn.common.nwb import load_nwb, save_nwb  # noqa: F401 - save_nwb re-exported for recordings
 
 from .trials import apply_trial_table, event_aligned_trials, read_trial_table, trials_from_epoch, trials_from_table
 

@@ -31,8 +31,10 @@ from lsnn.analysis.rates import binned_counts
 from lsnn.analysis.selectivity import anova_selectivity, balanced_indices, categories_per_neuron, rate_selection, selectivity_counts
 from lsnn.analysis.sequences import condition_invariant, cross_validated_sequence, peak_bins, time_cell_test
 from lsnn.analysis.trials import parse_time, trial_conditions, window_counts
-from lsnn.common.files import atomic_path, atomic_write_text
+from lsnn.common.files import atomic_write_text
 from lsnn.common.jsonsafe import dumps
+
+from .outputs import save_csv, save_figure
 
 
 def _window(args) -> tuple[pq.Quantity, pq.Quantity] | None:
@@ -86,16 +88,6 @@ def _counts_from_spikes(args) -> tuple[np.ndarray, dict, list[str]]:
     return counts[:, keep].astype(float), factors, [n for n, k in zip(names, keep) if k]
 
 
-def _write_csv(frame: pd.DataFrame, path, index: bool = False) -> None:
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=index)
-
-
-def _write_png(fig, path) -> None:
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=150, format="png")
-
-
 def selectivity_from_file(args: argparse.Namespace) -> int:
     """``lsnn analyze selectivity`` (module docstring)."""
     from lsnn.figures.spike_codes import figure_selectivity
@@ -109,9 +101,9 @@ def selectivity_from_file(args: argparse.Namespace) -> int:
     table["neuron"] = np.asarray(neurons)[table["neuron"].to_numpy()]
     out = args.out or args.file.with_name(args.file.stem + "_analysis")
     out.mkdir(parents=True, exist_ok=True)
-    _write_csv(table, out / "selectivity.csv")
-    _write_csv(categories_per_neuron(table), out / "categories.csv", index=True)
-    _write_png(figure_selectivity(selectivity_counts(table), categories_per_neuron(table), len(neurons)), out / "selectivity.png")
+    save_csv(table, out / "selectivity.csv")
+    save_csv(categories_per_neuron(table), out / "categories.csv", index=True)
+    save_figure(figure_selectivity(selectivity_counts(table), categories_per_neuron(table), len(neurons)), out / "selectivity.png")
     print(f"[lsnn analyze] {len(neurons)} neurons x {len(counts)} samples; selective neurons per effect:")
     print(selectivity_counts(table).to_string())
     print(f"[lsnn analyze] wrote {out}/selectivity.csv, categories.csv, selectivity.png")
@@ -149,9 +141,9 @@ def sequences_from_file(args: argparse.Namespace) -> int:
         summary["invariant_fraction"] = float(table["invariant"].mean())
     out = args.out or args.file.with_name(args.file.stem + "_analysis")
     out.mkdir(parents=True, exist_ok=True)
-    _write_csv(table, out / "sequences.csv")
+    save_csv(table, out / "sequences.csv")
     atomic_write_text(out / "sequences.json", dumps(summary, indent=2) + "\n")
-    _write_png(figure_sequences(seq, float(bin_size), t0), out / "sequences.png")
+    save_figure(figure_sequences(seq, float(bin_size), t0), out / "sequences.png")
     print(f"[lsnn analyze] {dumps(summary)}")
     print(f"[lsnn analyze] wrote {out}/sequences.csv, sequences.json, sequences.png")
     return 0

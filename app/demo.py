@@ -21,7 +21,7 @@ import numpy as np
 import quantities as pq
 
 from lsnn.analysis import binned_counts, imprinting, mean_rates
-from lsnn.common.files import atomic_path, atomic_write_text
+from lsnn.common.files import atomic_write_text
 from lsnn.common.nwb import load_nwb
 from lsnn.figures.store_recall import figure_accuracy, figure_imprinting, figure_store_recall_trial
 from lsnn.training.config import make_config
@@ -31,6 +31,7 @@ from lsnn.training.trainer import build_task, train
 from lsnn.training.validate import validate_run
 
 from .episodes import example_trial, threshold_dynamics
+from .outputs import save_figure
 
 MODELS = ("sfa", "lif")
 
@@ -46,12 +47,6 @@ def _validation(run: Path, device: str, n_trials: int, progress: bool) -> dict[s
         _say(f"reusing {run / 'validation.json'}")
         return old
     return validate_run(run, device=device, n_trials=n_trials, progress=progress)
-
-
-def _savefig(fig, path: Path) -> Path:
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format=path.suffix.lstrip("."))
-    return path
 
 
 def analyse_rasters(run: Path, step_duration: float) -> dict[str, Any]:
@@ -139,7 +134,7 @@ def run_demo(out: Path = Path("results/demo"), *, preset: str = "quick", device:
                    f"imprinting_{model}.png": figure_imprinting(np.array(analysis["store_selectivity_hz"]), np.array(analysis["recall_selectivity_hz"]),
                                                                  analysis["imprinting_index"], model.upper())}
         for file_name, fig in figures.items():
-            _savefig(fig, out / file_name)
+            save_figure(fig, out / file_name)
         summary["figures"] += list(figures)
         stage[f"figures {model}"] = time.perf_counter() - t
         accuracies[model.upper()] = result["test"]["accuracy"]
@@ -148,7 +143,7 @@ def run_demo(out: Path = Path("results/demo"), *, preset: str = "quick", device:
             "accuracy_short": _accuracy_by(result["test"], lambda d: d <= 0.4 + 1e-9), "accuracy_long": _accuracy_by(result["test"], lambda d: d >= 1.0 - 1e-9),
             "analysis": analysis, "thresholds": thresholds, "example_trial_identical": bool(np.array_equal(trial.spikes, trial.spikes_brian2)),
         }
-    _savefig(figure_accuracy(accuracies), out / "accuracy_sfa_vs_lif.png")
+    save_figure(figure_accuracy(accuracies), out / "accuracy_sfa_vs_lif.png")
     summary["figures"].append("accuracy_sfa_vs_lif.png")
     summary["stage_s"] = {k: round(v, 1) for k, v in stage.items()}
     summary["wall_s"] = round(time.perf_counter() - t0, 1)

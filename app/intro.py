@@ -7,11 +7,12 @@ from pathlib import Path
 
 import numpy as np
 
-from lsnn.common.files import atomic_path
 from lsnn.figures.poster_intro import figure_poster_intro
 from lsnn.models import simulate
 from lsnn.models.examples import single_neuron_spec, step_current
 from lsnn.models.neo_io import save_nwb, to_neo
+
+from .outputs import save_figure
 
 
 def run_poster_intro(out: Path, device: str = "cython") -> dict[str, Path]:
@@ -25,8 +26,7 @@ def run_poster_intro(out: Path, device: str = "cython") -> dict[str, Path]:
     res = simulate(spec, np.zeros((n_steps, 1)), i_ext=i_ext, device=device, record_threshold=True)
     paths = {"figure": out / "poster_intro_sfa_step.png", "network": out / "single_alif_neuron.npz",
              "nwb": out / "single_alif_neuron_spikes.nwb"}
-    with atomic_path(paths["figure"]) as tmp:
-        figure_poster_intro(res, i_ext).savefig(tmp, format="png")
+    save_figure(figure_poster_intro(res, i_ext), paths["figure"])
     spec.save(paths["network"])
     save_nwb(to_neo(res, spec, [{"stimulus": "step", "amplitude_V": 0.05, "onset_s": 0.5, "offset_s": 4.5}]), paths["nwb"])
     steps = np.nonzero(res.spikes[:, 0])[0]

@@ -25,20 +25,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
-from lsnn.common.files import atomic_path
+from .outputs import save_figure as _save
 
 logger = logging.getLogger(__name__)
 
 #: Episodes of a duplication/reversal run analysed for its Fig. 4 panels (at most the test set).
 DUPREV_EPISODES = 300
-
-
-def _save(fig: Figure, path: Path) -> Path:
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=150, format="png")
-    return path
 
 
 def _comparison_names(folder: Path) -> list[str]:

@@ -26,12 +26,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lsnn.common.files import atomic_path, atomic_write_text
+from lsnn.common.files import atomic_write_text
 from lsnn.training.config import make_config
 from lsnn.training.runs import reusable_validation, write_json
 from lsnn.training.trainer import train
 
 from . import published
+from .outputs import save_csv
 
 #: Table 1 of the paper (recall accuracy %), rows x expected delays (s): see :mod:`lsnn.app.published`.
 TABLE1_PAPER = published.TABLE1
@@ -161,8 +162,7 @@ def summarize_table1(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_table1(frame: pd.DataFrame, out: Path, preset: str, device: str = "cpp_standalone") -> None:
     """``table1.csv`` (one line per run), ``table1.json`` and ``table1.md`` (the summary table)."""
-    with atomic_path(out / "table1_runs.csv") as tmp:
-        frame.to_csv(tmp, index=False)
+    save_csv(frame, out / "table1_runs.csv")
     summary = summarize_table1(frame)
     validated = int(frame["validated_trials"].sum())
     identical = int(frame["identical_trials"].sum())
@@ -290,8 +290,7 @@ def summarize_comparison(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_comparison(frame: pd.DataFrame, comparison: Comparison, out: Path, preset: str) -> None:
     """``<name>_runs.csv`` (one line per run), ``<name>.json`` and ``<name>.md`` (summary, ordering, wall time)."""
-    with atomic_path(out / f"{comparison.name}_runs.csv") as tmp:
-        frame.to_csv(tmp, index=False)
+    save_csv(frame, out / f"{comparison.name}_runs.csv")
     summary = summarize_comparison(frame)
     table = pd.DataFrame({
         f"{comparison.metric_label}, % (mean +- std, n)": [

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,7 @@ def plot_sequence_heatmap(ax, seq: "SortedSequence", bin_size: float, title: str
                       extent=(0, n_bins * bin_size, 0, n_neurons), interpolation="nearest")
     ax.set_xlabel("time from event (s)")
     ax.set_ylabel("neuron (sorted)")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # neurons are counted, never 2.5
     ax.set_title(title or f"cross-validated sequence (reliability r = {seq.reliability:.2f})")
     return image
 

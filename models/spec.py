@@ -46,13 +46,14 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from lsnn.common.files import atomic_open
 
 SCHEMA = "lsnn.networkspec"
 SCHEMA_VERSION = 1
@@ -318,17 +319,8 @@ class NetworkSpec:
         if self.has_stp:
             arrays.update({name: getattr(self, name) for name in _STP_FIELDS})
         arrays["__header__"] = np.frombuffer(json.dumps(header, allow_nan=False).encode("utf-8"), dtype=np.uint8)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez_compressed(fh, **arrays)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_open(path, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
         return path
 
     @classmethod

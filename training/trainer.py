@@ -39,6 +39,7 @@ from .runs import (BASELINE, CHECKPOINT, CONFIG, METRICS, NETWORK, TEST, RunErro
                    provenance, read_config, run_lock, save_checkpoint, write_json)
 from .tasks import TASKS, Task, TaskBatch, window_means
 from lsnn.common.files import atomic_write_text
+from lsnn.common.jsonsafe import dumps
 
 __all__ = ["RunError", "build_model", "build_task", "evaluate", "train", "train_step"]
 
@@ -297,7 +298,7 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
                 if signed:
                     record["sign_zeroed"] = keep_dale_signs(net)
                 record["time_s"] = round(time.perf_counter() - t0, 3)
-                log.write(json.dumps(record) + "\n")
+                log.write(dumps(record) + "\n")  # strict JSON: a NaN metric is written as null
                 log.flush()
                 bar.set_postfix(loss=f"{record['loss']:.3f}", acc=f"{record.get('accuracy', float('nan')):.3f}",
                                 rate="-" if record["rate_hz"] is None else f"{record['rate_hz']:.1f}Hz")

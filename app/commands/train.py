@@ -25,8 +25,7 @@ def add_parser(sub, name: str, help_text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
+    from lsnn.common.jsonsafe import dumps
     from lsnn.training.config import make_config, parse_override
     from lsnn.training.trainer import train
 
@@ -35,6 +34,6 @@ def run(args: argparse.Namespace) -> int:
     run_dir = args.run_dir or Path("runs") / f"{args.task}-{args.model}-{args.preset}-s{args.seed}"
     print(f"[lsnn train] {args.task} / {args.model} / {args.preset} -> {run_dir}", flush=True)
     result = train(cfg, run_dir, resume=args.resume, progress=not args.no_progress)
-    print(f"[lsnn train] test: {json.dumps(result['test'])}")
+    print(f"[lsnn train] test: {dumps(result['test'])}")
     print(f"[lsnn train] wrote {result['network']}")
     return 0

@@ -1,0 +1,24 @@
+"""Writing the application's output files: figures and tables, atomically (:mod:`lsnn.common.files`)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from lsnn.common.files import atomic_path
+
+
+def save_figure(fig, path: str | os.PathLike, dpi: int = 150) -> Path:
+    """``fig.savefig`` to ``path`` (format from its extension) through a temporary file and a rename."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, format=path.suffix.lstrip(".") or "png")
+    return path
+
+
+def save_csv(frame, path: str | os.PathLike, index: bool = False) -> Path:
+    """``frame.to_csv`` to ``path`` through a temporary file and a rename."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=index)
+    return path
