@@ -103,31 +103,55 @@ def covariate_conditions(values: np.ndarray, times: pq.Quantity, at: pq.Quantity
     return np.where((label < 0) | (label >= len(bin_edges) - 1), -1, label)
 
 
+#: File endings of formats that unpickle (Neo's PickleIO): opening one can run a stranger's code.
+PICKLE_SUFFIXES = (".pkl", ".pickle", ".pck", ".pk")
+
+
+def _refuse_unsafe_format(path: Path, reader=None) -> None:
+    if path.suffix.lower() in PICKLE_SUFFIXES or type(reader).__name__ == "PickleIO":
+        raise ValueError(f"refusing to open {path.name}: a Python pickle (Neo's PickleIO) can run arbitrary code when read. "
+                         "Convert the recording to NWB or NIX where it was made, then analyse that file.")
+
+
+def check_finite_times(block: neo.Block, path: str | Path) -> neo.Block:
+    """Refuse a block whose spike times are NaN or infinite (naming the file, segment and train)."""
+    for seg in block.segments:
+        for st in seg.spiketrains:
+            times = np.asarray(st.magnitude, dtype=float)
+            if times.size and not np.isfinite(times).all():
+                raise ValueError(f"{path}: spike train {st.name or '?'} of segment {seg.name or '?'} holds "
+                                 f"{int((~np.isfinite(times)).sum())} NaN or infinite spike times; fix the file before analysing it.")
+    return block
+
+
 def read_spikes(path: str | Path) -> neo.Block:
     """Read a file of spike trains as a Neo Block (module docstring); clear errors for missing,
-    corrupt or unsupported files."""
+    corrupt, unsupported or unsafe files (pickles are refused: reading one can run code) and for
+    NaN or infinite spike times."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no file at {path}")
+    _refuse_unsafe_format(path)
     if path.suffix.lower() == ".nwb":
         try:
             block = load_nwb(path)
             if block.segments and any(seg.spiketrains for seg in block.segments):
-                return block
+                return check_finite_times(block, path)
         except ValueError:
             pass  # Neo's NWB reader fails on many lab files: read units/intervals with pynwb instead
-        return read_nwb_units(path)
+        return check_finite_times(read_nwb_units(path), path)
     try:
         reader = neo.io.get_io(str(path))
     except (IOError, OSError, ValueError) as exc:
         raise ValueError(f"Neo has no reader for {path.name}: {exc}") from None
+    _refuse_unsafe_format(path, reader)
     try:
         block = reader.read_block()
     except Exception as exc:  # noqa: BLE001 - every Neo IO raises its own types for corrupt files
         raise ValueError(f"{path} could not be read by Neo's {type(reader).__name__}: {type(exc).__name__}: {exc}") from None
     if not any(seg.spiketrains for seg in block.segments):
         raise ValueError(f"{path} holds no spike trains.")
-    return block
+    return check_finite_times(block, path)
 
 
 def load_trials(path: str | Path, *, trial_table: str | Path | None = None, epoch: str | None = None,

@@ -34,7 +34,7 @@ from lsnn.analysis.trials import parse_time, trial_conditions, window_counts
 from lsnn.common.files import atomic_write_text
 from lsnn.common.jsonsafe import dumps
 
-from .outputs import save_csv, save_figure
+from .outputs import save_csv, save_figure, writable_folder
 
 
 def _window(args) -> tuple[pq.Quantity, pq.Quantity] | None:
@@ -88,10 +88,31 @@ def _counts_from_spikes(args) -> tuple[np.ndarray, dict, list[str]]:
     return counts[:, keep].astype(float), factors, [n for n, k in zip(names, keep) if k]
 
 
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse option values that have no meaning, before any file is read."""
+    if not 0 < args.alpha <= 1:
+        raise ValueError(f"--alpha must lie in (0, 1]; got {args.alpha:g}.")
+    if getattr(args, "shuffles", 1) < 1:
+        raise ValueError(f"--shuffles must be at least 1; got {args.shuffles}.")
+    if hasattr(args, "omega2_min") and not -1 <= args.omega2_min <= 1:
+        raise ValueError(f"--omega2-min must lie in [-1, 1]; got {args.omega2_min:g}.")
+    if hasattr(args, "rate_range") and not 0 <= args.rate_range[0] < args.rate_range[1]:
+        raise ValueError(f"--rate-range needs 0 <= MIN < MAX (Hz); got {args.rate_range[0]:g} {args.rate_range[1]:g}.")
+
+
+def _output_folder(args: argparse.Namespace):
+    """``--out`` (default: the file's stem + ``_analysis``), checked writable once the input exists."""
+    if not args.file.is_file():
+        raise FileNotFoundError(f"no file at {args.file}")
+    return writable_folder(args.out or args.file.with_name(args.file.stem + "_analysis"))
+
+
 def selectivity_from_file(args: argparse.Namespace) -> int:
     """``lsnn analyze selectivity`` (module docstring)."""
     from lsnn.figures.spike_codes import figure_selectivity
 
+    _check_options(args)
+    _output_folder(args)
     csv_input = args.file.suffix.lower() == ".csv"
     counts, factors, neurons = (_counts_from_csv if csv_input else _counts_from_spikes)(args)
     if args.balanced:
@@ -99,8 +120,7 @@ def selectivity_from_file(args: argparse.Namespace) -> int:
         counts, factors = counts[idx], {k: v[idx] for k, v in factors.items()}
     table = anova_selectivity(counts, factors, alpha=args.alpha, omega2_min=args.omega2_min)
     table["neuron"] = np.asarray(neurons)[table["neuron"].to_numpy()]
-    out = args.out or args.file.with_name(args.file.stem + "_analysis")
-    out.mkdir(parents=True, exist_ok=True)
+    out = _output_folder(args)
     save_csv(table, out / "selectivity.csv")
     save_csv(categories_per_neuron(table), out / "categories.csv", index=True)
     save_figure(figure_selectivity(selectivity_counts(table), categories_per_neuron(table), len(neurons)), out / "selectivity.png")
@@ -114,8 +134,10 @@ def sequences_from_file(args: argparse.Namespace) -> int:
     """``lsnn analyze sequences`` (module docstring)."""
     from lsnn.figures.spike_codes import figure_sequences
 
+    _check_options(args)
     if args.file.suffix.lower() == ".csv":
         raise ValueError("sequences need spike times: give a spike file (NWB, NIX, ...), not a CSV of counts.")
+    _output_folder(args)
     bin_size = parse_time(args.bin)
     if float(bin_size) <= 0:
         raise ValueError(f"--bin must be positive; got {args.bin}.")
@@ -139,8 +161,7 @@ def sequences_from_file(args: argparse.Namespace) -> int:
         table["invariant"] = condition_invariant(counts, combined, time_cell)
         summary["invariant_sequence_neurons"] = int(table["invariant"].sum())
         summary["invariant_fraction"] = float(table["invariant"].mean())
-    out = args.out or args.file.with_name(args.file.stem + "_analysis")
-    out.mkdir(parents=True, exist_ok=True)
+    out = _output_folder(args)
     save_csv(table, out / "sequences.csv")
     atomic_write_text(out / "sequences.json", dumps(summary, indent=2) + "\n")
     save_figure(figure_sequences(seq, float(bin_size), t0), out / "sequences.png")

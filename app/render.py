@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .outputs import save_figure as _save
+from .outputs import writable_folder
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +157,5 @@ def render(folder: str | os.PathLike, out: str | os.PathLike | None = None, devi
     if not folder.is_dir():
         raise FileNotFoundError(f"no folder at {folder}.")
     kind = folder_kind(folder)
-    out = Path(out) if out is not None else folder / "figures"
-    out.mkdir(parents=True, exist_ok=True)
+    out = writable_folder(Path(out) if out is not None else folder / "figures")
     return run_figures(folder, out, device) if kind == "run" else results_figures(folder, out, kind)

@@ -36,6 +36,13 @@ from .kernel import load as load_kernel
 from .pseudo_derivative import pseudo_derivative
 
 
+#: Chunks of trials whose weight-gradient partial sums the lean backward pass adds in a fixed order: a
+#: partition of the batch that does not depend on the thread count, so neither do the gradients (bit for
+#: bit) nor a run's weights. 0 would mean one chunk per thread (faster to reduce, thread-dependent);
+#: ``benchmarks/lean_chunks.py`` measures the difference.
+LEAN_CHUNKS = 8
+
+
 def floor_can_bind(beta: Tensor, A_min: Tensor, b0: Tensor) -> bool:
     """Whether ``max(b0 + beta a, A_min)`` can ever take the floor (a >= 0): ELIF neurons or A_min > b0."""
     return bool(((beta < 0) | (A_min > b0)).any())
@@ -355,7 +362,7 @@ class LSNNLean(torch.autograd.Function):
         lib.call("lsnn_lean_backward", dtype, rec=ctx.record.handle, nd=nd, delays=d, n_in=n_in, d_in=ctx.d_in, x=x, W=W, k_out=k,
                  Wout=Wo, alpha=vec[0], rho=vec[1], beta=vec[2], gamma=float(ctx.gamma), adaptive=int(ctx.adaptive), gZ=gZ,
                  s_t=strides[0], s_b=strides[1], s_j=strides[2], gU=gU, gWinT=gWinT, gWT=gWT, gWoutT=gWoutT,
-                 n_threads=torch.get_num_threads())
+                 n_chunks=LEAN_CHUNKS, n_threads=torch.get_num_threads())
         ctx.record.free()  # the graph is not retained for a second backward through this record
         return None, gWinT.T, gWT.transpose(1, 2), gWoutT.T, *([None] * 10)
 

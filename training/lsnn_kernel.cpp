@@ -416,7 +416,7 @@ template <typename F>
 void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_t n_in, int64_t d_in, const F* x,
                    const F* W, int64_t k_out, const F* Wout, const F* alpha, const F* rho, const F* beta, F gamma,
                    int adaptive, const F* gZ, int64_t s_t, int64_t s_b, int64_t s_j, const F* gU, F* gWinT, F* gWT,
-                   F* gWoutT, int n_threads) {
+                   F* gWoutT, int64_t n_chunks, int n_threads) {
     const int64_t T = R->T, B = R->B, n = R->n;
     int64_t max_d = 0;
     for (int64_t k = 0; k < nd; ++k) max_d = delays[k] > max_d ? delays[k] : max_d;
@@ -428,25 +428,22 @@ void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_
     std::vector<F> WoutT(n * k_out);
     for (int64_t m = 0; m < k_out; ++m)
         for (int64_t j = 0; j < n; ++j) WoutT[j * k_out + m] = Wout[m * n + j];
-    int n_parts = 1;
-#ifdef _OPENMP
-    n_parts = n_threads > 0 ? n_threads : 1;
-#endif
+    // Weight gradients are summed per chunk of trials, then the chunks in chunk order. With n_chunks > 0
+    // the chunks are a fixed partition of the batch, whatever the number of threads, so the floating-point
+    // summation order -- and the trained weights -- do not depend on the thread count; n_chunks = 0 uses
+    // one chunk per thread (the order then depends on the thread count; kept for the benchmark).
+    const int64_t wanted = n_chunks > 0 ? n_chunks : (n_threads > 0 ? n_threads : 1);
+    const int64_t n_parts = B < wanted ? B : wanted;
     const int64_t size_rec = nd * n * n, size_in = n_in * n, size_out = n * k_out;
     std::vector<std::vector<F>> parts(n_parts);
-#pragma omp parallel num_threads(n_parts)
-    {
-        int part = 0;
-#ifdef _OPENMP
-        part = omp_get_thread_num();
-#endif
+#pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads)
+    for (int64_t part = 0; part < n_parts; ++part) {
         std::vector<F>& acc = parts[part];
         acc.assign(size_rec + size_in + size_out, F(0));
         F* gW_rec = acc.data();
         F* gW_in = gW_rec + size_rec;
         F* gW_out = gW_in + size_in;
-        int64_t b_lo, b_hi;
-        thread_share(B, b_lo, b_hi);
+        const int64_t b_lo = B * part / n_parts, b_hi = B * (part + 1) / n_parts;
         std::vector<F> Vbar(n), abar(n), Ibar(ring * n), dV(n), dA(n);
         for (int64_t b = b_lo; b < b_hi; ++b) {
             const uint32_t* idx = R->idx[b].data();
@@ -516,7 +513,7 @@ void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_
             }
         }
     }
-    for (int p = 0; p < n_parts; ++p) {  // fixed order: deterministic for a given thread count
+    for (int64_t p = 0; p < n_parts; ++p) {  // fixed order over fixed chunks: independent of the thread count
         if (parts[p].empty()) continue;
         const F* acc = parts[p].data();
         for (int64_t q = 0; q < size_rec; ++q) gWT[q] += acc[q];
@@ -529,7 +526,7 @@ void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_
 
 extern "C" {
 
-int lsnn_kernel_version() { return 7; }
+int lsnn_kernel_version() { return 8; }
 
 #define LSNN_EXPORT(SUFFIX, F)                                                                                    \
     void lsnn_forward_##SUFFIX(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* I_in,  \
@@ -632,9 +629,9 @@ LSNN_FILTER(f64, double)
                                      int64_t d_in, const F* x, const F* W, int64_t k_out, const F* Wout,            \
                                      const F* alpha, const F* rho, const F* beta, F gamma, int adaptive,            \
                                      const F* gZ, int64_t s_t, int64_t s_b, int64_t s_j, const F* gU, F* gWinT,     \
-                                     F* gWT, F* gWoutT, int n_threads) {                                           \
+                                     F* gWT, F* gWoutT, int64_t n_chunks, int n_threads) {                         \
         lean_backward<F>(static_cast<const Record<F>*>(rec), nd, delays, n_in, d_in, x, W, k_out, Wout, alpha, rho, \
-                         beta, gamma, adaptive, gZ, s_t, s_b, s_j, gU, gWinT, gWT, gWoutT, n_threads);             \
+                         beta, gamma, adaptive, gZ, s_t, s_b, s_j, gU, gWinT, gWT, gWoutT, n_chunks, n_threads);   \
     }                                                                                                              \
     void lsnn_record_free_##SUFFIX(void* rec) { delete static_cast<Record<F>*>(rec); }
 

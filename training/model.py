@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from lsnn.models.spec import NetworkSpec
+from lsnn.models.spec import MAX_DT_OVER_TAU, NetworkSpec
 
 from .bptt import LSNNRecurrence, exponential_filter, lean_recurrence, sparse_input_projection
 from .stp import stp_recurrence
@@ -126,6 +126,11 @@ class LSNN(nn.Module):
             self.register_buffer(name, _vector(value, size, name, dtype))
         if (self.tau_m <= 0).any() or (self.tau_a <= 0).any() or (self.tau_out <= 0).any():
             raise ValueError("time constants tau_m, tau_a, tau_out must be positive.")
+        for name in ("tau_m", "tau_a", "tau_out"):  # the same bound as NetworkSpec: both implementations refuse alike
+            tau = float(getattr(self, name).min())
+            if self.dt / tau > MAX_DT_OVER_TAU:
+                raise ValueError(f"{name} has {tau:g} s, below dt/{MAX_DT_OVER_TAU:g} = {self.dt / MAX_DT_OVER_TAU:g} s: exp(dt/{name}) "
+                                 "overflows double precision; use time constants of at least that.")
         if (torch.maximum(self.b0, self.A_min) <= 0).any():
             raise ValueError("thresholds must be positive: b0 (or its floor A_min) > 0 for every neuron.")
         stp = [value is not None for value in (stp_U, stp_F, stp_D)]
@@ -135,6 +140,9 @@ class LSNN(nn.Module):
             self.register_buffer(name, None if value is None else _vector(value, n, name, dtype))
         if self.stp_U is not None and ((self.stp_U <= 0).any() or (self.stp_U > 1).any() or (self.stp_F <= 0).any() or (self.stp_D <= 0).any()):
             raise ValueError("short-term plasticity needs 0 < stp_U <= 1 and positive stp_F, stp_D (seconds).")
+        for name in ("stp_F", "stp_D") if self.stp_U is not None else ():
+            if self.dt / float(getattr(self, name).min()) > MAX_DT_OVER_TAU:
+                raise ValueError(f"{name} is below dt/{MAX_DT_OVER_TAU:g}: exp(dt/{name}) overflows double precision in the Brian2 form.")
         self.register_buffer("n_ref", _vector(n_ref, n, "n_ref", torch.float64).round().to(torch.int64))
         self.register_buffer("sign", _vector(0 if sign is None else sign, n, "sign", torch.float64).to(torch.int8))
         self.register_buffer("sign_in", _vector(0 if sign_in is None else sign_in, n_in, "sign_in", torch.float64).to(torch.int8))

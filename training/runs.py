@@ -22,6 +22,7 @@ network file's content -- matches (:func:`reusable_validation`).
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
@@ -72,6 +73,11 @@ def run_lock(run_dir: str | os.PathLike) -> Iterator[None]:
     try:
         fd = open_lock_file(run_dir / LOCK)
     except OSError as exc:
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM) and not os.access(run_dir, os.W_OK):
+            # a read-only folder (a finished run on a read-only file system): nobody can write into it,
+            # so no lock is needed; anything that would write fails with the file named
+            yield
+            return
         raise RunError(f"cannot lock {run_dir}: {exc.strerror or exc}") from None
     try:
         try:

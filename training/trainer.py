@@ -27,6 +27,10 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from lsnn.common.files import atomic_write_text
+from lsnn.common.jsonsafe import dumps
+from lsnn.models.spec import MAX_DT_OVER_TAU
+
 from .baselines import KINDS as BASELINE_KINDS
 from .baselines import ANNBaseline
 from .config import STP_MODELS, TrainConfig
@@ -38,8 +42,6 @@ from .regularizers import firing_rate_loss, step_decay
 from .runs import (BASELINE, CHECKPOINT, CONFIG, METRICS, NETWORK, TEST, RunError, held_out_batches, load_checkpoint,
                    provenance, read_config, run_lock, save_checkpoint, write_json)
 from .tasks import TASKS, Task, TaskBatch, window_means
-from lsnn.common.files import atomic_write_text
-from lsnn.common.jsonsafe import dumps
 
 __all__ = ["RunError", "build_model", "build_task", "evaluate", "train", "train_step"]
 
@@ -70,7 +72,8 @@ def build_model(cfg: TrainConfig, task: Task) -> LSNN | ANNBaseline:
     beta = {"sfa": cfg.beta, "elif": -abs(cfg.beta)}.get(cfg.model, 0.0) * adaptive
     b0 = np.where(adaptive & (cfg.model == "elif"), cfg.elif_b0, cfg.b0)
     A_min = np.where(beta < 0, cfg.A_min, 0.0)
-    tau_a = adaptation_time_constants(rng, n, cfg.tau_a, cfg.tau_a_distribution, floor=cfg.tau_a_min)
+    # drawn time constants stay where exp(dt/tau_a) is finite (the spec's bound); only draws below 1.4 us at dt = 1 ms move
+    tau_a = adaptation_time_constants(rng, n, cfg.tau_a, cfg.tau_a_distribution, floor=max(cfg.tau_a_min, task.dt / MAX_DT_OVER_TAU * (1 + 1e-9)))
     masks = {"mask_in": None, "mask_rec": None, "mask_out": None}
     sign = sign_in = None
     if cfg.dale:
@@ -284,7 +287,7 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
         t0 = time.perf_counter()
         stop = cfg.n_iterations if max_iterations is None else min(cfg.n_iterations, start + max_iterations)
         bar = tqdm(range(start, stop), desc=f"train {cfg.task}/{cfg.model}", initial=start, total=cfg.n_iterations, disable=not progress)
-        with open(run_dir / METRICS, "a") as log:
+        with open(run_dir / METRICS, "a") if start < stop else contextlib.nullcontext() as log:  # a finished run writes nothing
             for it in bar:
                 lr = cfg.lr * step_decay(it, every=cfg.lr_decay_every, factor=cfg.lr_decay_factor, ramp=cfg.lr_ramp)
                 batch = task.sample(np.random.default_rng([cfg.seed, 1, it]), cfg.batch_size)

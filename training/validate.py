@@ -102,11 +102,14 @@ def validate_run(
     nwb: bool = True,
     progress: bool = True,
     output_atol: float = OUTPUT_ATOL,
+    out: str | os.PathLike | None = None,
 ) -> dict[str, Any]:
     """Compare PyTorch and Brian2 on the run's held-out trials; write the report (module docstring).
 
     ``dtype`` is the PyTorch precision, ``"float64"`` or ``"float32"`` (a ``torch.dtype`` is accepted too).
     Without PyTorch installed, Brian2 is compared against ``validation_reference.npz`` (:func:`write_reference`).
+    ``out``: the folder of the report and rasters (default: the run folder; another one for a run on a
+    read-only file system).
     """
     from lsnn.models import simulate
 
@@ -114,8 +117,9 @@ def validate_run(
     if dtype not in ("float64", "float32"):
         raise ValueError(f"dtype must be float64 or float32; got {dtype!r}.")
     run_dir = Path(run_dir)
+    out_dir = Path(out) if out is not None else run_dir
     if not _torch_available():
-        return _validate_against_reference(run_dir, device, n_trials, nwb, progress, output_atol)
+        return _validate_against_reference(run_dir, device, n_trials, nwb, progress, output_atol, out_dir)
     import torch
 
     from .heldout import iter_held_out
@@ -155,19 +159,19 @@ def validate_run(
         "brian2_loop_s": round(float(res.loop_time), 2), "torch_wall_s": round(time.perf_counter() - t1, 2),
     }
     annotations = trial_annotations(batch.labels, batch.windows, batch.conditions, batch.phases, spec.dt)
-    return _finish(run_dir, spec, res, report, annotations, device, dtype, nwb, output_atol)
+    return _finish(run_dir, spec, res, report, annotations, device, dtype, nwb, output_atol, out_dir)
 
 
 def _finish(run_dir: Path, spec: NetworkSpec, res, report: dict[str, Any], annotations, device: str, dtype: str, nwb: bool,
-            output_atol: float) -> dict[str, Any]:
+            output_atol: float, out_dir: Path) -> dict[str, Any]:
     """Set ``ok``, write the rasters (float64 only) and the report (float32: its own file)."""
     report["ok"] = bool(report["n_identical_rasters"] == report["n_trials"] and report["max_abs_output_difference"] <= output_atol)
     if nwb and dtype == "float64":
         from lsnn.models.neo_io import save_nwb, to_neo
 
         block = to_neo(res, spec, annotations, name=f"validation of {run_dir.name}")
-        report["nwb"] = str(save_nwb(block, run_dir / VALIDATION_RASTERS, session_description=f"Brian2 ({device}) test set of {run_dir}"))
-    report["report"] = str(write_json(run_dir / (VALIDATION if dtype == "float64" else f"validation_{dtype}.json"), report))
+        report["nwb"] = str(save_nwb(block, out_dir / VALIDATION_RASTERS, session_description=f"Brian2 ({device}) test set of {run_dir}"))
+    report["report"] = str(write_json(out_dir / (VALIDATION if dtype == "float64" else f"validation_{dtype}.json"), report))
     return report
 
 
@@ -197,7 +201,7 @@ def write_reference(run_dir: str | os.PathLike, n_trials: int | None = None, pro
 
 
 def _validate_against_reference(run_dir: Path, device: str, n_trials: int | None, nwb: bool, progress: bool,
-                                output_atol: float) -> dict[str, Any]:
+                                output_atol: float, out_dir: Path) -> dict[str, Any]:
     """The torch-free half of the two-step route: Brian2 against ``validation_reference.npz``."""
     from lsnn.models import simulate
 
@@ -224,7 +228,7 @@ def _validate_against_reference(run_dir: Path, device: str, n_trials: int | None
               "brian2_loop_s": round(float(res.loop_time), 2), "torch_wall_s": None}
     conditions = {k: np.asarray(v)[:n] for k, v in header["conditions"].items()}
     annotations = trial_annotations(data["labels"][:n], data["windows"], conditions, header["phases"], spec.dt)
-    return _finish(run_dir, spec, res, report, annotations, device, "float64", nwb, output_atol)
+    return _finish(run_dir, spec, res, report, annotations, device, "float64", nwb, output_atol, out_dir)
 
 
 def summary(report: dict[str, Any]) -> str:

@@ -23,9 +23,11 @@ def add_parser(sub, name: str, help_text: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from lsnn.app.demo import run_demo
+    from lsnn.app.outputs import writable_folder
 
     if args.trials < 0:
         raise ValueError(f"--trials must be 0 (the whole test set) or positive; got {args.trials}.")
+    writable_folder(args.out)
     run_demo(args.out, preset=args.preset, device=args.device, validation_trials=args.trials or None, seed=args.seed,
              progress=not args.no_progress)
     return 0

@@ -17,6 +17,8 @@ def add_parser(sub, name: str, help_text: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from lsnn.app.intro import run_poster_intro
+    from lsnn.app.outputs import writable_folder
 
+    writable_folder(args.out)
     run_poster_intro(args.out, args.device)
     return 0

@@ -36,9 +36,10 @@ def add_parser(sub, name: str, help_text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lsnn.app.outputs import writable_folder
     from lsnn.app.reproduce import reproduce
 
-    out = args.out or Path("results") / f"{args.table}-{args.preset}"
+    out = writable_folder(args.out or Path("results") / f"{args.table}-{args.preset}")
     frame, stem = reproduce(args.table, out, preset=args.preset, seeds=args.seeds, rows=args.rows, delays=args.delays,
                             models=args.models, validate_trials=args.validate_trials, device=args.device, progress=not args.no_progress)
     print((out / f"{stem}.md").read_text())

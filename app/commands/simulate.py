@@ -40,8 +40,10 @@ def run(args: argparse.Namespace) -> int:
         x = np.load(args.inputs, allow_pickle=False)
     except (ValueError, OSError) as exc:
         raise ValueError(f"cannot read inputs {args.inputs} as a .npy array without pickle: {exc}") from None
+    from lsnn.app.outputs import writable_folder
     from lsnn.models import simulate
 
+    writable_folder(args.out.parent)
     res = simulate(spec, x, device=args.device, record_v=False)
     with atomic_path(args.out) as tmp, open(tmp, "wb") as fh:
         np.savez_compressed(fh, spikes=res.spikes, outputs=res.outputs, dt=res.dt)

@@ -17,6 +17,7 @@ def add_parser(sub, name: str, help_text: str) -> None:
     p.add_argument("--trials", type=int, default=None, help="number of held-out trials (default: the run's whole test set)")
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64", help="PyTorch precision")
     p.add_argument("--no-nwb", action="store_true", help="do not write the Brian2 rasters as NWB")
+    p.add_argument("--out", type=Path, default=None, help="folder of the report and rasters (default: the run folder)")
     p.add_argument("--write-reference", action="store_true",
                    help="only store PyTorch's rasters (validation_reference.npz) for a validation in an environment without PyTorch")
     p.add_argument("--no-progress", action="store_true")
@@ -24,6 +25,7 @@ def add_parser(sub, name: str, help_text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lsnn.app.outputs import writable_folder
     from lsnn.training.validate import summary, validate_run, write_reference
 
     if args.trials is not None and args.trials < 1:
@@ -32,9 +34,12 @@ def run(args: argparse.Namespace) -> int:
         path = write_reference(args.run_dir, args.trials, progress=not args.no_progress)
         print(f"[lsnn validate] wrote {path}; validate with it where PyTorch is absent: lsnn validate {args.run_dir} --device ...")
         return 0
+    if not (args.run_dir / "network.npz").is_file():
+        raise FileNotFoundError(f"{args.run_dir / 'network.npz'} does not exist; train the run to completion first (lsnn train ... --resume).")
+    out = writable_folder(args.out or args.run_dir)
     print(f"[lsnn validate] {args.run_dir} on Brian2 {args.device} ({args.dtype})", flush=True)
     report = validate_run(args.run_dir, device=args.device, n_trials=args.trials, dtype=args.dtype, nwb=not args.no_nwb,
-                          progress=not args.no_progress)
+                          progress=not args.no_progress, out=out)
     print(summary(report))
     print(f"[lsnn validate] wrote {report['report']}")
     return 0 if report["ok"] or args.dtype != "float64" else 1

@@ -171,3 +171,33 @@ def test_any_neo_format_gives_the_same_trials(tmp_path):
     window = (0.2 * pq.s, 0.7 * pq.s)
     np.testing.assert_array_equal(window_counts(from_mat, window), window_counts(from_nwb, window))
     np.testing.assert_array_equal(trial_conditions(from_mat, ["task"])["task"], [0, 1, 0, 1, 0, 1])
+
+
+def test_pickled_recordings_are_refused_before_anything_is_unpickled(tmp_path, cli):
+    import pickle
+
+    marker = tmp_path / "pwned"
+
+    class Payload:  # unpickling it would create the marker file
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    for name in ("recording.pkl", "recording.pickle"):
+        (tmp_path / name).write_bytes(pickle.dumps(Payload()))
+        cli.error("analyze", "selectivity", tmp_path / name, "--factors", "task", match="refusing to open .*pickle.*can run arbitrary code")
+    assert not marker.exists()
+
+
+def test_nan_spike_times_are_refused_with_the_unit_named(tmp_path):
+    from lsnn.analysis import read_spikes
+
+    block = neo.Block()
+    seg = neo.Segment(name="trial 0", trial=0)
+    seg.spiketrains.append(neo.SpikeTrain([0.1, 0.2] * pq.s, t_stop=1 * pq.s, name="good"))
+    bad = neo.SpikeTrain([0.1, 0.5] * pq.s, t_stop=1 * pq.s, name="bad unit")
+    bad.magnitude[1] = np.nan
+    seg.spiketrains.append(bad)
+    block.segments.append(seg)
+    neo.io.NeoMatlabIO(str(tmp_path / "rec.mat")).write_block(block)
+    with pytest.raises(ValueError, match="spike train bad unit of segment trial 0 holds 1 NaN or infinite spike times"):
+        read_spikes(tmp_path / "rec.mat")

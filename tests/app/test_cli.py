@@ -111,3 +111,19 @@ def test_negative_window_starts_parse_as_documented():
     assert float(parse_time(args.window[0])) == pytest.approx(-0.2)
     args = build_parser().parse_args(_protect_negative_values(["train", "--seed", "-1"]))
     assert args.seed == -1  # still a number; refused later by the configuration check
+
+
+def test_an_unwritable_output_is_reported_before_any_computation(tmp_path, cli):
+    import os
+
+    if os.geteuid() == 0:
+        blocker = tmp_path / "file"  # root writes anywhere: a file where a folder should be
+        blocker.write_text("x")
+        out = blocker / "results"
+    else:
+        out = tmp_path / "ro"
+        out.mkdir()
+        out.chmod(0o500)
+    cli.error("reproduce", "elife-table1", "--preset", "tiny", "--rows", "lif", "--out", out, match="cannot write into")
+    cli.error("demo", "--preset", "tiny", "--out", out, match="cannot write into")
+    assert not (tmp_path / "runs").exists()

@@ -159,3 +159,22 @@ def test_save_is_atomic_and_leaves_no_temporary(spec, tmp_path):
     spec.save(tmp_path / "net.npz")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["net.npz"]
     assert zipfile.is_zipfile(tmp_path / "net.npz")
+
+
+def test_time_constants_whose_decay_overflows_are_refused_on_both_sides():
+    """exp(dt/tau) of the Brian2 form overflows near dt/tau = 709: NetworkSpec and LSNN refuse alike."""
+    from lsnn.models import NetworkSpec, SpecError
+    from lsnn.models.examples import single_neuron_spec
+
+    spec = single_neuron_spec()
+    with pytest.raises(SpecError, match="tau_a has 1e-06 s, below dt/700"):
+        spec.copy(tau_a=1e-6)
+    with pytest.raises(SpecError, match="tau_m has"):
+        NetworkSpec(**{**{f: getattr(spec, f) for f in ("dt", "tau_a", "beta", "b0", "n_ref", "sign", "W_in", "W_rec", "W_out", "b_out",
+                                                           "tau_out")}, "tau_m": 1e-9})
+    spec.copy(tau_a=1e-3 / 699)  # just inside: accepted
+    torch = pytest.importorskip("torch")
+    from lsnn.training import LSNN
+
+    with pytest.raises(ValueError, match="tau_a has 1e-06 s, below dt/700"):
+        LSNN(1, 1, 1, tau_a=1e-6, dtype=torch.float64)

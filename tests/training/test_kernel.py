@@ -103,3 +103,23 @@ def test_workspace_reuses_free_buffers_and_evicts_over_budget():
     d = pool.empty((300, 256, 60), torch.float32)  # over budget: the free (600, 64, 60) buffer goes
     assert [arr.shape for arr in pool.arrays] == [(600, 256, 60), (300, 256, 60)]
     assert c.shape == (600, 256, 60) and d.shape == (300, 256, 60)
+
+
+def test_gradients_do_not_depend_on_the_number_of_threads():
+    """The memory-lean path sums weight-gradient partials over a fixed partition of the batch, so one
+    and two threads give the same bits (and a run the same weights on any machine's core count)."""
+    net = LSNN(12, 30, 3, beta=np.r_[np.ones(15), np.zeros(15)] * 0.5, d_rec=1, dtype=torch.float32, seed=1)
+    x = (torch.rand(24, 200, 12, generator=torch.Generator().manual_seed(2)) < 0.08).float()
+    grads = []
+    previous = torch.get_num_threads()
+    try:
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            net.zero_grad()
+            out = net(x, record_state=False)
+            (out.outputs.square().sum() + out.spikes.mean(dim=(0, 1)).square().sum()).backward()
+            grads.append([p.grad.clone() for p in (net.W_in, net.W_rec, net.W_out)])
+    finally:
+        torch.set_num_threads(previous)
+    assert all(torch.equal(a, b) for a, b in zip(*grads))
+    assert all(float(g.abs().sum()) > 0 for g in grads[0])

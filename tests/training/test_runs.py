@@ -113,3 +113,20 @@ def test_a_checkpoint_of_another_network_is_refused_with_the_file_named(finished
     torch.save(state, run / "checkpoint.pt")
     with pytest.raises(RunError, match="checkpoint.pt does not fit this run's network"):
         train(make_config("store_recall", "sfa", "tiny"), run, resume=True, progress=False)
+
+
+def test_a_finished_run_on_a_read_only_file_system_is_reused_without_writing(finished_run, monkeypatch):
+    """No lock can be created there (EROFS) and nothing is written: the finished run is still read."""
+    import errno
+
+    import lsnn.training.runs as runs
+
+    def read_only(path):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(runs, "open_lock_file", read_only)
+    monkeypatch.setattr(runs.os, "access", lambda path, mode: False)
+    before = {p.name: p.stat().st_mtime_ns for p in finished_run.iterdir()}
+    result = train(make_config("store_recall", "sfa", "tiny"), finished_run, resume=True, progress=False)
+    assert result["finished"] and result["test"]["n_trials"] == 32
+    assert {p.name: p.stat().st_mtime_ns for p in finished_run.iterdir()} == before

@@ -105,3 +105,17 @@ def test_two_step_route_validates_where_pytorch_is_not_installed(tiny_run):
     assert report["metric_brian2"] is None and report["reference"].endswith(REFERENCE)
     assert report["max_abs_v_difference"] <= 1e-9 and report["n_spikes"] > 100
     assert "VALIDATED: identical" in out.stdout
+
+
+def test_concurrent_validations_of_one_run_all_succeed(tiny_run):
+    """Three `lsnn validate` on one run at once: unique temporary files, atomic renames, a valid report."""
+    import subprocess
+    import sys
+
+    argv = [sys.executable, "-m", "lsnn.app.cli", "validate", str(tiny_run), "--device", "numpy", "--trials", "4", "--no-progress"]
+    procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    results = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [err for _, err in results]
+    report = json.loads((tiny_run / "validation.json").read_text())
+    assert report["ok"] and report["n_trials"] == 4
+    assert not list(tiny_run.glob(".*lsnn-tmp*"))  # no temporary file left behind
