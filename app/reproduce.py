@@ -105,6 +105,28 @@ def run_cell(cfg, run_dir: Path, metric: str, validate_trials: int, progress: bo
     return record
 
 
+@dataclass(frozen=True)
+class Cell:
+    """One run of a reproduction: its labels in the tables, configuration, folder and the paper's number."""
+
+    labels: dict[str, Any]
+    cfg: Any  # TrainConfig
+    run_dir: Path
+    paper: float | None
+    title: str
+
+
+def run_cells(cells: list[Cell], metric: str, validate_trials: int, progress: bool, device: str, log) -> pd.DataFrame:
+    """Train (or reuse) and validate every cell in order (:func:`run_cell`), logging each; one row per run."""
+    records = []
+    for k, cell in enumerate(cells, 1):
+        log(f"[lsnn reproduce] ({k}/{len(cells)}) {cell.title} -> {cell.run_dir}")
+        record = {**cell.labels, **run_cell(cell.cfg, cell.run_dir, metric, validate_trials, progress, device), "paper": cell.paper}
+        records.append(record)
+        log(_cell_line(record, validate_trials))
+    return pd.DataFrame(records)
+
+
 def _cell_line(record: dict[str, Any], validate_trials: int) -> str:
     paper = "" if record["paper"] is None else f" (paper {record['paper']:g} %)"
     validation = ""
@@ -132,18 +154,11 @@ def reproduce_table1(out: str | os.PathLike, *, preset: str = "quick", seeds: in
             table1_config(row, d, preset, 0)  # unknown rows/delays fail before any training
     validate_trials = TABLE1_PRESETS[preset]["validate_trials"] if validate_trials is None else validate_trials
     out = Path(out)
-    (out / "runs").mkdir(parents=True, exist_ok=True)
-    records = []
-    cells = [(row, d, s) for row in rows for d in delays for s in range(seeds)]
-    for k, (row, delay, seed) in enumerate(cells, 1):
-        run_dir = out / "runs" / _run_name(row, delay, seed)
-        log(f"[lsnn reproduce] ({k}/{len(cells)}) {TABLE1_ROWS[row].label}, expected delay {delay:g} s, seed {seed} -> {run_dir}")
-        record = {"row": row, "label": TABLE1_ROWS[row].label, "delay_s": delay, "seed": seed,
-                  **run_cell(table1_config(row, delay, preset, seed), run_dir, "accuracy", validate_trials, progress, device),
-                  "paper": TABLE1_PAPER[row][delay]}
-        records.append(record)
-        log(_cell_line(record, validate_trials))
-    frame = pd.DataFrame(records)
+    cells = [Cell({"row": row, "label": TABLE1_ROWS[row].label, "delay_s": delay, "seed": seed}, table1_config(row, delay, preset, seed),
+                  out / "runs" / _run_name(row, delay, seed), TABLE1_PAPER[row][delay],
+                  f"{TABLE1_ROWS[row].label}, expected delay {delay:g} s, seed {seed}")
+             for row in rows for delay in delays for seed in range(seeds)]
+    frame = run_cells(cells, "accuracy", validate_trials, progress, device, log)
     write_table1(frame, out, preset, device)
     return frame
 
@@ -261,18 +276,10 @@ def reproduce_comparison(name: str, out: str | os.PathLike, *, preset: str = "qu
         comparison_config(comparison, model, preset, 0)  # unknown models/presets fail before any training
     validate_trials = comparison.presets[preset][1] if validate_trials is None else validate_trials
     out = Path(out)
-    (out / "runs").mkdir(parents=True, exist_ok=True)
-    records = []
-    cells = [(model, seed) for model in models for seed in range(seeds)]
-    for k, (model, seed) in enumerate(cells, 1):
-        run_dir = out / "runs" / f"{model}-s{seed}"
-        log(f"[lsnn reproduce] ({k}/{len(cells)}) {name}: {model}, seed {seed} -> {run_dir}")
-        cfg = comparison_config(comparison, model, preset, seed)
-        record = {"model": model, "seed": seed, **run_cell(cfg, run_dir, comparison.metric, validate_trials, progress, device),
-                  "paper": comparison.variants.get(model)}
-        records.append(record)
-        log(_cell_line(record, validate_trials))
-    frame = pd.DataFrame(records)
+    cells = [Cell({"model": model, "seed": seed}, comparison_config(comparison, model, preset, seed), out / "runs" / f"{model}-s{seed}",
+                  comparison.variants.get(model), f"{name}: {model}, seed {seed}")
+             for model in models for seed in range(seeds)]
+    frame = run_cells(cells, comparison.metric, validate_trials, progress, device, log)
     write_comparison(frame, comparison, out, preset)
     return frame
 

@@ -270,15 +270,15 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
     STP models train with one intra-op thread (:func:`intra_op_threads`).
     """
     run_dir = Path(run_dir)
+    task = build_task(cfg)  # task parameters checked before anything is written
+    if cfg.connectivity is not None and cfg.model in BASELINE_KINDS:
+        raise RunError("DEEP R rewiring (connectivity) applies to spiking networks, not to the LSTM / tanh-RNN baselines.")
     run_dir.mkdir(parents=True, exist_ok=True)
     with run_lock(run_dir), intra_op_threads(1 if cfg.model in STP_MODELS else None):
         prepare_run_folder(cfg, run_dir, resume)
-        task = build_task(cfg)
         keep_freed_memory()  # reuse the large per-iteration buffers without page faults (process-wide)
         net = build_model(cfg, task)
         optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr)
-        if cfg.connectivity is not None and cfg.model in BASELINE_KINDS:
-            raise RunError("DEEP R rewiring (connectivity) applies to spiking networks, not to the LSTM / tanh-RNN baselines.")
         deep_r = DeepR(net, _generator(cfg.seed, 4), cfg.l1, cfg.temperature) if cfg.connectivity is not None else None
         signed = cfg.dale and deep_r is None and not isinstance(net, ANNBaseline)
         start = restore(run_dir, net, optimizer, deep_r)

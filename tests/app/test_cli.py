@@ -127,3 +127,14 @@ def test_an_unwritable_output_is_reported_before_any_computation(tmp_path, cli):
     cli.error("reproduce", "elife-table1", "--preset", "tiny", "--rows", "lif", "--out", out, match="cannot write into")
     cli.error("demo", "--preset", "tiny", "--out", out, match="cannot write into")
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("setting, match", [
+    ("task_params.expected_delay=-1", "expected_delay must be at least one step_duration"),
+    ("task_params.n_colours=3", "task_params of store_recall: .*n_colours"),
+    ("connectivity=0.5", "DEEP R rewiring .* not to the LSTM"),
+])
+def test_task_parameters_are_checked_before_the_run_folder_is_written(tmp_path, cli, setting, match):
+    model = "lstm" if setting.startswith("connectivity") else "sfa"
+    cli.error("train", "--preset", "tiny", "--model", model, "--set", setting, "--run-dir", tmp_path / "run", match=match)
+    assert not (tmp_path / "run").exists()
