@@ -20,7 +20,6 @@ from typing import NamedTuple
 
 import numpy as np
 import quantities as pq
-from scipy.stats import pearsonr
 
 
 class ImprintingResult(NamedTuple):
@@ -61,5 +60,7 @@ def imprinting(counts: np.ndarray, store_mask: np.ndarray, recall_mask: np.ndarr
     if ok.sum() < 3 or np.std(s_store.magnitude[ok]) == 0 or np.std(s_recall.magnitude[ok]) == 0:
         r, p = float("nan"), float("nan")
     else:
+        from scipy.stats import pearsonr  # scipy.stats takes a second to import: loaded when used
+
         r, p = pearsonr(s_store.magnitude[ok], s_recall.magnitude[ok])
     return ImprintingResult(s_store, s_recall, float(r), float(p), int(np.asarray(store_mask).sum()), int(np.asarray(recall_mask).sum()))

@@ -1,12 +1,11 @@
-"""Reading recorded rasters into Neo, and defining trials on them (events, covariates).
+"""Reading recorded rasters: as a :class:`~lsnn.analysis.recording.Recording` (arrays; what ``lsnn
+analyze`` uses) or as Neo objects, and defining trials on them (events, covariates).
 
-``read_nwb_units`` reads an NWB file written by any lab's pipeline: the units table (spike times with
-their index, electrode group and location per unit), the interval tables (trials, epochs and other
-TimeIntervals, whatever optional columns they have) and event-like time series. It reads with pynwb
-directly, because Neo's NWB reader fails on common real-world files (e.g. acquisition holding
-``CompassDirection``, intervals without optional columns), and builds the Neo objects the analysis
-functions take: one Segment with one SpikeTrain per unit, an Epoch per interval table and an Event per
-event series.
+``read_recording`` opens any spike file: NWB files of other labs' pipelines through pynwb
+(:mod:`lsnn.analysis.nwb_files`: units with names, locations and electrode groups, interval tables with
+tags and text columns, annotated events, behavioural series), NWB files written by lsnn (one Neo segment
+per trial) and every other format through Neo. ``read_nwb_units`` gives the same NWB content as a Neo
+Block (one Segment, an Epoch per interval table, an Event per event series).
 
 ``save_nwb``/``load_nwb`` round-trip Neo blocks (one Segment per trial) through Neo's NWBIO, keeping
 the annotations (trial conditions) that NWBIO drops (the convention of :mod:`lsnn.common.nwb`). ``read_spikes`` opens any file: NWB through Neo,
@@ -18,72 +17,126 @@ recorded variable (e.g. head direction) at the event times.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import neo
 import numpy as np
+import pandas as pd
 import quantities as pq
 
+from lsnn.common.jsonsafe import json_safe
 from lsnn.common.nwb import load_nwb, save_nwb  # noqa: F401 - save_nwb re-exported for recordings
 
+from .nwb_files import read_nwb_recording
+from .recording import TICK_S, Recording, TrialSet, recording_from_times, to_seconds, to_ticks
 from .trials import apply_trial_table, event_aligned_trials, read_trial_table, trials_from_epoch, trials_from_table
 
 
 def read_nwb_units(path: str | Path) -> neo.Block:
-    """Units, intervals and events of an NWB file as a Neo Block with one Segment (see module docstring)."""
-    import pynwb
+    """Units, intervals and events of an NWB file as a Neo Block with one Segment
+    (:func:`~lsnn.analysis.nwb_files.read_nwb_recording` as Neo objects)."""
+    return recording_to_block(read_nwb_recording(path), Path(path).stem)
 
+
+def recording_to_block(recording: Recording, name: str = "recording") -> neo.Block:
+    """A Recording as a Neo Block with one Segment: one SpikeTrain per unit (its properties annotated),
+    an Epoch per interval table (conditions as array annotations), an Event per event series."""
+    t0, t1 = recording.t_start * TICK_S * pq.s, recording.t_stop * TICK_S * pq.s
+    seg = neo.Segment(name="recording")
+    for j, ticks in enumerate(recording.spikes):
+        props = {k: json_safe(v) for k, v in recording.units.iloc[j].items() if k != "name" and not pd.isna(v)}
+        seg.spiketrains.append(neo.SpikeTrain(to_seconds(ticks) * pq.s, t_start=t0, t_stop=t1, name=recording.names[j], **props))
+    for label, frame in recording.intervals.items():
+        extra = {c: frame[c].to_numpy() for c in frame.columns if c not in ("start", "stop")}
+        seg.epochs.append(neo.Epoch(frame["start"].to_numpy() * pq.s, durations=(frame["stop"] - frame["start"]).to_numpy() * pq.s,
+                                    labels=np.array([str(i) for i in range(len(frame))]), name=label, array_annotations=extra))
+    for label, frame in recording.events.items():
+        seg.events.append(neo.Event(frame["time"].to_numpy() * pq.s, name=label,
+                                    labels=np.asarray(frame["label"], dtype=str) if "label" in frame else None))
+    block = neo.Block(name=name)
+    block.segments.append(seg)
+    return block
+
+
+def recording_from_segments(segments, source: str = "") -> tuple[Recording, TrialSet]:
+    """Trial segments (each with the same units, conditions as annotations; lsnn simulations, Neo files)
+    as a Recording on one timeline (segment k placed after segment k-1 with a 1 s gap) and its TrialSet."""
+    segments = [seg for seg in segments if seg.spiketrains]
+    if not segments:
+        raise ValueError(f"{source or 'the file'} holds no spike trains.")
+    names = [st.name or f"unit {j}" for j, st in enumerate(segments[0].spiketrains)]
+    for k, seg in enumerate(segments):
+        if [st.name or f"unit {j}" for j, st in enumerate(seg.spiketrains)] != names:
+            raise ValueError(f"segment {k} holds other units than segment 0; every trial must hold the same neurons.")
+    windows = [(to_ticks(float(seg.spiketrains[0].t_start.rescale(pq.s)), "t_start"), to_ticks(float(seg.spiketrains[0].t_stop.rescale(pq.s)), "t_stop"))
+               for seg in segments]
+    gap = int(to_ticks(1.0))
+    reference, offset = [], 0
+    for lo, hi in windows:
+        reference.append(offset - int(lo))
+        offset += int(hi - lo) + gap
+    reference = np.asarray(reference, dtype=np.int64)
+    spikes = [np.sort(np.concatenate([reference[k] + to_ticks(seg.spiketrains[j].times.rescale(pq.s).magnitude, f"spike times of {names[j]}")
+                                      for k, seg in enumerate(segments)])) for j in range(len(names))]
+    props = pd.DataFrame([{k: v for k, v in st.annotations.items() if np.isscalar(v)} for st in segments[0].spiketrains])
+    props.insert(0, "name", names)
+    hidden = {"nix_name", "neo_name"}
+    conditions = pd.DataFrame([{k: (v if np.isscalar(v) else json.dumps(json_safe(v))) for k, v in seg.annotations.items() if k not in hidden}
+                               for seg in segments])
+    starts = np.asarray([int(lo) for lo, _ in windows], dtype=np.int64)
+    stops = np.asarray([int(hi) for _, hi in windows], dtype=np.int64)
+    recording = Recording(spikes, props, int(reference[0] + starts[0]), int(offset), source=source)
+    return recording, TrialSet(reference, starts, stops, conditions)
+
+
+def _written_by_neo(path: Path) -> bool:
+    """Whether an NWB file holds Neo segments (lsnn simulations): its units table has a ``segment`` column."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            colnames = f["units"].attrs.get("colnames", ()) if "units" in f else ()
+            return "segment" in [c.decode() if isinstance(c, bytes) else str(c) for c in colnames]
+    except OSError as exc:
+        raise ValueError(f"{path} could not be read as NWB (HDF5): {exc}") from None
+
+
+def read_recording(path: str | Path) -> tuple[Recording, TrialSet | None]:
+    """A spike file as a :class:`Recording`, with the file's own trials when it holds one segment per
+    trial (lsnn simulations, Neo-written files); None otherwise (a continuous recording: define the
+    trials with a table, an interval table or events). NWB files of other pipelines are read with pynwb
+    (:mod:`lsnn.analysis.nwb_files`), every other format through Neo; pickles are refused."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no NWB file at {path}")
-    try:
-        io = pynwb.NWBHDF5IO(str(path), mode="r")
-        nwb = io.read()
-    except Exception as exc:  # noqa: BLE001 - h5py/pynwb raise many types for corrupt files
-        raise ValueError(f"{path} could not be read as NWB: {type(exc).__name__}: {exc}") from None
-    try:
-        if nwb.units is None or len(nwb.units) == 0:
-            raise ValueError(f"{path} has no units table (no spike times): nothing to analyse as a raster.")
-        units = nwb.units
-        columns = set(units.colnames)
-        trains, t_stop = [], 0.0
-        for k in range(len(units)):
-            t_stop = max(t_stop, float(np.max(units["spike_times"][k], initial=0.0)))
-        intervals = {name: table for name, table in (nwb.intervals or {}).items()}
-        for table in intervals.values():
-            if len(table) and "stop_time" in table.colnames:
-                t_stop = max(t_stop, float(np.max(table["stop_time"][:])))
-        t_stop = np.nextafter(t_stop, np.inf)
-        for k in range(len(units)):
-            ann = {"unit_id": int(units.id[k])}
-            if "electrode_group" in columns:
-                group = units["electrode_group"][k]
-                ann["electrode_group"] = getattr(group, "name", str(group))
-                ann["location"] = str(getattr(group, "location", ""))
-            for col in columns - {"spike_times", "electrode_group", "electrodes", "waveforms", "waveform_mean", "waveform_sd", "obs_intervals"}:
-                value = units[col][k]
-                if np.isscalar(value) or isinstance(value, str):
-                    ann[col] = value.item() if hasattr(value, "item") else value
-            times = np.sort(np.asarray(units["spike_times"][k], dtype=float))
-            trains.append(neo.SpikeTrain(times * pq.s, t_start=0 * pq.s, t_stop=t_stop * pq.s, name=f"unit {ann['unit_id']}", **ann))
-        seg = neo.Segment(name="recording")
-        seg.spiketrains.extend(trains)
-        for name, table in intervals.items():
-            if not len(table):
-                continue
-            start, stop = np.asarray(table["start_time"][:], float), np.asarray(table["stop_time"][:], float)
-            extra = {c: np.asarray(table[c][:]) for c in table.colnames if c not in ("start_time", "stop_time", "tags", "timeseries")}
-            labels = np.array([str(i) for i in range(len(start))])
-            seg.epochs.append(neo.Epoch(start * pq.s, durations=(stop - start) * pq.s, labels=labels, name=name,
-                                        array_annotations={k: v for k, v in extra.items() if v.ndim == 1 and len(v) == len(start)}))
-        for series in list(nwb.acquisition.values()) + [o for m in nwb.processing.values() for o in m.data_interfaces.values()]:
-            if type(series).__name__ in ("AnnotationSeries", "TimeSeries") and getattr(series, "timestamps", None) is not None:
-                seg.events.append(neo.Event(np.asarray(series.timestamps[:], float) * pq.s, name=series.name))
-        block = neo.Block(name=path.stem, session_description=str(nwb.session_description))
-        block.segments.append(seg)
-        return block
-    finally:
-        io.close()
+        raise FileNotFoundError(f"no file at {path}")
+    _refuse_unsafe_format(path)
+    if path.suffix.lower() == ".nwb":
+        if _written_by_neo(path):
+            return recording_from_segments(check_finite_times(load_nwb(path), path).segments, str(path))
+        return read_nwb_recording(path), None
+    block = read_spikes(path)
+    segments = [seg for seg in block.segments if seg.spiketrains]
+    if len(segments) > 1 or (len(segments) == 1 and "trial" in segments[0].annotations):
+        return recording_from_segments(segments, str(path))
+    seg = segments[0]
+    trains = seg.spiketrains
+    recording = recording_from_times([st.times.rescale(pq.s).magnitude for st in trains], [st.name or f"unit {j}" for j, st in enumerate(trains)],
+                                     t_start=float(trains[0].t_start.rescale(pq.s)), t_stop=float(trains[0].t_stop.rescale(pq.s)),
+                                     properties=pd.DataFrame([{k: v for k, v in st.annotations.items() if np.isscalar(v)} for st in trains]),
+                                     source=str(path))
+    for epoch in seg.epochs:
+        frame = pd.DataFrame({"start": epoch.times.rescale(pq.s).magnitude, "stop": (epoch.times + epoch.durations).rescale(pq.s).magnitude})
+        for key, values in epoch.array_annotations.items():
+            if key not in ("durations",) and np.ndim(values) == 1 and len(values) == len(frame):
+                frame[key] = values
+        recording.intervals[epoch.name or f"epoch {len(recording.intervals)}"] = frame
+    for event in seg.events:
+        frame = pd.DataFrame({"time": event.times.rescale(pq.s).magnitude})
+        if event.labels is not None and len(event.labels) == len(frame) and any(str(v) for v in event.labels):
+            frame["label"] = [str(v) for v in event.labels]
+        recording.events[event.name or f"events {len(recording.events)}"] = frame
+    return recording, None
 
 
 def covariate_conditions(values: np.ndarray, times: pq.Quantity, at: pq.Quantity, bin_edges: np.ndarray) -> np.ndarray:

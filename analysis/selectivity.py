@@ -19,13 +19,13 @@ and a neuron is *selective* for an effect when p < alpha (0.001) and omega^2 >= 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from itertools import combinations
 
 import numpy as np
 import pandas as pd
 from scipy import linalg
-from scipy.stats import f as f_dist
 
 
 def _check(counts, factors: Mapping) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -133,6 +133,8 @@ def anova_selectivity(counts, factors: Mapping, alpha: float = 0.001, omega2_min
         Effects are named ``Task``, ``Task:Position``, ... Neurons whose counts do not vary get F = p = NaN
         and are never selective.
     """
+    from scipy.stats import f as f_dist  # scipy.stats takes a second to import: loaded when used
+
     Y, labels = _check(counts, factors)
     X, terms = _design(labels)
     tests, ssr, df_resid = type2_tests(Y, X, terms)
@@ -201,12 +203,9 @@ def categories_per_neuron(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"effects": effects.apply(" ".join), "n_categories": n, "class": kind}, index=neurons)
 
 
-def preferred_condition(counts, factors: Mapping, effect: str, neuron: int) -> tuple[tuple, float, float]:
-    """The combination of the effect's factor levels that drives ``neuron`` most (eLife Fig. 4E/F):
-    Welch's t-test of the samples in each combination against all other samples; returns
-    ``(levels, t, p)`` of the largest t."""
-    from scipy.stats import ttest_ind
-
+def condition_means(counts, factors: Mapping, effect: str, neuron: int) -> pd.DataFrame:
+    """Mean, standard error and number of samples of ``neuron``'s counts in every combination of the
+    levels of ``effect`` (e.g. ``"Task:Symbol"``), one row per combination, in sorted order."""
     Y, labels = _check(counts, factors)
     names = effect.split(":")
     unknown = [n for n in names if n not in labels]
@@ -214,18 +213,67 @@ def preferred_condition(counts, factors: Mapping, effect: str, neuron: int) -> t
         raise ValueError(f"effect {effect!r} names factors {unknown} that are not in {list(labels)}.")
     if not 0 <= neuron < Y.shape[1]:
         raise ValueError(f"neuron {neuron} out of range (0..{Y.shape[1] - 1}).")
-    keys = pd.DataFrame({n: labels[n] for n in names})
+    frame = pd.DataFrame({n: labels[n] for n in names})
+    frame["y"] = Y[:, neuron]
+    stats = frame.groupby(names, sort=True)["y"].agg(["mean", "sem", "count"]).reset_index()
+    return stats.rename(columns={"count": "n"})
+
+
+def preferred_condition(counts, factors: Mapping, effect: str, neuron: int) -> tuple[tuple, float, float]:
+    """The combination of the effect's factor levels in which ``neuron`` fires most (eLife Fig. 4E/F): the
+    highest mean count; Welch's t-test of its samples against all other samples gives ``t`` and ``p``
+    (whether the preference is significant). Returns ``(levels, t, p)``.
+
+    The preferred condition is decided by the mean, never by the test statistic: a t statistic grows with
+    the number of samples, so it would favour often-sampled conditions over the strongest response."""
+    from scipy.stats import ttest_ind
+
+    stats = condition_means(counts, factors, effect, neuron)
+    names = effect.split(":")
+    Y, labels = _check(counts, factors)
+    stats = stats[stats["n"] >= 2]
+    if stats.empty or len(stats) < 2:
+        raise ValueError(f"{effect} needs two or more combinations with two or more samples each.")
+    position = int(np.argmax(stats["mean"].to_numpy()))
+    levels = tuple(stats[n].iloc[position] for n in names)  # column by column: each level keeps its type
+    levels = tuple(v.item() if hasattr(v, "item") else v for v in levels)
+    inside = np.all([np.asarray(labels[n]) == v for n, v in zip(names, levels)], axis=0)
     y = Y[:, neuron]
-    best = (None, -np.inf, np.nan)
-    for levels, idx in keys.groupby(names, sort=True).indices.items():
-        inside = np.zeros(len(y), dtype=bool)
-        inside[idx] = True
-        if inside.sum() < 2 or (~inside).sum() < 2:
-            continue
+    with warnings.catch_warnings():  # constant samples (a silent condition): t and p are NaN, the preference stands
+        warnings.simplefilter("ignore", RuntimeWarning)
         res = ttest_ind(y[inside], y[~inside], equal_var=False)
-        if np.isfinite(res.statistic) and res.statistic > best[1]:
-            levels = levels if isinstance(levels, tuple) else (levels,)
-            best = (tuple(v.item() if hasattr(v, "item") else v for v in levels), float(res.statistic), float(res.pvalue))
-    if best[0] is None:
-        raise ValueError(f"no combination of {effect} has two or more samples inside and outside it.")
-    return best
+    return levels, float(res.statistic), float(res.pvalue)
+
+
+def population_test(rates: pd.DataFrame, response: str, factors: list[str], neuron: str = "neuron") -> pd.DataFrame:
+    """Population-level test of ``factors`` with neurons as replicates: a linear mixed model
+    ``response ~ C(f1) * C(f2) * ...`` with a random intercept per neuron (statsmodels ``MixedLM``,
+    REML), tested term by term with Wald chi-square tests. Factors may be properties of the neurons
+    (region, cell type) or of the samples (task, state); a neuron-level factor is tested against the
+    variation between neurons, not against trials.
+
+    ``rates``: one row per sample with ``response`` (e.g. rate in Hz), the factors and the ``neuron`` id.
+    Returns one row per term: ``term, chi2, df, p`` (the intercept left out).
+    """
+    import statsmodels.formula.api as smf
+
+    missing = [c for c in [response, neuron, *factors] if c not in rates]
+    if missing:
+        raise ValueError(f"the population test needs columns {missing}.")
+    if rates[neuron].nunique() < 3:
+        raise ValueError(f"the population test needs at least 3 neurons; got {rates[neuron].nunique()}.")
+    safe = {f: f"f{k}" for k, f in enumerate(factors)}
+    data = rates.rename(columns={**safe, response: "y", neuron: "g"})
+    formula = "y ~ " + " * ".join(f"C({v})" for v in safe.values())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence notices: statsmodels retries with another optimiser itself
+        fit = smf.mixedlm(formula, data, groups=data["g"]).fit(reml=True)
+        table = fit.wald_test_terms(scalar=True).table
+    back = {v: k for k, v in safe.items()}
+    rows = []
+    for term, row in table.iterrows():
+        if term == "Intercept":
+            continue
+        name = ":".join(back[part[2:-1]] for part in term.split(":"))
+        rows.append({"term": name, "chi2": float(row["statistic"]), "df": int(row["df_constraint"]), "p": float(row["pvalue"])})
+    return pd.DataFrame(rows)

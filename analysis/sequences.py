@@ -21,7 +21,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy.stats import spearmanr
 
 
 def _counts(counts) -> np.ndarray:
@@ -64,6 +63,8 @@ def cross_validated_sequence(counts, rng: np.random.Generator) -> SortedSequence
     peaks_a, peaks_b = peak_bins(counts[a]), peak_bins(counts[b])
     order = np.argsort(peaks_a, kind="stable")
     active = (counts[a].sum(axis=(0, 1)) > 0) & (counts[b].sum(axis=(0, 1)) > 0)
+    from scipy.stats import spearmanr  # scipy.stats takes a second to import: loaded when used
+
     reliability = float(spearmanr(peaks_a[active], peaks_b[active]).statistic) if active.sum() > 2 else float("nan")
     return SortedSequence(order, normalized_traces(counts[b])[:, order], reliability, a, b)
 

@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 import quantities as pq
 
+from .recording import TICK_S, to_ticks
+
 
 def read_trial_table(path: str | Path) -> pd.DataFrame:
     """Read a CSV trial table: one row per trial, ``start``/``stop`` or ``event`` times in seconds,
@@ -55,51 +57,40 @@ def read_trial_table(path: str | Path) -> pd.DataFrame:
     return table
 
 
-def _cut(spiketrains: Sequence[neo.SpikeTrain], t_ref: float, start: float, stop: float, name: str, annotations: dict) -> neo.Segment:
-    """One trial: spikes in ``[t_ref + start, t_ref + stop)`` with times relative to ``t_ref``."""
-    seg = neo.Segment(name=name, **annotations)
-    for st in spiketrains:
-        times = st.times.rescale(pq.s).magnitude
-        inside = times[(times >= t_ref + start) & (times < t_ref + stop)] - t_ref
-        seg.spiketrains.append(neo.SpikeTrain(inside * pq.s, t_start=start * pq.s, t_stop=stop * pq.s, name=st.name, **st.annotations))
-    return seg
+def recording_of(spiketrains: Sequence[neo.SpikeTrain]):
+    """Neo spike trains of one continuous recording as a :class:`~lsnn.analysis.recording.Recording`
+    (ticks computed once; names and scalar annotations kept as the units' properties)."""
+    from .recording import recording_from_times
+
+    if len(spiketrains) == 0:
+        raise ValueError("no spike trains given.")
+    first = spiketrains[0]
+    props = pd.DataFrame([{k: v for k, v in st.annotations.items() if np.isscalar(v)} for st in spiketrains])
+    return recording_from_times([st.times.rescale(pq.s).magnitude for st in spiketrains], [st.name or f"unit {j}" for j, st in enumerate(spiketrains)],
+                                t_start=float(first.t_start.rescale(pq.s)), t_stop=float(first.t_stop.rescale(pq.s)), properties=props)
 
 
-def _plain_labels(row: pd.Series, skip: set[str]) -> dict:
-    return {str(k): (v.item() if hasattr(v, "item") else v) for k, v in row.items() if k not in skip}
+def _seconds(window: tuple[pq.Quantity, pq.Quantity] | None) -> tuple[float, float] | None:
+    return None if window is None else tuple(float(w.rescale(pq.s)) for w in window)
 
 
 def trials_from_table(spiketrains: Sequence[neo.SpikeTrain], table: pd.DataFrame, window: tuple[pq.Quantity, pq.Quantity] | None = None) -> list[neo.Segment]:
-    """Cut a continuous recording into the trials of ``table`` (see :func:`read_trial_table`).
+    """Cut a continuous recording into the trials of ``table`` (see :func:`read_trial_table`), as Neo segments.
 
     With ``start``/``stop`` columns each trial spans ``[start, stop)`` and times are relative to
     ``start``; with an ``event`` column (or when ``window`` is given) each trial spans
     ``[t + window[0], t + window[1])`` around ``t = event`` (or ``start``), times relative to ``t``.
     The other columns become the segments' annotations (the conditions). Trials that leave the
-    recording are refused with the row named, never silently shortened.
+    recording are refused with the row named, never silently shortened. Membership is exact
+    (:mod:`lsnn.analysis.recording`: a spike on an edge is in or out by one integer comparison).
     """
-    if len(spiketrains) == 0:
-        raise ValueError("no spike trains given.")
-    t0, t1 = (float(x.rescale(pq.s)) for x in (spiketrains[0].t_start, spiketrains[0].t_stop))
-    anchor = "event" if "event" in table.columns else "start" if "start" in table.columns else None
-    if anchor is None:
-        raise ValueError(f"the trial table needs 'start' and 'stop' (s) or 'event' (s) columns; it has {list(table.columns)}.")
-    if window is None and not ("start" in table.columns and "stop" in table.columns):
-        raise ValueError("trials defined by an 'event' column need a window, e.g. (-0.5 s, 1 s).")
-    skip = {"start", "stop", "event"}
-    segments = []
-    for k, (_, row) in enumerate(table.iterrows()):
-        t = float(row[anchor])
-        if window is not None:
-            lo, hi = (float(w.rescale(pq.s)) for w in window)
-        else:
-            lo, hi = 0.0, float(row["stop"]) - t
-        if hi <= lo:
-            raise ValueError(f"window must have window[0] < window[1]; got {window}.")
-        if t + lo < t0 - 1e-12 or t + hi > t1 + 1e-12:
-            raise ValueError(f"trial table row {k}: [{t + lo:g}, {t + hi:g}) s lies outside the recording [{t0:g}, {t1:g}) s.")
-        segments.append(_cut(spiketrains, t, lo, hi, f"trial {k}", {"trial": k, **_plain_labels(row, skip)}))
-    return segments
+    from .recording import trial_segments
+    from .recording import trials_from_table as cut
+
+    recording = recording_of(spiketrains)
+    if window is not None and _seconds(window)[1] <= _seconds(window)[0]:
+        raise ValueError(f"window must have window[0] < window[1]; got {window}.")
+    return trial_segments(recording, cut(recording, table, _seconds(window)))
 
 
 def event_aligned_trials(spiketrains: Sequence[neo.SpikeTrain], events: pq.Quantity, window: tuple[pq.Quantity, pq.Quantity]) -> list[neo.Segment]:
@@ -108,20 +99,18 @@ def event_aligned_trials(spiketrains: Sequence[neo.SpikeTrain], events: pq.Quant
     Events whose window leaves the recording are skipped; each Segment is annotated with ``event_time``
     (s) and ``event_index``.
     """
-    if len(spiketrains) == 0:
-        raise ValueError("no spike trains given.")
-    pre, post = (float(w.rescale(pq.s)) for w in window)
-    if post <= pre:
+    from .recording import trial_segments, trials_from_events
+
+    recording = recording_of(spiketrains)
+    lo, hi = _seconds(window)
+    if hi <= lo:
         raise ValueError(f"window must have window[0] < window[1]; got {window}.")
-    t0, t1 = float(spiketrains[0].t_start.rescale(pq.s)), float(spiketrains[0].t_stop.rescale(pq.s))
-    segments = []
-    for index, t in enumerate(np.asarray(events.rescale(pq.s), dtype=float)):
-        if t + pre < t0 or t + post > t1:
-            continue
-        segments.append(_cut(spiketrains, float(t), pre, post, f"event {index}", {"event_time": float(t), "event_index": index}))
-    if not segments:
-        raise ValueError("no event has its whole window inside the recording.")
-    return segments
+    trials, _ = trials_from_events(recording, pd.DataFrame({"time": np.asarray(events.rescale(pq.s), dtype=float)}), (lo, hi))
+    return trial_segments(recording, trials)
+
+
+def _plain_labels(row: pd.Series, skip: set[str]) -> dict:
+    return {str(k): (v.item() if hasattr(v, "item") else v) for k, v in row.items() if k not in skip}
 
 
 def apply_trial_table(segments: Sequence[neo.Segment], table: pd.DataFrame) -> list[neo.Segment]:
@@ -170,34 +159,45 @@ def window_counts(segments: Sequence[neo.Segment], window: tuple[pq.Quantity, pq
     if n == 0:
         raise ValueError("the trials hold no spike trains.")
     counts = np.zeros((len(segments), n), dtype=np.int64)
+    if window is not None:
+        lo, hi = (int(v) for v in to_ticks([float(w.rescale(pq.s)) for w in window], "window"))
     for k, seg in enumerate(segments):
         if len(seg.spiketrains) != n:
             raise ValueError(f"trial {k} holds {len(seg.spiketrains)} spike trains, trial 0 holds {n}: every trial must hold the same neurons.")
         for j, st in enumerate(seg.spiketrains):
-            times = st.times.rescale(pq.s).magnitude
             if window is None:
-                counts[k, j] = len(times)
-            else:
-                lo, hi = (float(w.rescale(pq.s)) for w in window)
-                if lo < float(st.t_start.rescale(pq.s)) - 1e-12 or hi > float(st.t_stop.rescale(pq.s)) + 1e-12:
-                    raise ValueError(f"window [{lo:g}, {hi:g}) s is not inside trial {k} [{float(st.t_start.rescale(pq.s)):g}, {float(st.t_stop.rescale(pq.s)):g}) s.")
-                counts[k, j] = int(np.count_nonzero((times >= lo) & (times < hi)))
+                counts[k, j] = len(st)
+                continue
+            t0, t1 = (int(v) for v in to_ticks([float(st.t_start.rescale(pq.s)), float(st.t_stop.rescale(pq.s))], "trial window"))
+            if lo < t0 or hi > t1:
+                raise ValueError(f"window [{lo * TICK_S:g}, {hi * TICK_S:g}) s is not inside trial {k} [{t0 * TICK_S:g}, {t1 * TICK_S:g}) s.")
+            ticks = to_ticks(st.times.rescale(pq.s).magnitude, f"spike times of {st.name or 'a unit'}")
+            counts[k, j] = int(np.count_nonzero((ticks >= lo) & (ticks < hi)))  # half-open, exact in ticks
     return counts
 
 
 def parse_time(text: str) -> pq.Quantity:
-    """``"500ms"``, ``"-0.2 s"``, ``"1.5"`` (seconds) -> a quantities time; clear error otherwise."""
+    """``"500ms"``, ``"-0.2 s"``, ``"30us"`` -> a quantities time in s. A unit is required (``ms``, ``s``, ``us``;
+    ``0`` alone is allowed): a bare number could mean seconds or milliseconds, and is refused with one line.
+
+    >>> float(parse_time("-200ms")), float(parse_time("1.5 s")), float(parse_time("0"))
+    (-0.2, 1.5, 0.0)
+    """
     s = str(text).strip().replace(" ", "")
     for unit, q in (("ms", pq.ms), ("us", pq.us), ("s", pq.s)):
         if s.endswith(unit):
             number, scale = s[: -len(unit)], q
             break
     else:
-        number, scale = s, pq.s
+        number, scale = s, None
     try:
         value = float(number)
     except ValueError:
-        raise ValueError(f"cannot read {text!r} as a time (e.g. 500ms, 0.5s, -200ms).") from None
+        raise ValueError(f"cannot read {str(text).strip()!r} as a time (e.g. 500ms, 0.5s, -200ms).") from None
     if not np.isfinite(value):
-        raise ValueError(f"time {text!r} is not finite.")
+        raise ValueError(f"time {str(text).strip()!r} is not finite.")
+    if scale is None:
+        if value != 0:
+            raise ValueError(f"time {str(text).strip()!r} has no unit; write {value:g}ms or {value:g}s.")
+        scale = pq.s
     return (value * scale).rescale(pq.s)

@@ -73,7 +73,7 @@ def test_analyze_selectivity_on_an_nwb_file_finds_the_planted_effects(recording,
     out = tmp_path / "sel"
     rc, stdout, _ = cli.run("analyze", "selectivity", path, "--epoch", "trials", "--factors", "task", "symbol", "--window", "0ms", "500ms", "--out", out)
     assert rc == 0
-    assert "3 of 4 neurons fire" in stdout  # the silent unit is excluded by the 2-60 Hz rule
+    assert "3 of 4 neurons firing 2-60 Hz analysed" in stdout and "dropped unit 3: rate 0.00 Hz < 2 Hz" in stdout  # the silent unit, named
     table = pd.read_csv(out / "selectivity.csv")
     selective = {(r.neuron, r.effect) for r in table.itertuples() if r.selective}
     assert ("unit 0", "task") in selective and ("unit 1", "task:symbol") in selective
@@ -120,7 +120,7 @@ def test_analyze_sequences_on_simulation_style_trials(tmp_path, cli):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--factors", "colour"], "condition 'colour' is not annotated"),
+    (["--factors", "colour"], "condition 'colour' is neither a trial condition .*'symbol', 'task'.* nor a property of the units"),
     (["--factors", "task", "--epoch", "trial"], "no epoch named 'trial'; epochs: \\['trials'\\]"),
     (["--factors", "task"], "no trial information"),
     (["--factors", "task", "--epoch", "trials", "--window", "0ms", "2s"], "outside the recording|not inside"),

@@ -83,9 +83,10 @@ def test_command_line_writes_the_table(tmp_path, cli):
     frame = pd.DataFrame({**factors, **{f"unit{j}": counts[:, j] for j in range(counts.shape[1])}})
     path = tmp_path / "counts.csv"
     frame.to_csv(path, index=False)
-    rc, out, _ = cli.run("analyze", "selectivity", path, "--factors", "Task", "Position", "Symbol")
+    cli.error("analyze", "selectivity", path, "--factors", "Task", "Position", "Symbol", match="give --count-window .* or --no-rate-filter")
+    rc, out, _ = cli.run("analyze", "selectivity", path, "--factors", "Task", "Position", "Symbol", "--no-rate-filter")
     assert rc == 0
     table = pd.read_csv(tmp_path / "counts_analysis" / "selectivity.csv")
     assert set(table.neuron) == {f"unit{j}" for j in range(6)} and len(table) == 6 * 7
     assert "Task" in out
-    cli.error("analyze", "selectivity", path, "--factors", "Task", "Colour", match="not in")
+    cli.error("analyze", "selectivity", path, "--factors", "Task", "Colour", "--no-rate-filter", match="not in")

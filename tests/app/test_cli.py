@@ -44,7 +44,8 @@ def test_analyze_runs_where_neither_torch_nor_brian2_is_installed(tmp_path):
     task = rng.integers(0, 2, n)
     frame = pd.DataFrame({"task": task, "u0": rng.poisson(5 + 10 * task), "u1": rng.poisson(5, n)})
     frame.to_csv(tmp_path / "counts.csv", index=False)
-    out = run_without(["torch", "brian2"], ["analyze", "selectivity", tmp_path / "counts.csv", "--factors", "task", "--out", tmp_path / "a"])
+    out = run_without(["torch", "brian2"], ["analyze", "selectivity", tmp_path / "counts.csv", "--factors", "task", "--count-window", "1s",
+                                            "--out", tmp_path / "a"])
     assert out.returncode == 0, out.stderr
     table = pd.read_csv(tmp_path / "a" / "selectivity.csv")
     assert table.set_index("neuron").loc["u0", "selective"] and not table.set_index("neuron").loc["u1", "selective"]

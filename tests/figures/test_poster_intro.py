@@ -20,3 +20,17 @@ def test_figure_shows_adaptation():
     v_line, a_line = fig.axes[1].lines[:2]
     np.testing.assert_allclose(a_line.get_ydata(), res.thresholds[:, 0] * 1e3)
     assert a_line.get_ydata().max() > 2 * spec.b0[0] * 1e3
+
+
+def test_a_selectivity_figure_with_nothing_selective_says_so():
+    import pandas as pd
+
+    from lsnn.figures.spike_codes import figure_selectivity
+
+    selective = pd.Series([0], index=["Task"])
+    categories = pd.DataFrame({"n_categories": [0, 0, 0]})
+    fig = figure_selectivity(selective, categories, 3, population="firing 2-60 Hz")
+    ax = fig.axes[0]
+    assert len(fig.axes) == 1  # one factor: no category histogram
+    assert ax.get_ylim() == (0.0, 1.0) and any(t.get_text() == "no neuron is selective" for t in ax.texts)
+    assert ax.get_title().startswith("selectivity for Task") and "% of 3 neurons firing 2-60 Hz" in ax.get_ylabel()
