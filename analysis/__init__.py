@@ -4,6 +4,7 @@ It imports no other ``lsnn`` folder, so it works on recorded data with no model 
 """
 
 from .aligned import event_aligned_average
+from .connectivity import connection_probabilities
 from .decoding import DecodingResult, cross_phase_accuracy, decode
 from .io import covariate_conditions, load_nwb, load_trials, read_nwb_units, read_recording, read_spikes, recording_from_segments, save_nwb
 from .recording import (Recording, TrialSet, recording_from_times, trial_segments, trials_from_events, trials_from_table as
@@ -18,6 +19,7 @@ from .selectivity import (anova_selectivity, balanced_indices, categories_per_ne
                           preferred_condition, rate_selection, selectivity_counts)
 
 __all__ = [
+    "connection_probabilities",
     "Recording",
     "TrialSet",
     "condition_means",

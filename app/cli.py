@@ -2,6 +2,7 @@
 
     lsnn demo         the main job: train SFA and LIF on STORE-RECALL, validate in Brian2, analyse, report
     lsnn train        train an LSNN with BPTT (+ DEEP R) on a task; writes a run folder
+    lsnn evaluate     score a finished run on its held-out set (sequential MNIST: the 10,000 test digits)
     lsnn validate     re-simulate a trained run in Brian2 and compare with PyTorch, spike for spike
     lsnn reproduce    a table or figure of the eLife paper: train every run, validate, tabulate
     lsnn figures      the paper's figures of a run folder or a results folder
@@ -32,6 +33,7 @@ from lsnn.common.version import __version__
 COMMANDS = {
     "demo": ("demo", "the main job: train SFA and LIF on STORE-RECALL, validate in Brian2, analyse, report"),
     "train": ("train", "train an LSNN with BPTT (+ DEEP R) on a task; writes a run folder"),
+    "evaluate": ("evaluate", "score a finished run on its held-out set (sequential MNIST: the 10,000 test digits)"),
     "validate": ("validate", "re-simulate a trained run in Brian2 and compare with PyTorch, spike for spike"),
     "reproduce": ("reproduce", "reproduce a table or figure of the eLife paper: train every run, validate in Brian2, tabulate"),
     "figures": ("figures", "draw the paper's figures of a run folder or a reproduction/demo results folder"),

@@ -27,3 +27,13 @@ COMPARISONS: dict[str, tuple[dict[str, float | None], str]] = {
     "elife-12ax": ({"sfa": 97.79, "lif": 0.39}, "SFA 97.79 +- 0.42 % (5 runs, BPTT), no SFA 0.39 %"),
     "elife-dup-rev": ({"sfa": 95.88, "lif": 0.0}, "SFA 95.88 +- 1.39 % (5 runs), LIF-only 0.0 %"),
 }
+
+#: NeurIPS 2018 supplement, Tables S1 (1 ms per pixel) and S2 (2 ms per pixel): sequential MNIST test
+#: accuracy (%) as (number of runs, mean, std, max); None where the paper gives only the best run. Rows as
+#: in :mod:`lsnn.app.smnist` (the 100 A + 200 R and 350 A + 350 R DEEP R LSNNs, single runs, are not rebuilt).
+NEURIPS_SMNIST: dict[str, dict[str, tuple[int, float | None, float | None, float]]] = {
+    "1ms": {"lstm": (12, 79.8, 26.6, 98.5), "rnn": (10, 71.3, 24.5, 89.0), "deep-r-lsnn": (12, 94.2, 0.3, 94.7),
+            "lsnn": (10, 92.0, 0.7, 93.3), "lif": (10, 60.9, 2.7, 63.3)},
+    "2ms": {"lstm": (12, 48.2, 39.9, 98.0), "rnn": (12, 30.0, 23.6, 67.9), "deep-r-lsnn": (12, 93.8, 5.8, 96.4),
+            "lsnn": (10, 90.5, 1.4, 93.7), "lif": (11, 34.6, 8.8, 51.8)},
+}

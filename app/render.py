@@ -11,6 +11,7 @@ run folder (``lsnn train``)        ``training_curves.png``; when finished, one h
                                    ``selectivity.png`` (duplication/reversal, Fig. 4B-F), else ``trial.png``
 Table 1 results (``reproduce``)    ``table1.png`` (ours next to the paper's)
 comparison results (``reproduce``) ``<name>.png`` (bars per variant, the paper's values as ticks)
+sMNIST results (``reproduce``)     ``neurips-smnist.png`` (NeurIPS Fig. 1B: bars per row and setup)
 demo results (``lsnn demo``)       accuracy bars, example trials and imprinting of both networks
 =================================  ===================================================================
 """
@@ -36,15 +37,17 @@ DUPREV_EPISODES = 300
 
 
 def _comparison_names(folder: Path) -> list[str]:
-    return sorted(p.name[: -len("_runs.csv")] for p in folder.glob("*_runs.csv") if p.name != "table1_runs.csv")
+    return sorted(p.name[: -len("_runs.csv")] for p in folder.glob("*_runs.csv") if p.name not in ("table1_runs.csv", "neurips-smnist_runs.csv"))
 
 
 def folder_kind(folder: Path) -> str:
-    """``run``, ``table1``, ``comparison``, ``demo`` or a ``ValueError`` saying what the folder lacks."""
+    """``run``, ``table1``, ``smnist``, ``comparison``, ``demo`` or a ``ValueError`` saying what the folder lacks."""
     if (folder / "config.json").is_file():
         return "run"
     if (folder / "table1_runs.csv").is_file():
         return "table1"
+    if (folder / "neurips-smnist_runs.csv").is_file():
+        return "smnist"
     if _comparison_names(folder):
         return "comparison"
     if (folder / "report.json").is_file():
@@ -64,10 +67,18 @@ def run_figures(run_dir: Path, out: Path, device: str = "numpy") -> list[Path]:
     if metrics_path.is_file() and metrics_path.stat().st_size:
         metrics = pd.read_json(metrics_path, lines=True)
         written.append(_save(figure_training_curves(metrics, f"{cfg.task} / {cfg.model} ({run_dir.name})"), out / "training_curves.png"))
+    if cfg.eval_every:
+        from lsnn.app.smnist import accuracy_curve
+        from lsnn.figures.smnist import figure_time_to_accuracy
+
+        curve = accuracy_curve(run_dir)
+        if not curve.empty:
+            written.append(_save(figure_time_to_accuracy(curve, title=f"{cfg.task} / {cfg.model} ({run_dir.name}); periodic tests on "
+                                                         f"{int(curve['n_trials'].iloc[0])} held-out trials"), out / "time_to_accuracy.png"))
     if not (run_dir / NETWORK).is_file():
         return written  # unfinished run, or an ANN baseline: no spiking network to draw
     draw: dict[str, Callable[[Path, Path, str], list[Path]]] = {
-        "store_recall": _store_recall_trial, "12ax": _twelve_ax, "duplication_reversal": _duplication_reversal}
+        "store_recall": _store_recall_trial, "12ax": _twelve_ax, "duplication_reversal": _duplication_reversal, "smnist": _smnist}
     return written + draw.get(cfg.task, _generic_trial)(run_dir, out, device)
 
 
@@ -109,6 +120,17 @@ def _duplication_reversal(run_dir: Path, out: Path, device: str) -> list[Path]:
     return written
 
 
+def _smnist(run_dir: Path, out: Path, device: str) -> list[Path]:
+    from lsnn.app.smnist import digit_trial, network_connectivity
+    from lsnn.figures.smnist import figure_connectivity, figure_smnist_trial
+    from lsnn.models.spec import NetworkSpec
+    from lsnn.training.runs import NETWORK
+
+    table = network_connectivity(NetworkSpec.load(run_dir / NETWORK))
+    return [_save(figure_connectivity(table, f"connection probabilities (%), {run_dir.name}"), out / "smnist_connectivity.png"),
+            _save(figure_smnist_trial(**digit_trial(run_dir, 0)), out / "smnist_digit.png")]
+
+
 def _generic_trial(run_dir: Path, out: Path, device: str) -> list[Path]:
     from lsnn.figures.runs import figure_trial
     from lsnn.training.heldout import held_out_activity
@@ -127,6 +149,10 @@ def results_figures(folder: Path, out: Path, kind: str) -> list[Path]:
         from lsnn.figures.table1 import figure_table1
 
         return [_save(figure_table1(pd.read_csv(folder / "table1_runs.csv")), out / "table1.png")]
+    if kind == "smnist":
+        from lsnn.figures.smnist import figure_smnist_accuracy
+
+        return [_save(figure_smnist_accuracy(pd.read_csv(folder / "neurips-smnist_runs.csv")), out / "neurips-smnist.png")]
     if kind == "comparison":
         from lsnn.figures.comparison import figure_comparison
 

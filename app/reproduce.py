@@ -333,17 +333,28 @@ def _ordering(summary: pd.DataFrame) -> str:
 
 
 def reproduce(name: str, out: str | os.PathLike, *, preset: str = "quick", seeds: int = 1, rows=None, delays=None, models=None,
-              validate_trials: int | None = None, device: str = "cpp_standalone", progress: bool = True, log=print) -> tuple[pd.DataFrame, str]:
-    """Run the reproduction ``name`` (``elife-table1`` or a name of :data:`COMPARISONS`); returns the per-run
-    frame and the stem of the tables written into ``out``. Options that do not apply to ``name`` are refused."""
+              setups=None, validate_trials: int | None = None, device: str = "cpp_standalone", progress: bool = True,
+              log=print) -> tuple[pd.DataFrame, str]:
+    """Run the reproduction ``name`` (``elife-table1``, ``neurips-smnist`` or a name of :data:`COMPARISONS`);
+    returns the per-run frame and the stem of the tables written into ``out``. Options that do not apply
+    to ``name`` are refused."""
     if validate_trials is not None and validate_trials < 0:
         raise ValueError(f"--validate-trials must be 0 (no validation) or positive; got {validate_trials}.")
+    if setups and name != "neurips-smnist":
+        raise ValueError("--setups applies to neurips-smnist only.")
     if name == "elife-table1":
         if models:
             raise ValueError("--models applies to the figures; Table 1 is selected with --rows and --delays.")
         return reproduce_table1(out, preset=preset, seeds=seeds, rows=rows, delays=delays, validate_trials=validate_trials,
                                 device=device, progress=progress, log=log), "table1"
+    if name == "neurips-smnist":
+        from .smnist import NAME, reproduce_smnist
+
+        if models or delays:
+            raise ValueError("neurips-smnist is selected with --rows (deep-r-lsnn, lsnn, lif, lstm, rnn) and --setups (1ms, 2ms).")
+        return reproduce_smnist(out, preset=preset, seeds=seeds, rows=rows, setups=setups, validate_trials=validate_trials,
+                                device=device, progress=progress, log=log), NAME
     if rows or delays:
-        raise ValueError("--rows and --delays apply to elife-table1 only; use --models.")
+        raise ValueError("--rows and --delays apply to elife-table1 and neurips-smnist only; use --models.")
     return reproduce_comparison(name, out, preset=preset, seeds=seeds, models=models, validate_trials=validate_trials,
                                 device=device, progress=progress, log=log), name

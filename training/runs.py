@@ -161,18 +161,13 @@ def load_run(run_dir: str | os.PathLike) -> TrainedRun:
 
 
 def held_out_batches(task, n_test: int, batch_size: int, seed: int) -> Iterator:
-    """The held-out test set as the trainer draws it: batches of ``batch_size`` (the last one of the
-    first ``n_test`` trials shorter) from ``default_rng([seed, 2])``; past ``n_test`` trials it goes on
-    with full batches. Evaluation, validation and figures of held-out trials all read it from here."""
+    """The held-out test set as the trainer draws it: ``task.held_out().held_out_batches(n_test,
+    batch_size, seed)`` (:meth:`lsnn.training.tasks.Task.held_out_batches`; by default batches drawn from
+    ``default_rng([seed, 2])``, the test digits in order for sequential MNIST). Evaluation, validation and
+    figures of held-out trials all read it from here."""
     if int(n_test) < 1 or int(batch_size) < 1:
         raise ValueError(f"the held-out set needs n_test >= 1 and a batch size >= 1; got n_test = {n_test}, batch size = {batch_size}.")
-    rng = np.random.default_rng([seed, 2])
-    held_out = task.held_out()
-    drawn = 0
-    while True:
-        size = min(batch_size, n_test - drawn) if drawn < n_test else batch_size
-        yield held_out.sample(rng, size)
-        drawn += size
+    return task.held_out().held_out_batches(int(n_test), int(batch_size), seed)
 
 
 def held_out_set(cfg: TrainConfig, task, n_trials: int | None = None):

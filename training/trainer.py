@@ -58,11 +58,14 @@ def build_task(cfg: TrainConfig) -> Task:
 
 def build_model(cfg: TrainConfig, task: Task) -> LSNN | ANNBaseline:
     """A freshly initialised LSNN for ``task`` (NeurIPS suppl. recipes; seeded by ``cfg.seed``), or,
-    for ``model`` ``lstm`` / ``rnn``, the ANN baseline with the same number of parameters."""
+    for ``model`` ``lstm`` / ``rnn``, the ANN baseline with ``baseline_hidden`` units or, when that is None,
+    the same number of parameters."""
     dtype = {"float32": torch.float32, "float64": torch.float64}[cfg.dtype]
     if cfg.model in BASELINE_KINDS:
         with torch.random.fork_rng(devices=[]):  # seeded initialisation, global generator restored afterwards
             torch.manual_seed(int(np.random.SeedSequence([cfg.seed, 0]).generate_state(1)[0]))
+            if cfg.baseline_hidden is not None:
+                return ANNBaseline(cfg.model, task.n_in, cfg.baseline_hidden, task.n_out, dt=task.dt, dtype=dtype)
             return ANNBaseline.matched(cfg.model, task.n_in, cfg.n_rec, task.n_out, dt=task.dt, dtype=dtype)
     rng = np.random.default_rng([cfg.seed, 0])
     n, n_in, n_out = cfg.n_rec, task.n_in, task.n_out
@@ -152,19 +155,23 @@ def train_step(net: LSNN | ANNBaseline, optimizer: torch.optim.Optimizer, task: 
 
 
 @torch.no_grad()
-def evaluate(net: LSNN, task: Task, n_trials: int, batch_size: int, seed: int, progress: bool = False) -> dict[str, Any]:
+def evaluate(net: LSNN, task: Task, n_trials: int, batch_size: int, seed: int, progress: bool = False,
+             per_trial: bool = False) -> dict[str, Any]:
     """Task metrics and mean firing rate on ``n_trials`` held-out trials drawn from ``seed``.
 
     Metrics are averaged over readout windows with a target. Where the task records a per-window
-    ``delay`` condition (STORE-RECALL), the accuracy is also broken down by delay (s).
+    ``delay`` condition (STORE-RECALL), the accuracy is also broken down by delay (s). ``per_trial``
+    adds ``correct``: one character per trial in held-out order, "1" where every window with a target
+    was answered right, else "0".
     """
     totals: dict[str, float] = {}
     weights = 0
     spikes = 0.0
     steps = 0
     by_delay: dict[float, list[int]] = {}
+    correct_trials: list[str] = []
     batches = held_out_batches(task, n_trials, batch_size, seed)
-    for _ in tqdm(range(0, n_trials, batch_size), desc="test", disable=not progress, leave=False):
+    for _ in tqdm(range(0, n_trials, batch_size), desc="test", unit="batch", disable=not progress, leave=False):
         batch = next(batches)
         out = net(batch.x)
         n_targets = int((batch.labels >= 0).sum())
@@ -174,6 +181,9 @@ def evaluate(net: LSNN, task: Task, n_trials: int, batch_size: int, seed: int, p
         if out.spikes is not None:
             spikes += float(out.spikes.sum())
             steps += out.spikes.shape[0] * out.spikes.shape[1]
+        if per_trial:
+            right = (window_means(out.outputs, batch.windows).argmax(-1).numpy() == batch.labels) | (batch.labels < 0)
+            correct_trials.extend("1" if r else "0" for r in right.all(axis=1))
         delay = batch.conditions.get("delay")
         if delay is not None and delay.shape == batch.labels.shape:
             correct = (window_means(out.outputs, batch.windows).argmax(-1).numpy() == batch.labels)
@@ -185,6 +195,8 @@ def evaluate(net: LSNN, task: Task, n_trials: int, batch_size: int, seed: int, p
     result.update(n_trials=n_trials, n_targets=weights, rate_hz=spikes / (steps * net.n_rec) / net.dt if steps else None)
     if by_delay:
         result["accuracy_by_delay"] = {f"{d:g}": {"accuracy": c / n, "n": n} for d, (c, n) in sorted(by_delay.items())}
+    if per_trial:
+        result["correct"] = "".join(correct_trials)
     return result
 
 
@@ -240,6 +252,20 @@ def restore(run_dir: Path, net, optimizer, deep_r: DeepR | None) -> int:
     return start
 
 
+def logged_training_time(metrics_path: Path) -> float:
+    """The training time (s) of the last iteration logged in ``metrics.jsonl`` (0 for a new run): the clock
+    of a resumed run continues from there, so ``time_s`` and ``train_time_s`` count every session."""
+    if not metrics_path.exists():
+        return 0.0
+    with open(metrics_path, "rb") as fh:
+        fh.seek(max(0, fh.seek(0, os.SEEK_END) - 65536))
+        tail = fh.read().decode("utf-8", "replace").strip().splitlines()
+    try:
+        return float(json.loads(tail[-1]).get("time_s") or 0.0) if tail else 0.0
+    except (ValueError, AttributeError):
+        return 0.0
+
+
 def finish(cfg: TrainConfig, run_dir: Path, net, task: Task, train_time: float | None, reused: bool, progress: bool) -> dict[str, Any]:
     """Evaluate on the held-out set and export the network (``network.npz``; ``baseline.pt`` for the ANN
     baselines), or read both back when a finished run is reused."""
@@ -284,7 +310,7 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
         start = restore(run_dir, net, optimizer, deep_r)
         checkpointed = start
 
-        t0 = time.perf_counter()
+        t0 = time.perf_counter() - logged_training_time(run_dir / METRICS)  # training time summed over sessions
         stop = cfg.n_iterations if max_iterations is None else min(cfg.n_iterations, start + max_iterations)
         bar = tqdm(range(start, stop), desc=f"train {cfg.task}/{cfg.model}", initial=start, total=cfg.n_iterations, disable=not progress)
         with open(run_dir / METRICS, "a") if start < stop else contextlib.nullcontext() as log:  # a finished run writes nothing
@@ -301,11 +327,16 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
                 if signed:
                     record["sign_zeroed"] = keep_dale_signs(net)
                 record["time_s"] = round(time.perf_counter() - t0, 3)
+                done = it + 1
+                if cfg.eval_every and done % cfg.eval_every == 0 and done < cfg.n_iterations:
+                    t_eval = time.perf_counter()
+                    tested = evaluate(net, task, min(cfg.eval_trials, cfg.n_test), cfg.test_batch, cfg.test_seed)
+                    record.update({f"test_{k}": v for k, v in tested.items() if isinstance(v, float)})
+                    t0 += time.perf_counter() - t_eval  # testing is not training time
                 log.write(dumps(record) + "\n")  # strict JSON: a NaN metric is written as null
                 log.flush()
                 bar.set_postfix(loss=f"{record['loss']:.3f}", acc=f"{record.get('accuracy', float('nan')):.3f}",
                                 rate="-" if record["rate_hz"] is None else f"{record['rate_hz']:.1f}Hz")
-                done = it + 1
                 if done % cfg.checkpoint_every == 0 or done == cfg.n_iterations:
                     save_checkpoint(run_dir / CHECKPOINT, {"iteration": done, "model": net.state_dict(), "optimizer": optimizer.state_dict(),
                                                            "deep_r_active": deep_r.n_active if deep_r else -1})
@@ -313,4 +344,4 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
         bar.close()
         if stop < cfg.n_iterations:
             return {"run_dir": str(run_dir), "finished": False, "iteration": stop, "test": None, "network": None}
-        return finish(cfg, run_dir, net, task, time.perf_counter() - t0 if start == 0 else None, start == cfg.n_iterations, progress)
+        return finish(cfg, run_dir, net, task, time.perf_counter() - t0, start == cfg.n_iterations, progress)

@@ -9,8 +9,10 @@ from lsnn.models.devices import DEVICES
 from lsnn.training.config import MODELS, PRESETS
 
 #: Names of the reproductions (kept here, light to import, and checked against lsnn.app.reproduce by the tests).
-NAMES = ("elife-table1", "elife-fig2b", "elife-fig2a", "elife-xor", "elife-12ax", "elife-dup-rev")
+NAMES = ("elife-table1", "elife-fig2b", "elife-fig2a", "elife-xor", "elife-12ax", "elife-dup-rev", "neurips-smnist")
 TABLE1_ROWS = ("lif", "sfa-0.2", "sfa-2", "sfa-4", "sfa-8", "sfa-power-law-8", "sfa-uniform-8")
+SMNIST_ROWS = ("deep-r-lsnn", "lsnn", "lif", "lstm", "rnn")
+SMNIST_SETUPS = ("1ms", "2ms")
 
 
 def add_parser(sub, name: str, help_text: str) -> None:
@@ -18,13 +20,19 @@ def add_parser(sub, name: str, help_text: str) -> None:
                        description="lsnn reproduce NAME --preset quick --seeds 1 (resumable: finished runs are reused). "
                                    "elife-table1: 1-D STORE-RECALL accuracy by adaptation time constant and expected delay; "
                                    "elife-fig2b: SFA, LIF, ELIF, STP-D, STP-F on STORE-RECALL; elife-fig2a: 20-D STORE-RECALL; "
-                                   "elife-xor: delayed XOR; elife-12ax: 12AX; elife-dup-rev: duplication/reversal.")
+                                   "elife-xor: delayed XOR; elife-12ax: 12AX; elife-dup-rev: duplication/reversal; neurips-smnist: "
+                                   "sequential MNIST (NeurIPS Fig. 1B, Tables S1/S2; MNIST from $LSNN_MNIST_DIR or ../shared/data/mnist).")
     p.add_argument("table", choices=NAMES, metavar="NAME", help=", ".join(NAMES))
     p.add_argument("--preset", choices=PRESETS, default="quick",
                    help="quick: a 2-core CPU (Table 1: 150 iterations, delays 0.2/2/4 s, about 30 min per seed; 12AX and "
-                        "duplication/reversal: a 200-iteration pipeline check); paper: the paper's sizes and iterations (GPU)")
+                        "duplication/reversal: a 200-iteration pipeline check; sMNIST: 12,000 iterations of 64 digits, about "
+                        "1.5 h per run); paper: the paper's sizes and iterations (GPU)")
     p.add_argument("--seeds", type=int, default=1, help="runs per cell (seeds 0..N-1)")
-    p.add_argument("--rows", nargs="+", choices=TABLE1_ROWS, default=None, help="elife-table1: subset of rows (default: all)")
+    p.add_argument("--rows", nargs="+", choices=TABLE1_ROWS + tuple(r for r in SMNIST_ROWS if r not in TABLE1_ROWS), default=None,
+                   help=f"elife-table1: subset of rows {', '.join(TABLE1_ROWS)} (default: all); neurips-smnist: rows "
+                        f"{', '.join(SMNIST_ROWS)} (default quick: deep-r-lsnn lif; paper: all)")
+    p.add_argument("--setups", nargs="+", choices=SMNIST_SETUPS, default=None,
+                   help="neurips-smnist: ms per pixel (default quick: 1ms; paper: 1ms 2ms)")
     p.add_argument("--delays", nargs="+", type=float, default=None, help="elife-table1: subset of expected delays in s (default: the preset's)")
     p.add_argument("--models", nargs="+", choices=MODELS, default=None,
                    help="figures: subset of the compared models, plus the ANN baselines lstm / rnn if wanted (default: the paper's)")
@@ -41,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
     out = writable_folder(args.out or Path("results") / f"{args.table}-{args.preset}")
     frame, stem = reproduce(args.table, out, preset=args.preset, seeds=args.seeds, rows=args.rows, delays=args.delays,
-                            models=args.models, validate_trials=args.validate_trials, device=args.device, progress=not args.no_progress)
+                            models=args.models, setups=args.setups, validate_trials=args.validate_trials, device=args.device, progress=not args.no_progress)
     print((out / f"{stem}.md").read_text())
     print(f"[lsnn reproduce] wrote {out}/{stem}.md, {stem}_runs.csv, {stem}.json")
     mismatched = frame[frame["identical_trials"] < frame["validated_trials"]]

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import quantities as pq
 
-from lsnn.analysis import load_trials, preferred_condition, population_test, trial_conditions, window_counts
+from lsnn.analysis import load_trials, preferred_condition, population_test, window_counts
 from lsnn.analysis.io import read_recording
 from lsnn.analysis.recording import binned_counts, recording_from_times, trials_from_table
 from lsnn.analysis.recording import window_counts as array_counts

@@ -6,7 +6,7 @@ import json
 import pandas as pd
 import pytest
 
-from lsnn.app.commands.reproduce import NAMES, TABLE1_ROWS
+from lsnn.app.commands.reproduce import NAMES, SMNIST_ROWS, SMNIST_SETUPS, TABLE1_ROWS
 from lsnn.app.reproduce import (COMPARISONS, TABLE1_PAPER, TABLE1_ROWS as ROWS, comparison_config, reproduce_comparison,
                                 reproduce_table1, table1_config)
 
@@ -24,7 +24,10 @@ def test_table1_cells_are_configured_as_in_the_paper():
 
 
 def test_the_command_offers_exactly_the_reproductions():
-    assert set(NAMES) == {"elife-table1", *COMPARISONS} and set(TABLE1_ROWS) == set(ROWS)
+    from lsnn.app import smnist
+
+    assert set(NAMES) == {"elife-table1", "neurips-smnist", *COMPARISONS} and set(TABLE1_ROWS) == set(ROWS)
+    assert SMNIST_ROWS == tuple(smnist.ROWS) and SMNIST_SETUPS == tuple(smnist.SETUPS)
 
 
 def test_tiny_table_trains_validates_tabulates_and_reuses_finished_runs(tmp_path, cli):
@@ -77,3 +80,46 @@ def test_tiny_fig2b_trains_validates_and_orders_the_variants(tmp_path, cli):
     cli.error("reproduce", "elife-fig2b", "--preset", "tiny", "--rows", "lif", "--out", tmp_path, match="--rows and --delays apply to elife-table1 only")
     cli.error("reproduce", "elife-fig2a", "--preset", "tiny", "--models", "elif", "--out", tmp_path, match="compares")
     assert cli.run("figures", tmp_path)[0] == 0 and (tmp_path / "figures" / "elife-fig2b.png").stat().st_size > 10_000
+
+
+def test_smnist_rows_are_configured_as_in_the_paper():
+    from lsnn.app import published
+    from lsnn.app.smnist import smnist_config
+
+    dense = smnist_config("lsnn", "2ms", "paper", 1)
+    assert (dense.model, dense.connectivity, dense.dale, dense.tau_a, dense.task_params["ms_per_pixel"], dense.seed) == ("sfa", None, False, 1.4, 2, 1)
+    assert smnist_config("deep-r-lsnn", "1ms", "quick", 0).connectivity == 0.12
+    assert smnist_config("rnn", "1ms", "paper", 0).baseline_hidden == 128
+    # Tables S1/S2 as printed
+    assert published.NEURIPS_SMNIST["1ms"]["deep-r-lsnn"] == (12, 94.2, 0.3, 94.7) and published.NEURIPS_SMNIST["2ms"]["deep-r-lsnn"][3] == 96.4
+    assert published.NEURIPS_SMNIST["1ms"]["lif"][3] == 63.3 and published.NEURIPS_SMNIST["2ms"]["lif"][3] == 51.8
+    assert published.NEURIPS_SMNIST["1ms"]["lstm"][3] == 98.5 and published.NEURIPS_SMNIST["2ms"]["lstm"][3] == 98.0
+    with pytest.raises(ValueError, match="unknown setup"):
+        smnist_config("lif", "3ms", "quick", 0)
+
+
+def test_tiny_smnist_reproduction_tabulates_validates_and_draws_fig1(tmp_path, cli, monkeypatch):
+    from pathlib import Path
+
+    slice_dir = Path(__file__).resolve().parents[2] / "notebooks" / "data" / "mnist_slice"
+    monkeypatch.setenv("LSNN_MNIST_DIR", str(slice_dir))
+    rc, out, _ = cli.run("reproduce", "neurips-smnist", "--preset", "tiny", "--rows", "deep-r-lsnn", "lif", "rnn", "--device", "cython",
+                         "--out", tmp_path, "--no-progress")
+    assert rc == 0, out
+    frame = pd.read_csv(tmp_path / "neurips-smnist_runs.csv")
+    assert list(frame.row) == ["deep-r-lsnn", "lif", "rnn"] and list(frame.paper_max) == [94.7, 63.3, 89.0]
+    assert list(frame.validated_trials) == [2, 2, 0] and list(frame.identical_trials) == [2, 2, 0]
+    # DEEP R keeps the global number of connections: 12 % of the possible synapses
+    assert abs(frame["connectivity_%"].iloc[0] - 12) < 1.5 and pd.isna(frame["connectivity_%"].iloc[1])
+    table = pd.read_csv(tmp_path / "runs" / "deep-r-lsnn-1ms-s0" / "connectivity.csv")
+    assert set(table.pre) == {"X(E)", "X(I)", "E", "I", "A"} and set(table.post) == {"E", "I", "A", "Y"}
+    assert table.n_possible.sum() == 80 * 22 + 22 * 21 + 22 * 10
+    text = (tmp_path / "neurips-smnist.md").read_text()
+    assert "| deep-r-lsnn, 1ms |" in text and "94.2 +- 0.3 (12)" in text and "- (no spikes)" in text
+    cli.error("reproduce", "neurips-smnist", "--preset", "tiny", "--models", "sfa", "--out", tmp_path, match="--rows")
+    cli.error("reproduce", "elife-xor", "--preset", "tiny", "--setups", "2ms", "--out", tmp_path, match="--setups")
+    rc, _, _ = cli.run("figures", tmp_path)
+    assert rc == 0 and (tmp_path / "figures" / "neurips-smnist.png").stat().st_size > 20_000
+    rc, _, _ = cli.run("figures", tmp_path / "runs" / "deep-r-lsnn-1ms-s0")
+    figures = tmp_path / "runs" / "deep-r-lsnn-1ms-s0" / "figures"
+    assert rc == 0 and (figures / "smnist_connectivity.png").is_file() and (figures / "smnist_digit.png").stat().st_size > 50_000

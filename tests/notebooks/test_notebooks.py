@@ -17,6 +17,7 @@ EXPECTED_TEXT = {
     "elife_fig3": "answers right; 10 SFA + 10 LIF neurons",
     "elife_fig4": "300 held-out episodes x 20 neurons",
     "store_recall_pretrained": "Brian2 raster identical: True",
+    "neurips_fig1": "possible synapses connected",
 }
 
 
@@ -73,14 +74,29 @@ def tiny_12ax(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="module")
+def tiny_smnist_results(tmp_path_factory):
+    """A tiny `lsnn reproduce neurips-smnist` results folder (the DEEP R LSNN on the MNIST slice, tested every 2 iterations)."""
+    from lsnn.app.smnist import reproduce_smnist
+
+    out = tmp_path_factory.mktemp("smnist")
+    slice_dir = Path(__file__).resolve().parents[2] / "notebooks" / "data" / "mnist_slice"
+    reproduce_smnist(out, preset="tiny", rows=["deep-r-lsnn"], validate_trials=0, progress=False, log=lambda *a: None,
+                     overrides={"task_params.data_dir": str(slice_dir), "eval_every": 2, "eval_trials": 4})
+    return out
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_executes(path, tmp_path, tiny_demo, tiny_table1, tiny_fig2b, tiny_duplication_reversal, tiny_12ax, monkeypatch):
+def test_notebook_executes(path, tmp_path, tiny_demo, tiny_table1, tiny_fig2b, tiny_duplication_reversal, tiny_12ax, tiny_smnist_results,
+                           monkeypatch):
     monkeypatch.setenv("LSNN_DEMO_RESULTS", str(tiny_demo))
     monkeypatch.setenv("LSNN_TABLE1_RESULTS", str(tiny_table1))
     monkeypatch.setenv("LSNN_FIG2B_RESULTS", str(tiny_fig2b))
     monkeypatch.setenv("LSNN_DUPREV_RUN", str(tiny_duplication_reversal))
     monkeypatch.setenv("LSNN_FIG4_EPISODES", "300")
     monkeypatch.setenv("LSNN_12AX_RUN", str(tiny_12ax))
+    monkeypatch.setenv("LSNN_SMNIST_RESULTS", str(tiny_smnist_results))
+    monkeypatch.setenv("LSNN_SMNIST_RUN", str(tiny_smnist_results / "runs" / "deep-r-lsnn-1ms-s0"))
     nb = nbformat.read(path, as_version=4)
     # run as a lab member runs it: Jupyter started in notebooks/ (relative default paths resolve from there)
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()

@@ -60,6 +60,9 @@ def test_resume_after_interruption_is_bit_identical(tmp_path):
     for key in full["model"]:
         assert torch.equal(full["model"][key], cut["model"][key]), key
     assert _metrics(tmp_path / "full") == _metrics(tmp_path / "cut")
+    # the training clock continues across the sessions: time_s never goes back, the test reports the total
+    times = [json.loads(line)["time_s"] for line in (tmp_path / "cut" / "metrics.jsonl").read_text().splitlines()]
+    assert times == sorted(times) and json.loads((tmp_path / "cut" / "test.json").read_text())["train_time_s"] >= times[-1]
 
 
 def test_run_folder_misuse_is_refused_without_losing_anything(tmp_path):

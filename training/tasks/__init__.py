@@ -3,11 +3,13 @@
 from .base import Task, TaskBatch, window_accuracy, window_cross_entropy, window_means
 from .delayed_xor import DelayedXOR
 from .duplication_reversal import DuplicationReversal
+from .smnist import SequentialMNIST
 from .store_recall import StoreRecall
 from .store_recall_20d import StoreRecall20D
 from .twelve_ax import TwelveAX
 
 #: Task classes by command-line name.
-TASKS = {"store_recall": StoreRecall, "store_recall_20d": StoreRecall20D, "delayed_xor": DelayedXOR, "12ax": TwelveAX, "duplication_reversal": DuplicationReversal}
+TASKS = {"store_recall": StoreRecall, "store_recall_20d": StoreRecall20D, "delayed_xor": DelayedXOR, "12ax": TwelveAX, "duplication_reversal": DuplicationReversal,
+         "smnist": SequentialMNIST}
 
-__all__ = ["TASKS", "DelayedXOR", "DuplicationReversal", "StoreRecall", "StoreRecall20D", "TwelveAX", "Task", "TaskBatch", "window_accuracy", "window_cross_entropy", "window_means"]
+__all__ = ["TASKS", "DelayedXOR", "DuplicationReversal", "SequentialMNIST", "StoreRecall", "StoreRecall20D", "TwelveAX", "Task", "TaskBatch", "window_accuracy", "window_cross_entropy", "window_means"]

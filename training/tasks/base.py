@@ -12,6 +12,7 @@ mean over the RECALL step"); windows without a target carry the label -1.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -119,6 +120,17 @@ class Task(ABC):
         """The task as the held-out test set draws it (the same by default; 20-D STORE-RECALL uses
         its dictionary of unseen test words)."""
         return self
+
+    def held_out_batches(self, n_test: int, batch_size: int, seed: int) -> Iterator[TaskBatch]:
+        """The held-out test set in batches of ``batch_size`` (the last one of the first ``n_test`` trials
+        shorter; past ``n_test`` trials it goes on with full batches), drawn by :meth:`sample` from
+        ``default_rng([seed, 2])``. Tasks with a fixed test set (sequential MNIST) override it."""
+        rng = np.random.default_rng([seed, 2])
+        drawn = 0
+        while True:
+            size = min(batch_size, n_test - drawn) if drawn < n_test else batch_size
+            yield self.sample(rng, size)
+            drawn += size
 
     @classmethod
     def from_params(cls, **params: Any) -> "Task":

@@ -1,0 +1,38 @@
+"""``lsnn evaluate RUN_DIR [--trials N] [--dtype float32|float64] [--batch B] [--out DIR]``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_parser(sub, name: str, help_text: str) -> None:
+    p = sub.add_parser(name, help=help_text, description="Score a finished run (spiking network or ANN baseline) on its "
+                       "held-out set -- for sequential MNIST the 10,000 test digits -- and write evaluation_<dtype>.json "
+                       "with the metrics, the firing rate and which trials were answered right.")
+    p.add_argument("run_dir", type=Path)
+    p.add_argument("--trials", type=int, default=None, help="the first N held-out trials (default: the run's whole test set)")
+    p.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="PyTorch precision (float32: as trained)")
+    p.add_argument("--batch", type=int, default=None, help="trials per batch (default: the run's test_batch)")
+    p.add_argument("--out", type=Path, default=None, help="folder of the report (default: the run folder)")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from lsnn.app.outputs import writable_folder
+    from lsnn.training.evaluation import evaluate_run
+
+    for name in ("trials", "batch"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            raise ValueError(f"--{name} must be at least 1; got {getattr(args, name)}.")
+    if not (args.run_dir / "config.json").is_file():
+        raise FileNotFoundError(f"{args.run_dir} is not a run folder (no config.json); give a folder written by lsnn train.")
+    out = writable_folder(args.out or args.run_dir)
+    print(f"[lsnn evaluate] {args.run_dir} ({args.dtype})", flush=True)
+    report = evaluate_run(args.run_dir, args.trials, args.dtype, args.batch, progress=not args.no_progress, out=out)
+    metrics = ", ".join(f"{k} {100 * v:.2f} %" for k, v in report.items() if k in ("accuracy", "success") and v is not None)
+    rate = "" if report.get("rate_hz") is None else f"; {report['rate_hz']:.1f} Hz"
+    print(f"[lsnn evaluate] {report['n_trials']} held-out trials: {metrics}{rate}")
+    print(f"[lsnn evaluate] wrote {report['report']}")
+    return 0
