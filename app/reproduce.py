@@ -186,7 +186,7 @@ def write_table1(frame: pd.DataFrame, out: Path, preset: str, device: str = "cpp
         "",
         "Our mean +- std over seeds, the paper's value in parentheses; columns = expected STORE -> RECALL delay.",
         "",
-        _markdown(summary),
+        markdown_table(summary),
         "",
         f"Runs: {len(frame)}; wall time of this invocation {frame['wall_s'].sum() / 60:.1f} min (training, testing and validation)"
         + (f"; {int(frame['reused'].sum())} finished runs reused from earlier invocations (their time not counted)." if frame["reused"].any() else "."),
@@ -198,7 +198,7 @@ def write_table1(frame: pd.DataFrame, out: Path, preset: str, device: str = "cpp
                                      "summary": summary.to_dict(orient="index")})
 
 
-def _markdown(table: pd.DataFrame) -> str:
+def markdown_table(table: pd.DataFrame) -> str:
     """A pipe table of a small string DataFrame (index as the first column)."""
     header = [table.index.name or "", *map(str, table.columns)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -310,7 +310,7 @@ def write_comparison(frame: pd.DataFrame, comparison: Comparison, out: Path, pre
     lines = [
         f"# {comparison.title}, preset `{preset}`",
         "",
-        _markdown(table),
+        markdown_table(table),
         "",
         "Ours, best to worst: " + _ordering(summary) + ".",
         f"Paper: {comparison.claim}.",

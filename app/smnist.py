@@ -27,7 +27,7 @@ from lsnn.training.runs import METRICS, write_json
 
 from . import published
 from .outputs import save_csv
-from .reproduce import Cell, _markdown, run_cells
+from .reproduce import Cell, markdown_table, run_cells
 
 NAME = "neurips-smnist"
 #: Rows of Tables S1/S2: (model, configuration overrides on the sMNIST preset of that model).
@@ -222,7 +222,7 @@ def write_smnist(frame: pd.DataFrame, out: Path, preset: str, device: str) -> No
     lines = [
         f"# Sequential MNIST (NeurIPS 2018 Fig. 1B, Tables S1/S2), preset `{preset}`",
         "",
-        _markdown(summary),
+        markdown_table(summary),
         "",
         "Accuracy on the test digits of each run (`n_test`; the paper's 10,000 in the quick and paper presets). "
         "Connectivity: existing synapses of all possible ones after DEEP R (onto the readout Y in parentheses); "

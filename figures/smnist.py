@@ -132,10 +132,12 @@ def figure_smnist_trial(image: np.ndarray, x: np.ndarray, spikes: np.ndarray, gr
             ax.set_title(f"{g}: {rate:.1f} Hz per neuron", fontsize=7, loc="right")
         k = 1 + len(populations)
         if thresholds is not None:
-            adaptive = shown.get("A", np.array([], dtype=int))[:5]
-            for j in adaptive:
+            adaptive = np.flatnonzero(groups == "A")
+            varied = adaptive[np.argsort(-np.ptp(thresholds[:, adaptive], axis=0), kind="stable")[:5]] if len(adaptive) else adaptive
+            for j in varied:
                 axes[k].plot(t, thresholds[:, j] * 1e3, lw=0.8)
-            axes[k].set_ylabel(f"threshold of\n{len(adaptive)} A neurons (mV)")
+            axes[k].set_ylabel("threshold (mV)")
+            axes[k].set_title(f"thresholds of the {len(varied)} A neurons that adapt most", fontsize=7, loc="right")
             k += 1
         for digit in range(probabilities.shape[1]):
             axes[k].plot(t, probabilities[:, digit], lw=1.6 if digit == label else 0.7, color="k" if digit == label else None,

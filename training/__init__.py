@@ -12,9 +12,9 @@ Public surface::
 
 Modules: ``model`` (LSNN), ``bptt`` (hand-written BPTT, compiled kernel ``lsnn_kernel.cpp`` loaded by
 ``kernel``), ``pseudo_derivative``, ``stp``, ``reference`` (straightforward autograd implementation, the
-gradient check), ``init``, ``deep_r``, ``regularizers``, ``baselines``, ``tasks/``, ``config``, ``runs``
-(the run folder), ``trainer``, ``heldout`` (re-simulating held-out trials), ``validate`` (PyTorch vs
-Brian2). ``config`` needs no torch; the other names load torch when first used.
+gradient check), ``init``, ``deep_r``, ``regularizers``, ``baselines``, ``tasks/``, ``datasets`` (MNIST from its IDX
+files), ``config``, ``runs`` (the run folder), ``trainer``, ``evaluation`` (scoring a finished run,
+``lsnn evaluate``), ``heldout`` (re-simulating held-out trials), ``validate`` (PyTorch vs Brian2). ``config`` needs no torch; the other names load torch when first used.
 """
 
 from __future__ import annotations

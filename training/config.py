@@ -285,7 +285,8 @@ def _preset_smnist(model: str, preset: str) -> dict[str, Any]:
 
 
 #: The quick preset of sequential MNIST (sized for 2 hours of a 2-core CPU; README "Sequential MNIST").
-SMNIST_QUICK: dict[str, Any] = {"batch_size": 64, "n_iterations": 12_000, "lr_decay_every": 1000, "n_test": 10_000, "eval_every": 500, "eval_trials": 2000}
+SMNIST_QUICK: dict[str, Any] = {"batch_size": 64, "n_iterations": 48_000, "lr_decay_every": 3500, "n_test": 10_000, "eval_every": 1000, "eval_trials": 2000,
+                                "checkpoint_every": 250}
 
 
 PRESET_BUILDERS = {"store_recall": _preset_store_recall, "delayed_xor": _preset_delayed_xor, "12ax": _preset_12ax,

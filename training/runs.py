@@ -110,7 +110,8 @@ def load_checkpoint(path: str | os.PathLike, required: tuple[str, ...] = ()) -> 
     try:
         state = torch.load(path, weights_only=True, map_location="cpu")
     except Exception as exc:  # noqa: BLE001 - any unreadable file is reported the same way
-        raise RunError(f"checkpoint {path} is unreadable ({exc.__class__.__name__}: {exc}); delete it to restart the run.") from None
+        reason = str(exc).splitlines()[0][:160] if str(exc) else ""
+        raise RunError(f"checkpoint {path} is unreadable ({exc.__class__.__name__}: {reason}); delete it to restart the run.") from None
     if not isinstance(state, dict) or any(key not in state for key in required):
         missing = [key for key in required if not isinstance(state, dict) or key not in state]
         raise RunError(f"checkpoint {path} lacks {missing}; it was not written by lsnn train. Delete it to restart the run.")
@@ -121,7 +122,7 @@ def provenance() -> dict[str, str]:
     """Versions of what made a run: lsnn, its git commit, torch, numpy, Python."""
     import torch
 
-    return {"lsnn_version": __version__, "git_commit": git_commit(), "torch": torch.__version__, "numpy": np.__version__,
+    return {"lsnn_version": __version__, "git_commit": git_commit(), "torch": str(torch.__version__), "numpy": np.__version__,
             "python": platform.python_version()}
 
 

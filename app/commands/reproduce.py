@@ -25,8 +25,8 @@ def add_parser(sub, name: str, help_text: str) -> None:
     p.add_argument("table", choices=NAMES, metavar="NAME", help=", ".join(NAMES))
     p.add_argument("--preset", choices=PRESETS, default="quick",
                    help="quick: a 2-core CPU (Table 1: 150 iterations, delays 0.2/2/4 s, about 30 min per seed; 12AX and "
-                        "duplication/reversal: a 200-iteration pipeline check; sMNIST: 12,000 iterations of 64 digits, about "
-                        "1.5 h per run); paper: the paper's sizes and iterations (GPU)")
+                        "duplication/reversal: a 200-iteration pipeline check; sMNIST: 48,000 iterations of 64 digits per run, "
+                        "README 'Sequential MNIST'); paper: the paper's sizes and iterations (GPU)")
     p.add_argument("--seeds", type=int, default=1, help="runs per cell (seeds 0..N-1)")
     p.add_argument("--rows", nargs="+", choices=TABLE1_ROWS + tuple(r for r in SMNIST_ROWS if r not in TABLE1_ROWS), default=None,
                    help=f"elife-table1: subset of rows {', '.join(TABLE1_ROWS)} (default: all); neurips-smnist: rows "

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lsnn.models.spec import NetworkSpec
 from lsnn.training.config import make_config
 from lsnn.training.datasets import MAX_IDX_BYTES, MNIST_MD5, DatasetError, default_mnist_dir, load_mnist, write_idx
 from lsnn.training.tasks.smnist import LEVELS, SequentialMNIST, threshold_crossing_spikes
@@ -201,3 +200,12 @@ def test_tiny_run_is_identical_in_brian2(tiny_smnist):
 
     report = validate_run(tiny_smnist, device="cython", n_trials=3, nwb=False, progress=False)
     assert report["n_identical_rasters"] == 3 and report["ok"]
+
+
+def test_an_ann_baseline_run_is_reloaded_and_scored(tmp_path):
+    from lsnn.training.evaluation import evaluate_run
+
+    run = tmp_path / "rnn"
+    result = train(make_config("smnist", "rnn", "tiny", {"task_params.data_dir": str(SLICE)}), run, progress=False)
+    report = evaluate_run(run, dtype="float32", progress=False)  # baseline.pt read back with weights_only=True
+    assert report["accuracy"] == pytest.approx(result["test"]["accuracy"]) and len(report["correct"]) == 8
