@@ -36,17 +36,24 @@ class CountTable:
     long: bool
 
 
-def read_count_table(path: str | Path, factors: list[str], neurons: list[str] | None = None) -> CountTable:
-    """Read a counts CSV (module docstring); errors name the file, the columns and what to give instead."""
+def read_csv_rows(path: str | Path, what: str) -> pd.DataFrame:
+    """A CSV file with at least one row; a missing, unreadable or empty file gets one line naming ``what`` it should be."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no file at {path}")
+        raise FileNotFoundError(f"no {what} at {path}")
     try:
         data = pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot read {path} as CSV: {exc}") from None
+        raise ValueError(f"{path} could not be read as a CSV {what}: {exc}") from None
     if data.empty:
-        raise ValueError(f"{path} has no rows.")
+        raise ValueError(f"{what} {path} has no rows.")
+    return data
+
+
+def read_count_table(path: str | Path, factors: list[str], neurons: list[str] | None = None) -> CountTable:
+    """Read a counts CSV (module docstring); errors name the file, the columns and what to give instead."""
+    path = Path(path)
+    data = read_csv_rows(path, "counts table")
     missing = [f for f in factors if f not in data.columns]
     if missing:
         raise ValueError(f"factor column(s) {missing} not in {path} (columns: {list(data.columns)[:20]})")

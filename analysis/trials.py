@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import quantities as pq
 
+from .count_tables import read_csv_rows
 from .recording import TICK_S, to_ticks
 
 
@@ -35,14 +36,7 @@ def read_trial_table(path: str | Path) -> pd.DataFrame:
     and condition columns. Refuses tables without rows, with non-numeric or missing times, or with
     ``stop <= start``, naming the offending row."""
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no trial table at {path}")
-    try:
-        table = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path} could not be read as a CSV trial table: {exc}") from None
-    if table.empty:
-        raise ValueError(f"trial table {path} has no rows.")
+    table = read_csv_rows(path, "trial table")
     for col in ("start", "stop", "event"):
         if col in table.columns:
             values = pd.to_numeric(table[col], errors="coerce")
