@@ -4,7 +4,7 @@
 network raster, thresholds of adaptive neurons and the readout, with the Brian2 re-simulation
 drawn over the PyTorch network (they coincide when the validation holds). ``figure_accuracy``
 compares recall accuracy of networks (SFA vs LIF), ``figure_imprinting`` the value selectivity of
-each neuron at STORE and at RECALL.
+each neuron at STORE and at RECALL, ``figure_two_neuron_circuit`` the hand-set circuit of Fig. 1D-E.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from .style import style_context
 
@@ -137,4 +138,43 @@ def figure_imprinting(store_selectivity: np.ndarray, recall_selectivity: np.ndar
         ax.set_xlabel("selectivity at STORE (Hz)")
         ax.set_ylabel("selectivity at RECALL (Hz)")
         ax.set_title(f"imprinting {label}: r = {index:.2f}")
+    return fig
+
+
+def figure_two_neuron_circuit(x: np.ndarray, spikes: np.ndarray, thresholds: np.ndarray, outputs: np.ndarray, commands: np.ndarray,
+                              step_duration: float, dt: float, b0: float = 0.005, title: str = "") -> Figure:
+    """eLife Fig. 1D-E: the two-neuron circuit on a STORE-RECALL sequence -- input raster by population, the
+    spikes of NL and NR, their adaptive thresholds (mV, base threshold dashed) and the readout o1 - o0
+    (positive: bit 1 recalled); STORE steps green, RECALL steps purple."""
+    with style_context():
+        fig = Figure(figsize=(8, 6.2), layout="constrained")
+        axes = fig.subplots(4, 1, sharex=True, gridspec_kw={"height_ratios": [1.3, 0.7, 1.4, 1.0]})
+        for ax in axes:
+            shade_commands(ax, commands, step_duration)
+        plot_raster(axes[0], x, dt)
+        n_pop = x.shape[1] // 4
+        axes[0].set_yticks([n_pop * (k + 0.5) for k in range(4)], ["bit 0", "bit 1", "STORE", "RECALL"])
+        axes[0].set_ylim(-0.5, x.shape[1] - 0.5)
+        axes[0].set_ylabel("input")
+        axes[0].legend(handles=[Patch(color=COMMAND_COLORS[1], alpha=0.3, label="STORE step"), Patch(color=COMMAND_COLORS[2], alpha=0.3, label="RECALL step")],
+                       frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        colours = ("tab:blue", "tab:red")
+        for j, name in enumerate(("NL", "NR")):
+            steps = np.flatnonzero(spikes[:, j])
+            axes[1].scatter(steps * dt, np.full(len(steps), j), marker="|", s=60, c=colours[j], linewidths=1.2)
+            axes[2].plot(np.arange(len(thresholds)) * dt, thresholds[:, j] * 1e3, color=colours[j], lw=1.2, label=f"{name}")
+        axes[1].set_yticks([0, 1], ["NL", "NR"])
+        axes[1].set_ylim(-0.6, 1.6)
+        axes[2].axhline(b0 * 1e3, color="0.5", lw=0.8, ls="--", label="base threshold")
+        axes[2].set_ylabel("threshold A (mV)")
+        axes[2].legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        t = np.arange(len(outputs)) * dt
+        axes[3].plot(t, (outputs[:, 1] - outputs[:, 0]) * 1e3, color="k", lw=0.9)
+        axes[3].axhline(0, color="0.5", lw=0.5)
+        axes[3].set_ylabel("readout\no1 - o0 (mV)")
+        axes[3].set_xlabel("time (s)")
+        axes[3].set_xlim(0, len(outputs) * dt)
+        if title:
+            axes[0].set_title(title, fontsize=9)
+        fig.align_ylabels()
     return fig

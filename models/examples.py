@@ -118,3 +118,43 @@ def step_current(n_steps: int, onset: int, offset: int, amplitude: float) -> np.
     i_ext = np.zeros((n_steps, 1))
     i_ext[onset:offset] = amplitude
     return i_ext
+
+
+#: Input populations of 1-D STORE-RECALL (eLife specs §2): value bit 0, value bit 1, STORE, RECALL, ten neurons each.
+STORE_RECALL_POPULATIONS = ("bit 0", "bit 1", "STORE", "RECALL")
+
+
+def two_neuron_circuit_spec(*, w_value: float = 0.04, w_recall: float = 0.03, beta: float = 3.0, tau_a: float = 1.2,
+                            b0: float = 0.005, n_ref: int = 3, dt: float = 1e-3) -> NetworkSpec:
+    """The hand-set circuit of Salaj et al. 2021 (eLife) Fig. 1D-E: two SFA neurons without recurrence, NL
+    (index 0, driven by the value-0 population) and NR (index 1, value 1), both driven by the RECALL
+    population. Paper values: beta 3, tau_a 1.2 s, threshold 5 mV (one spike raises it by
+    beta (1 - exp(-dt/tau_a)) = 2.5 mV, half the threshold), tau_m 20 ms; refractory 3 ms. Inputs are the
+    40 neurons of :data:`STORE_RECALL_POPULATIONS`. The readout reports the stored bit by negative
+    imprinting: output 1 listens to NL, output 0 to NR, so at RECALL the neuron that adapted less during
+    STORE -- the one that was not driven -- names the value."""
+    W_in = np.zeros((2, 40))
+    W_in[0, 0:10] = W_in[1, 10:20] = w_value
+    W_in[:, 30:40] = w_recall
+    return NetworkSpec(
+        dt=dt, tau_m=0.02, tau_a=tau_a, beta=beta, b0=b0, n_ref=n_ref, sign=0, W_in=W_in, W_rec=np.zeros((2, 2)),
+        W_out=np.array([[0.0, 1.0], [1.0, 0.0]]), b_out=np.zeros(2), tau_out=0.02,
+        meta={"source": "lsnn.models.examples.two_neuron_circuit_spec", "neurons": ["NL", "NR"]},
+    )
+
+
+def store_recall_input(rng: np.random.Generator, commands, values, step_steps: int = 200, rate: float = 50.0,
+                       dt: float = 1e-3) -> np.ndarray:
+    """Poisson input (T, 40) of a STORE-RECALL sequence for :func:`two_neuron_circuit_spec`: per step of
+    ``step_steps`` time steps, command 1 (STORE) activates the STORE population and the population of the
+    step's value bit, command 2 (RECALL) the RECALL population, 0 nothing; active neurons fire at ``rate`` Hz."""
+    commands, values = np.asarray(commands), np.asarray(values)
+    if commands.shape != values.shape or commands.ndim != 1 or not np.isin(commands, (0, 1, 2)).all() or not np.isin(values, (0, 1)).all():
+        raise ValueError("commands (0 none, 1 STORE, 2 RECALL) and values (0 or 1) must be 1-D sequences of one length.")
+    active = np.zeros((len(commands), 40), dtype=bool)
+    store = commands == 1
+    active[store, 20:30] = True
+    active[store & (values == 0), 0:10] = True
+    active[store & (values == 1), 10:20] = True
+    active[commands == 2, 30:40] = True
+    return (rng.random((len(commands) * step_steps, 40)) < rate * dt) & np.repeat(active, step_steps, axis=0)

@@ -18,6 +18,7 @@ EXPECTED_TEXT = {
     "elife_fig4": "300 held-out episodes x 20 neurons",
     "store_recall_pretrained": "Brian2 raster identical: True",
     "neurips_fig1": "possible synapses connected",
+    "elife_fig1": "negative imprinting at 2/2 RECALLs",
 }
 
 
