@@ -5,6 +5,7 @@ It imports no other ``lsnn`` folder, so it works on recorded data with no model 
 
 from .aligned import event_aligned_average
 from .connectivity import connection_probabilities
+from .timescales import TimescaleResult, intrinsic_timescales, lag_autocorrelation
 from .decoding import DecodingResult, cross_phase_accuracy, decode
 from .io import covariate_conditions, load_nwb, load_trials, read_nwb_units, read_recording, read_spikes, recording_from_segments, save_nwb
 from .recording import (Recording, TrialSet, recording_from_times, trial_segments, trials_from_events, trials_from_table as
@@ -19,6 +20,9 @@ from .selectivity import (anova_selectivity, balanced_indices, categories_per_ne
                           preferred_condition, rate_selection, selectivity_counts)
 
 __all__ = [
+    "TimescaleResult",
+    "intrinsic_timescales",
+    "lag_autocorrelation",
     "connection_probabilities",
     "Recording",
     "TrialSet",
