@@ -198,8 +198,8 @@ def summarize_smnist(frame: pd.DataFrame) -> pd.DataFrame:
         first = part.iloc[0]
         paper = (f"{first['paper_mean']:g} +- {first['paper_std']:g} ({first['paper_runs']:d})" if pd.notna(first["paper_mean"]) else "-")
 
-        def fastest(column):
-            times = part[column].dropna() if column in part else pd.Series(dtype=float)
+        def fastest(column, runs=part):
+            times = runs[column].dropna() if column in runs else pd.Series(dtype=float)
             return "-" if times.empty else f"{times.min():.0f}"
 
         lines.append({
@@ -224,9 +224,9 @@ def write_smnist(frame: pd.DataFrame, out: Path, preset: str, device: str) -> No
         "",
         markdown_table(summary),
         "",
-        "Accuracy on the test digits of each run (`n_test`; the paper's 10,000 in the quick and paper presets). "
-        "Connectivity: existing synapses of all possible ones after DEEP R (onto the readout Y in parentheses); "
-        f"times to 60/80/90 % from the periodic tests on the first test digits (`eval_every`), fastest seed. Brian2: {device}, float64.",
+        ("Accuracy on the test digits of each run (`n_test`; the paper's 10,000 in the quick and paper presets). "
+         "Connectivity: existing synapses of all possible ones after DEEP R (onto the readout Y in parentheses); "
+         f"times to 60/80/90 % from the periodic tests on the first test digits (`eval_every`), fastest seed. Brian2: {device}, float64."),
         f"Runs: {len(frame)}; wall time of this invocation {frame['wall_s'].sum() / 60:.1f} min (training, testing and validation)"
         + (f"; {int(frame['reused'].sum())} finished runs reused from earlier invocations (their time not counted)." if frame["reused"].any() else "."),
     ]
