@@ -275,7 +275,7 @@ def finish(cfg: TrainConfig, run_dir: Path, net, task: Task, train_time: float |
         test = json.loads(test_path.read_text())
     else:
         test = evaluate(net, task, cfg.n_test, cfg.test_batch, cfg.test_seed, progress)
-        test["train_time_s"] = None if train_time is None else round(train_time, 2)
+        test["train_time_s"] = None if train_time is None else round(train_time, 3)
         origin = provenance()
         if baseline:  # no spiking network to export: the weights, for reloading with ANNBaseline.matched
             test["n_parameters"] = net.n_parameters
