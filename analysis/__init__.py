@@ -11,7 +11,7 @@ from .io import covariate_conditions, load_nwb, load_trials, read_nwb_units, rea
 from .recording import (Recording, TrialSet, recording_from_times, trial_segments, trials_from_events, trials_from_table as
                         trials_from_recording_table)
 from .imprinting import ImprintingResult, imprinting, phase_selectivity
-from .rates import binned_counts, fano_factor, isi_cv, mean_rates, segments_from_counts
+from .rates import adaptation_index, binned_counts, fano_factor, isi_cv, mean_rates, segments_from_counts
 from .sequences import condition_invariant, cross_validated_sequence, normalized_traces, peak_bins, time_cell_test
 from .trials import (apply_trial_table, event_aligned_trials, parse_time, read_trial_table, trial_conditions,
                      trials_from_epoch, trials_from_table, window_counts)
@@ -53,6 +53,7 @@ __all__ = [
     "fano_factor",
     "imprinting",
     "isi_cv",
+    "adaptation_index",
     "load_nwb",
     "load_trials",
     "mean_rates",

@@ -40,6 +40,26 @@ def isi_cv(spiketrains: Sequence[neo.SpikeTrain]) -> np.ndarray:
     return np.array([float(cv(isi(st).magnitude)) if len(st) >= 3 else np.nan for st in spiketrains])
 
 
+def adaptation_index(spiketrains: Sequence[neo.SpikeTrain]) -> np.ndarray:
+    """Adaptation index of each train, as the Allen Cell Types database defines it for step-current
+    responses (and as the eLife paper's Appendix compares model and data): the mean over consecutive
+    inter-spike intervals of
+
+        (ISI_{k+1} - ISI_k) / (ISI_{k+1} + ISI_k),
+
+    0 for a regular train, positive when the intervals lengthen (spike-frequency adaptation), negative
+    when they shorten; NaN for trains with fewer than three spikes (Elephant's ``isi``)."""
+    _elephant.load()
+    from elephant.statistics import isi
+
+    out = np.full(len(spiketrains), np.nan)
+    for k, st in enumerate(spiketrains):
+        if len(st) >= 3:
+            intervals = np.asarray(isi(st).magnitude, dtype=float)
+            out[k] = float(np.mean(np.diff(intervals) / (intervals[1:] + intervals[:-1])))
+    return out
+
+
 def fano_factor(spiketrains: Sequence[neo.SpikeTrain]) -> float:
     """Fano factor (variance / mean) of the spike counts of ``spiketrains``, e.g. one neuron across
     trials (Elephant's ``fanofactor``); about 1 for Poisson trains."""

@@ -8,15 +8,22 @@ are averaged over all pairs of bins at the same lag k = j - i > 0, and the decay
     R(k) = A (exp(-k dt / tau) + B)
 
 is fitted (scipy's ``curve_fit``) to the lags from the first one whose correlation is below that of the
-one before (the usual rule that skips an initial rise). ``tau`` is the neuron's intrinsic time scale.
+one before (the usual rule that skips an initial rise). ``tau`` is the neuron's intrinsic time scale;
+NaN where fewer than three lags remain, the fit fails, the amplitude A is zero (no decay) or tau ends at
+a bound of :data:`TAU_BOUNDS_MS`.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import quantities as pq
+
+
+#: Range (ms) of the fitted time scale; a fit that ends at either end counts as failed (NaN).
+TAU_BOUNDS_MS = (1e-3, 1e5)
 
 
 @dataclass(frozen=True)
@@ -62,7 +69,7 @@ def _decay(lag, amplitude, tau, offset):
 def intrinsic_timescales(counts: np.ndarray, bin_size: pq.Quantity) -> TimescaleResult:
     """Intrinsic time scale of every neuron (module docstring) from ``counts`` (trials, bins, neurons) in
     bins of ``bin_size`` (a quantity, e.g. ``50 * pq.ms``)."""
-    from scipy.optimize import curve_fit
+    from scipy.optimize import OptimizeWarning, curve_fit
 
     if not isinstance(bin_size, pq.Quantity):
         raise ValueError("bin_size needs a unit (e.g. 50 * pq.ms).")
@@ -81,9 +88,13 @@ def intrinsic_timescales(counts: np.ndarray, bin_size: pq.Quantity) -> Timescale
         if keep.sum() < 3:
             continue
         try:
-            (a, t, b), _ = curve_fit(_decay, lags[keep], r[keep], p0=(max(r[keep][0], 1e-3), dt * 2, 0.0),
-                                     bounds=([0.0, 1e-3, -1.0], [np.inf, 1e5, 1.0]), maxfev=5000)
+            with warnings.catch_warnings():  # a flat autocorrelation leaves the covariance undefined: tau is kept
+                warnings.simplefilter("ignore", OptimizeWarning)
+                (a, t, b), _ = curve_fit(_decay, lags[keep], r[keep], p0=(max(r[keep][0], 1e-3), dt * 2, 0.0),
+                                         bounds=([0.0, TAU_BOUNDS_MS[0], -1.0], [np.inf, TAU_BOUNDS_MS[1], 1.0]), maxfev=5000)
         except (RuntimeError, ValueError):
             continue
+        if a <= 1e-9 or not TAU_BOUNDS_MS[0] * 1.01 < t < TAU_BOUNDS_MS[1] * 0.99:
+            continue  # no decay to fit (flat or rising autocorrelation), or a time scale pinned at a bound
         tau[j], amplitude[j], offset[j] = t, a, b
     return TimescaleResult(tau * pq.ms, amplitude, offset, acf, lags * pq.ms)

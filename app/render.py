@@ -8,7 +8,9 @@ folder                             figures
 run folder (``lsnn train``)        ``training_curves.png``; when finished, one held-out trial of the
                                    task: ``store_recall_trial.png`` (eLife Fig. 1D-E style, Brian2 over
                                    PyTorch), ``12ax_episode.png`` (Fig. 3B), ``sequences.png`` and
-                                   ``selectivity.png`` (duplication/reversal, Fig. 4B-F), else ``trial.png``
+                                   ``selectivity.png`` (duplication/reversal, Fig. 4B-F), else ``trial.png``;
+                                   ``intrinsic_timescales.png`` (eLife Appendix 1 §1: time scales and
+                                   adaptation indices of LIF and ALIF neurons)
 Table 1 results (``reproduce``)    ``table1.png`` (ours next to the paper's)
 comparison results (``reproduce``) ``<name>.png`` (bars per variant, the paper's values as ticks)
 sMNIST results (``reproduce``)     ``neurips-smnist.png`` (NeurIPS Fig. 1B: bars per row and setup)
@@ -34,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 #: Episodes of a duplication/reversal run analysed for its Fig. 4 panels (at most the test set).
 DUPREV_EPISODES = 300
+#: Held-out trials whose spike counts give the intrinsic time scales (at most the test set).
+TIMESCALE_TRIALS = 256
 
 
 def _comparison_names(folder: Path) -> list[str]:
@@ -79,7 +83,31 @@ def run_figures(run_dir: Path, out: Path, device: str = "numpy") -> list[Path]:
         return written  # unfinished run, or an ANN baseline: no spiking network to draw
     draw: dict[str, Callable[[Path, Path, str], list[Path]]] = {
         "store_recall": _store_recall_trial, "12ax": _twelve_ax, "duplication_reversal": _duplication_reversal, "smnist": _smnist}
-    return written + draw.get(cfg.task, _generic_trial)(run_dir, out, device)
+    return written + draw.get(cfg.task, _generic_trial)(run_dir, out, device) + _timescales(run_dir, out)
+
+
+def _timescales(run_dir: Path, out: Path) -> list[Path]:
+    """Intrinsic time scales of the neurons by kind (eLife Appendix 1 §1) and their adaptation indices,
+    where the held-out trials are long enough for the 500 ms window."""
+    from lsnn.app.timescales import network_timescales, neuron_adaptation_indices
+    from lsnn.figures.timescales import figure_intrinsic_timescales
+
+    try:
+        found = network_timescales(run_dir, TIMESCALE_TRIALS)
+    except ValueError as exc:
+        logger.warning("intrinsic_timescales.png not drawn: %s", exc)
+        return []
+    from lsnn.models.spec import NetworkSpec
+    from lsnn.training.runs import NETWORK
+
+    adaptation = neuron_adaptation_indices(NetworkSpec.load(run_dir / NETWORK))
+    kinds = list(dict.fromkeys(found.kinds))
+    tau = np.asarray(found.result.tau.magnitude)
+    fig = figure_intrinsic_timescales({k: found.result.autocorrelation[found.kinds == k] for k in kinds}, found.result.lags.magnitude,
+                                      {k: tau[found.kinds == k] for k in kinds}, {k: adaptation[found.kinds == k] for k in kinds},
+                                      title=f"{run_dir.name}: 50 ms bins in [0, 500) ms of {found.n_trials} held-out trials",
+                                      step="each neuron alone, step of 1.5 b0 for 2 s")
+    return [_save(fig, out / "intrinsic_timescales.png")]
 
 
 def _store_recall_trial(run_dir: Path, out: Path, device: str) -> list[Path]:

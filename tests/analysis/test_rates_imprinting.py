@@ -93,3 +93,21 @@ def test_counts_round_trip_through_neo_segments():
         segments_from_counts(counts + 0.5, 25 * pq.ms)
     with pytest.raises(ValueError, match="negative"):
         segments_from_counts(-counts, 25 * pq.ms)
+
+
+def test_adaptation_index_of_known_interval_sequences():
+    """(ISI_{k+1} - ISI_k) / (ISI_{k+1} + ISI_k) averaged: (r - 1) / (r + 1) for intervals growing by r each
+    spike, 0 for a regular train, negative for an accelerating one, NaN below three spikes."""
+    from lsnn.analysis import adaptation_index
+
+    def train(intervals):
+        return neo.SpikeTrain(np.cumsum(intervals), t_stop=100.0, units="s")
+
+    r = 1.3
+    growing = train(0.01 * r ** np.arange(8))
+    regular = train(np.full(10, 0.02))
+    accelerating = train(0.05 * 0.8 ** np.arange(6))
+    short = train([0.1, 0.2])
+    index = adaptation_index([growing, regular, accelerating, short])
+    np.testing.assert_allclose(index[:3], [(r - 1) / (r + 1), 0.0, (0.8 - 1) / 1.8], atol=1e-12)
+    assert np.isnan(index[3])
