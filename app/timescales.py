@@ -40,7 +40,7 @@ class NetworkTimescales:
         for kind in np.unique(self.kinds):
             values = tau[(self.kinds == kind) & np.isfinite(tau)]
             out[str(kind)] = {"median_ms": float(np.median(values)) if len(values) else float("nan"),
-                              "n_fitted": int(len(values)), "n_neurons": int((self.kinds == kind).sum())}
+                              "n_fitted": len(values), "n_neurons": int((self.kinds == kind).sum())}
         return out
 
 

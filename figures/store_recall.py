@@ -4,7 +4,8 @@
 network raster, thresholds of adaptive neurons and the readout, with the Brian2 re-simulation
 drawn over the PyTorch network (they coincide when the validation holds). ``figure_accuracy``
 compares recall accuracy of networks (SFA vs LIF), ``figure_imprinting`` the value selectivity of
-each neuron at STORE and at RECALL, ``figure_two_neuron_circuit`` the hand-set circuit of Fig. 1D-E.
+each neuron at STORE and at RECALL, ``figure_two_neuron_circuit`` the hand-set circuit of Fig. 1D-E,
+``figure_memory_decoding`` the SVM decoding of the stored word in the 20-D task (Fig. 2A).
 """
 
 from __future__ import annotations
@@ -177,4 +178,33 @@ def figure_two_neuron_circuit(x: np.ndarray, spikes: np.ndarray, thresholds: np.
         if title:
             axes[0].set_title(title, fontsize=9)
         fig.align_ylabels()
+    return fig
+
+
+#: Labels of the decoders of eLife Fig. 2A.
+DECODER_LABELS = {"before_recall": "step before\nRECALL", "recall": "RECALL", "store_to_recall": "STORE →\nRECALL",
+                  "recall_to_store": "RECALL →\nSTORE"}
+
+
+def figure_memory_decoding(rows: list[dict], title: str = "") -> Figure:
+    """eLife Fig. 2A, decoding: SVM accuracy (%) of the stored word per decoder (``rows`` of
+    :meth:`lsnn.app.decoding.MemoryDecoding.table`: ``decoder``, ``accuracy``, ``std``, ``samples``,
+    ``paper``, ``chance``), the paper's value as a black tick, chance dashed."""
+    with style_context():
+        fig = Figure(figsize=(4.8, 3.4), layout="constrained")
+        ax = fig.subplots()
+        x = np.arange(len(rows))
+        ours = [r["accuracy"] for r in rows]
+        ax.bar(x, ours, 0.6, yerr=[r["std"] for r in rows], capsize=3, color="tab:red", alpha=0.85, label="ours (Brian2 rasters)")
+        ax.plot(np.concatenate([[k - 0.3, k + 0.3, np.nan] for k in x]), np.repeat([r["paper"] for r in rows], 3) * np.tile([1, 1, np.nan], len(rows)),
+                "k-", lw=2, label="paper")
+        ax.axhline(rows[0]["chance"], color="0.4", ls="--", lw=0.8, label="chance (most common word)")
+        for k, r in enumerate(rows):
+            ax.text(k, r["accuracy"] + 2, f"{r['accuracy']:.1f}\nn={r['samples']}", ha="center", va="bottom", fontsize=7)
+        ax.set_xticks(x, [DECODER_LABELS.get(r["decoder"], r["decoder"]) for r in rows], fontsize=8)
+        ax.set_ylim(0, 118)
+        ax.set_ylabel("decoding accuracy of the stored word (%)")
+        ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=3)
+        if title:
+            ax.set_title(title, fontsize=9)
     return fig

@@ -18,6 +18,7 @@ def _drawn(path) -> bool:
     ("delayed_xor", "lif", {"training_curves.png", "trial.png"}),  # analog input: drawn as an image
     ("12ax", "sfa", {"training_curves.png", "12ax_episode.png"}),
     ("duplication_reversal", "sfa", {"training_curves.png", "sequences.png"}),
+    ("store_recall_20d", "sfa", {"training_curves.png", "trial.png"}),  # too few RECALLs per word to decode: said, not drawn
 ])
 def test_figures_of_a_run_folder(tmp_path, cli, task, model, expected):
     run = tmp_path / "run"
