@@ -33,7 +33,7 @@ def figure_comparison(frame: pd.DataFrame, title: str, metric_label: str) -> Fig
                 ax.plot([k - 0.4, k + 0.4], [paper, paper], "k-", lw=2, label=None if shown_paper else "paper")
                 shown_paper = True
         ax.set_xticks(range(len(models)), [VARIANT_LABELS.get(m, m) for m in models])
-        ax.set_ylim(0, 100)
+        ax.set_ylim(0, 104)  # dots of seeds at 100 % stay visible
         ax.set_ylabel(f"{metric_label} (%)")
         n_seeds = int(frame.groupby("model").size().max())
         ax.set_title(f"{title.split(',')[0]}\n(bars: mean ± s.d. over {n_seeds} seed{'s' if n_seeds > 1 else ''})", fontsize=8)
