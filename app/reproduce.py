@@ -248,16 +248,24 @@ COMPARISONS: dict[str, Comparison] = {c.name: c for c in (
     Comparison("elife-dup-rev", "Fig. 4: duplication/reversal of symbol sequences, 320 neurons (192 SFA + 128 LIF)",
                "duplication_reversal", "success", "sequences entirely right", *published.COMPARISONS["elife-dup-rev"],
                {p: ({}, n) for p, n in _VALIDATE.items()}),
+    Comparison("elife-12ax-sfa-fraction", "Fig. 3 control: 12AX with 50 %, 100 %, 10 % and no SFA neurons, 200 neurons", "12ax",
+               "success", "episodes entirely right", *published.COMPARISONS["elife-12ax-sfa-fraction"],
+               {p: ({}, n) for p, n in _VALIDATE.items()}),
+    Comparison("elife-12ax-noise", "Fig. 3 control: 12AX under Gaussian current noise (sigma, V per ms), 200 neurons", "12ax",
+               "success", "episodes entirely right", *published.COMPARISONS["elife-12ax-noise"],
+               {p: ({}, n) for p, n in _VALIDATE.items()}),
 )}
 
 
-def comparison_config(comparison: Comparison, model: str, preset: str, seed: int):
-    """The configuration of one run of ``comparison``: the task's preset for ``model`` plus the comparison's overrides."""
-    if model not in comparison.variants and model not in ANN_BASELINES:
-        raise ValueError(f"{comparison.name} compares {list(comparison.variants)} (and the ANN baselines {', '.join(ANN_BASELINES)}); got {model!r}.")
+def comparison_config(comparison: Comparison, variant: str, preset: str, seed: int):
+    """The configuration of one run of ``comparison``: the task's preset for the variant's model plus the
+    comparison's and the variant's overrides (:data:`lsnn.app.published.VARIANTS`, e.g. ``sfa-10pct``)."""
+    if variant not in comparison.variants and variant not in ANN_BASELINES:
+        raise ValueError(f"{comparison.name} compares {list(comparison.variants)} (and the ANN baselines {', '.join(ANN_BASELINES)}); got {variant!r}.")
     if preset not in comparison.presets:
         raise ValueError(f"unknown preset {preset!r}; available: {list(comparison.presets)}")
-    return make_config(comparison.task, model, preset, comparison.presets[preset][0], seed=seed)
+    model, changes = published.VARIANTS.get(variant, (variant, {}))
+    return make_config(comparison.task, model, preset, {**comparison.presets[preset][0], **changes}, seed=seed)
 
 
 def reproduce_comparison(name: str, out: str | os.PathLike, *, preset: str = "quick", seeds: int = 1, models=None,

@@ -11,7 +11,9 @@ from matplotlib.figure import Figure
 from .style import style_context
 
 #: Labels of the model variants as in the paper's figures.
-VARIANT_LABELS = {"sfa": "SFA", "lif": "LIF", "elif": "ELIF", "stp_d": "STP-D", "stp_f": "STP-F", "lstm": "LSTM", "rnn": "tanh RNN"}
+VARIANT_LABELS = {"sfa": "SFA", "lif": "LIF", "elif": "ELIF", "stp_d": "STP-D", "stp_f": "STP-F", "lstm": "LSTM", "rnn": "tanh RNN",
+                  "sfa-all": "all SFA", "sfa-10pct": "10 % SFA",
+                  **{f"sfa-noise{s:g}": f"σ = {s:g}" for s in (0.05, 0.075, 0.1, 0.2, 0.5)}}
 
 
 def figure_comparison(frame: pd.DataFrame, title: str, metric_label: str) -> Figure:
@@ -26,7 +28,7 @@ def figure_comparison(frame: pd.DataFrame, title: str, metric_label: str) -> Fig
         for k, model in enumerate(models):
             part = frame.loc[frame["model"] == model]
             acc = part["accuracy"].to_numpy()
-            ax.bar(k, acc.mean(), yerr=acc.std(ddof=1) if len(acc) > 1 else None, color="C0" if model == "sfa" else "0.6", capsize=3)
+            ax.bar(k, acc.mean(), yerr=acc.std(ddof=1) if len(acc) > 1 else None, color="C0" if model.startswith("sfa") else "0.6", capsize=3)
             ax.plot(np.full(len(acc), k), acc, "o", color="k", ms=3, alpha=0.6, label="seeds" if k == 0 else None)
             paper = part["paper"].iloc[0] if "paper" in part else None
             if paper is not None and np.isfinite(paper):

@@ -59,6 +59,7 @@ _RULES: dict[str, tuple] = {
     "n_test": ("int", 1, 10_000_000, True, "trials"), "test_batch": ("int", 1, 1_000_000, True, "trials"),
     "test_seed": ("int", 0, 2**32 - 1, True, "a seed"), "baseline_hidden": ("optional int", 1, 100_000, True, "units"),
     "eval_every": ("int", 0, None, True, "iterations (0: never)"), "eval_trials": ("int", 1, 10_000_000, True, "trials"),
+    "current_noise": ("float", 0.0, 10.0, True, "volts per step, the s.d. of the Gaussian current noise"),
 }
 
 
@@ -148,10 +149,13 @@ class TrainConfig:
     baseline_hidden: int | None = None  # units of an LSTM / tanh-RNN baseline (None: the LSNN's parameter count)
     eval_every: int = 0  # test the first ``eval_trials`` held-out trials every so many iterations (0: only at the end)
     eval_trials: int = 1000
+    current_noise: float = 0.0  # V per step: Gaussian current into every neuron in training and testing (lsnn.training.noise)
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             _check_field(f.name, getattr(self, f.name))
+        if self.current_noise and self.model in ("lstm", "rnn"):
+            raise ValueError(f"current_noise is injected into spiking neurons; the {self.model} baseline has none (set it to 0).")
         if self.stp_F_spread >= self.stp_F or self.stp_D_spread >= self.stp_D:
             raise ValueError(f"stp_F_spread / stp_D_spread must be smaller than stp_F / stp_D (time constants stay positive); "
                              f"got F {self.stp_F} +- {self.stp_F_spread}, D {self.stp_D} +- {self.stp_D_spread}.")

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from .runs import BASELINE, NETWORK, RunError, load_checkpoint, load_run, read_config, write_json
@@ -46,9 +47,13 @@ def load_trained_model(run_dir: str | os.PathLike, dtype: str = "float32"):
 
 
 def evaluate_run(run_dir: str | os.PathLike, n_trials: int | None = None, dtype: str = "float32", batch_size: int | None = None,
-                 progress: bool = True, out: str | os.PathLike | None = None) -> dict[str, Any]:
+                 progress: bool = True, out: str | os.PathLike | None = None, current_noise: float | None = None) -> dict[str, Any]:
     """Test the run on the first ``n_trials`` held-out trials (default: its test set, ``n_test``) and write
-    ``evaluation_<dtype>.json`` into ``out`` (default: the run folder). Returns the report."""
+    ``evaluation_<dtype>.json`` into ``out`` (default: the run folder). Returns the report.
+
+    ``current_noise`` (V per step): test with this Gaussian current noise instead of the run's own
+    (``cfg.current_noise``, 0 unless trained with noise) -- the eLife 12AX noise test of a network trained
+    without it; the report is then ``evaluation_<dtype>_noise<sigma>.json``."""
     from .trainer import evaluate
 
     run_dir = Path(run_dir)
@@ -57,10 +62,17 @@ def evaluate_run(run_dir: str | os.PathLike, n_trials: int | None = None, dtype:
     batch_size = cfg.test_batch if batch_size is None else int(batch_size)
     if n_trials < 1 or batch_size < 1:
         raise ValueError(f"the number of trials and the batch size must be at least 1; got {n_trials} and {batch_size}.")
+    noise = cfg.current_noise if current_noise is None else float(current_noise)
+    if not (np.isfinite(noise) and 0 <= noise <= 10):
+        raise ValueError(f"current_noise must be in [0, 10] V per step; got {current_noise}.")
+    if noise and cfg.model in ("lstm", "rnn"):
+        raise ValueError(f"current noise is injected into spiking neurons; the {cfg.model} baseline has none.")
     with torch.no_grad():
-        result = evaluate(net, task, n_trials, batch_size, cfg.test_seed, progress=progress, per_trial=True)
-    report = {"run_dir": str(run_dir), "task": cfg.task, "model": cfg.model, "dtype": dtype, "test_seed": cfg.test_seed, **result}
-    path = Path(out or run_dir) / f"evaluation_{dtype}.json"
+        result = evaluate(net, task, n_trials, batch_size, cfg.test_seed, progress=progress, per_trial=True, current_noise=noise)
+    report = {"run_dir": str(run_dir), "task": cfg.task, "model": cfg.model, "dtype": dtype, "test_seed": cfg.test_seed,
+              "current_noise": noise, **result}
+    suffix = "" if current_noise is None else f"_noise{noise:g}"
+    path = Path(out or run_dir) / f"evaluation_{dtype}{suffix}.json"
     write_json(path, report)
     report["report"] = str(path)
     return report

@@ -4,7 +4,8 @@ The validation, the demo's example trial and threshold analysis, and the 12AX an
 figures all run a finished run's network on the trials of its held-out set
 (:func:`lsnn.training.runs.held_out_batches`, drawn from ``test_seed`` in batches of ``test_batch``):
 trial k here is trial k of the trainer's test evaluation and of ``lsnn validate``. float64 by default,
-whose rasters are identical to Brian2's (``lsnn validate`` checks that for every run).
+whose rasters are identical to Brian2's (``lsnn validate`` checks that for every run). A run trained with
+``current_noise`` gets trial k's held-out noise current (:func:`lsnn.training.noise.held_out_noise`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 import torch
 
 from .model import LSNN, LSNNOutput
+from .noise import held_out_noise
 from .runs import TrainedRun, held_out_batches, load_run
 from .tasks import TaskBatch
 
@@ -56,7 +58,8 @@ def iter_held_out(run: TrainedRun | str | os.PathLike, n_trials: int, *, dtype: 
                 return
             if part.n_trials > n_trials - done:
                 part = part.subset(slice(0, n_trials - done))
-            yield part, net(part.x, record_state=record_state)
+            noise = held_out_noise(cfg.current_noise, cfg.test_seed, done, part.n_trials, part.x.shape[1], spec.n_rec)
+            yield part, net(part.x, i_ext=noise, record_state=record_state)
             done += part.n_trials
 
 

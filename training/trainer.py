@@ -38,6 +38,7 @@ from .deep_r import DeepR
 from .init import adaptation_time_constants, ei_weights, gaussian_weights, random_signs, sparse_mask
 from .kernel import keep_freed_memory
 from .model import LSNN
+from .noise import held_out_noise, training_noise
 from .regularizers import firing_rate_loss, step_decay
 from .runs import (BASELINE, CHECKPOINT, CONFIG, METRICS, NETWORK, TEST, RunError, held_out_batches, load_checkpoint,
                    provenance, read_config, run_lock, save_checkpoint, write_json)
@@ -131,13 +132,14 @@ def _generator(*key: int) -> torch.Generator:
 
 
 def train_step(net: LSNN | ANNBaseline, optimizer: torch.optim.Optimizer, task: Task, batch: TaskBatch, cfg: TrainConfig,
-               lr: float) -> dict[str, Any]:
+               lr: float, i_ext: torch.Tensor | None = None) -> dict[str, Any]:
     """One BPTT step on ``batch``: forward (memory-lean path), task loss + rate regulariser, backward,
-    gradient norm (clipped to ``cfg.grad_clip``), Adam step at learning rate ``lr``. Returns the
-    iteration's metrics; raises :class:`RuntimeError` on a non-finite loss or gradient, before the step."""
+    gradient norm (clipped to ``cfg.grad_clip``), Adam step at learning rate ``lr``. ``i_ext``: injected
+    current (the iteration's noise, :mod:`lsnn.training.noise`). Returns the iteration's metrics; raises
+    :class:`RuntimeError` on a non-finite loss or gradient, before the step."""
     for group in optimizer.param_groups:
         group["lr"] = lr
-    out = net(batch.x, record_state=False)  # memory-lean fused path (no V, A needed)
+    out = net(batch.x, record_state=False) if i_ext is None else net(batch.x, i_ext=i_ext, record_state=False)  # memory-lean path
     task_loss = task.loss(out.outputs, batch)
     rate_loss = firing_rate_loss(out.spikes, cfg.rate_target, net.dt) if out.spikes is not None else torch.zeros(())
     loss = task_loss + cfg.rate_coefficient * rate_loss
@@ -156,8 +158,9 @@ def train_step(net: LSNN | ANNBaseline, optimizer: torch.optim.Optimizer, task: 
 
 @torch.no_grad()
 def evaluate(net: LSNN, task: Task, n_trials: int, batch_size: int, seed: int, progress: bool = False,
-             per_trial: bool = False) -> dict[str, Any]:
-    """Task metrics and mean firing rate on ``n_trials`` held-out trials drawn from ``seed``.
+             per_trial: bool = False, current_noise: float = 0.0) -> dict[str, Any]:
+    """Task metrics and mean firing rate on ``n_trials`` held-out trials drawn from ``seed``, with the held-out
+    noise current of standard deviation ``current_noise`` (V per step; :func:`lsnn.training.noise.held_out_noise`).
 
     Metrics are averaged over readout windows with a target. Where the task records a per-window
     ``delay`` condition (STORE-RECALL), the accuracy is also broken down by delay (s). ``per_trial``
@@ -171,9 +174,10 @@ def evaluate(net: LSNN, task: Task, n_trials: int, batch_size: int, seed: int, p
     by_delay: dict[float, list[int]] = {}
     correct_trials: list[str] = []
     batches = held_out_batches(task, n_trials, batch_size, seed)
-    for _ in tqdm(range(0, n_trials, batch_size), desc="test", unit="batch", disable=not progress, leave=False):
+    for first in tqdm(range(0, n_trials, batch_size), desc="test", unit="batch", disable=not progress, leave=False):
         batch = next(batches)
-        out = net(batch.x)
+        noise = held_out_noise(current_noise, seed, first, batch.n_trials, batch.x.shape[1], net.n_rec) if current_noise else None
+        out = net(batch.x) if noise is None else net(batch.x, i_ext=noise)
         n_targets = int((batch.labels >= 0).sum())
         for key, value in task.metrics(out.outputs, batch).items():
             totals[key] = totals.get(key, 0.0) + value * n_targets
@@ -274,7 +278,7 @@ def finish(cfg: TrainConfig, run_dir: Path, net, task: Task, train_time: float |
     if reused and test_path.exists() and network_path.exists():
         test = json.loads(test_path.read_text())
     else:
-        test = evaluate(net, task, cfg.n_test, cfg.test_batch, cfg.test_seed, progress)
+        test = evaluate(net, task, cfg.n_test, cfg.test_batch, cfg.test_seed, progress, current_noise=cfg.current_noise)
         test["train_time_s"] = None if train_time is None else round(train_time, 3)
         origin = provenance()
         if baseline:  # no spiking network to export: the weights, for reloading with ANNBaseline.matched
@@ -312,13 +316,15 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
 
         t0 = time.perf_counter() - logged_training_time(run_dir / METRICS)  # training time summed over sessions
         stop = cfg.n_iterations if max_iterations is None else min(cfg.n_iterations, start + max_iterations)
+        net_dtype = next(net.parameters()).dtype
         bar = tqdm(range(start, stop), desc=f"train {cfg.task}/{cfg.model}", initial=start, total=cfg.n_iterations, disable=not progress)
         with open(run_dir / METRICS, "a") if start < stop else contextlib.nullcontext() as log:  # a finished run writes nothing
             for it in bar:
                 lr = cfg.lr * step_decay(it, every=cfg.lr_decay_every, factor=cfg.lr_decay_factor, ramp=cfg.lr_ramp)
                 batch = task.sample(np.random.default_rng([cfg.seed, 1, it]), cfg.batch_size)
                 try:
-                    record = {"iteration": it, **train_step(net, optimizer, task, batch, cfg, lr)}
+                    noise = training_noise(cfg.current_noise, (batch.n_trials, batch.x.shape[1], cfg.n_rec), cfg.seed, it, net_dtype)
+                    record = {"iteration": it, **train_step(net, optimizer, task, batch, cfg, lr, noise)}
                 except FloatingPointError as exc:
                     raise RunError(f"iteration {it}: {exc}; set grad_clip or lower the learning rate "
                                    f"(the run resumes from its checkpoint at iteration {checkpointed}).") from None
@@ -330,7 +336,8 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
                 done = it + 1
                 if cfg.eval_every and done % cfg.eval_every == 0 and done < cfg.n_iterations:
                     t_eval = time.perf_counter()
-                    tested = evaluate(net, task, min(cfg.eval_trials, cfg.n_test), cfg.test_batch, cfg.test_seed)
+                    tested = evaluate(net, task, min(cfg.eval_trials, cfg.n_test), cfg.test_batch, cfg.test_seed,
+                                      current_noise=cfg.current_noise)
                     record.update({f"test_{k}": v for k, v in tested.items() if isinstance(v, float)})
                     t0 += time.perf_counter() - t_eval  # testing is not training time
                 log.write(dumps(record) + "\n")  # strict JSON: a NaN metric is written as null

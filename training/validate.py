@@ -123,6 +123,7 @@ def validate_run(
     import torch
 
     from .heldout import iter_held_out
+    from .noise import held_out_noise
     from .runs import held_out_set, load_run
 
     run = load_run(run_dir)
@@ -131,7 +132,8 @@ def validate_run(
     n = batch.n_trials
     record_v = n * batch.x.shape[1] * spec.n_rec * 8 <= V_RECORD_BYTES  # V compared too when it fits in memory
     t0 = time.perf_counter()
-    res = simulate(spec, batch.x, device=device, record_v=record_v, progress=progress)
+    noise = held_out_noise(cfg.current_noise, cfg.test_seed, 0, n, batch.x.shape[1], spec.n_rec)  # the trials' noise current
+    res = simulate(spec, batch.x, i_ext=noise, device=device, record_v=record_v, progress=progress)
     brian_time = time.perf_counter() - t0
 
     comparison = Comparison(n)
@@ -190,6 +192,7 @@ def write_reference(run_dir: str | os.PathLike, n_trials: int | None = None, pro
     n = run.cfg.n_test if n_trials is None else int(n_trials)
     act = held_out_activity(run, n, dtype=torch.float64, record_state=True)
     header = {"network_sha256": network_digest(run_dir), "n_trials": n, "phases": list(act.batch.phases),
+              "current_noise": run.cfg.current_noise, "test_seed": run.cfg.test_seed,
               "conditions": {k: json_safe(v) for k, v in act.batch.conditions.items()}}
     arrays = {"x": act.batch.x, "labels": act.batch.labels, "windows": act.batch.windows, "spikes": act.spikes.astype(np.uint8),
               "outputs": act.outputs, "v": act.v,
@@ -205,6 +208,8 @@ def _validate_against_reference(run_dir: Path, device: str, n_trials: int | None
     """The torch-free half of the two-step route: Brian2 against ``validation_reference.npz``."""
     from lsnn.models import simulate
 
+    from .noise import held_out_noise
+
     path = run_dir / REFERENCE
     if not path.is_file():
         raise FileNotFoundError(f"PyTorch is not installed here and {path} does not exist: run `lsnn validate {run_dir} "
@@ -217,8 +222,9 @@ def _validate_against_reference(run_dir: Path, device: str, n_trials: int | None
         raise ValueError(f"{path} was written for another network.npz; write it again in the main environment.")
     n = header["n_trials"] if n_trials is None else min(int(n_trials), header["n_trials"])
     x = data["x"][:n]
+    noise = held_out_noise(header.get("current_noise", 0.0), header.get("test_seed", 0), 0, n, x.shape[1], spec.n_rec)
     t0 = time.perf_counter()
-    res = simulate(spec, x, device=device, record_v=True, progress=progress)
+    res = simulate(spec, x, i_ext=noise, device=device, record_v=True, progress=progress)
     brian_time = time.perf_counter() - t0
     comparison = Comparison(n)
     comparison.add(0, data["spikes"][:n], data["outputs"][:n], data["v"][:n], res.spikes, res.outputs, res.v)

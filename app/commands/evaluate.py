@@ -1,4 +1,4 @@
-"""``lsnn evaluate RUN_DIR [--trials N] [--dtype float32|float64] [--batch B] [--out DIR]``."""
+"""``lsnn evaluate RUN_DIR [--trials N] [--dtype float32|float64] [--batch B] [--current-noise SIGMA] [--out DIR]``."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ def add_parser(sub, name: str, help_text: str) -> None:
     p.add_argument("--trials", type=int, default=None, help="the first N held-out trials (default: the run's whole test set)")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="PyTorch precision (float32: as trained)")
     p.add_argument("--batch", type=int, default=None, help="trials per batch (default: the run's test_batch)")
+    p.add_argument("--current-noise", type=float, default=None, metavar="SIGMA",
+                   help="test with Gaussian current noise of SIGMA volts per step into every neuron (eLife 12AX noise test; "
+                        "default: the run's own current_noise); writes evaluation_<dtype>_noise<SIGMA>.json")
     p.add_argument("--out", type=Path, default=None, help="folder of the report (default: the run folder)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(run=run)
@@ -30,9 +33,11 @@ def run(args: argparse.Namespace) -> int:
         raise FileNotFoundError(f"{args.run_dir} is not a run folder (no config.json); give a folder written by lsnn train.")
     out = writable_folder(args.out or args.run_dir)
     print(f"[lsnn evaluate] {args.run_dir} ({args.dtype})", flush=True)
-    report = evaluate_run(args.run_dir, args.trials, args.dtype, args.batch, progress=not args.no_progress, out=out)
+    report = evaluate_run(args.run_dir, args.trials, args.dtype, args.batch, progress=not args.no_progress, out=out,
+                          current_noise=args.current_noise)
     metrics = ", ".join(f"{k} {100 * v:.2f} %" for k, v in report.items() if k in ("accuracy", "success") and v is not None)
     rate = "" if report.get("rate_hz") is None else f"; {report['rate_hz']:.1f} Hz"
-    print(f"[lsnn evaluate] {report['n_trials']} held-out trials: {metrics}{rate}")
+    noise = f" with {report['current_noise']:g} V current noise" if report["current_noise"] else ""
+    print(f"[lsnn evaluate] {report['n_trials']} held-out trials{noise}: {metrics}{rate}")
     print(f"[lsnn evaluate] wrote {report['report']}")
     return 0

@@ -9,7 +9,10 @@ from lsnn.models.devices import DEVICES
 from lsnn.training.config import MODELS, PRESETS
 
 #: Names of the reproductions (kept here, light to import, and checked against lsnn.app.reproduce by the tests).
-NAMES = ("elife-table1", "elife-fig2b", "elife-fig2a", "elife-xor", "elife-12ax", "elife-dup-rev", "neurips-smnist")
+NAMES = ("elife-table1", "elife-fig2b", "elife-fig2a", "elife-xor", "elife-12ax", "elife-12ax-sfa-fraction", "elife-12ax-noise",
+         "elife-dup-rev", "neurips-smnist")
+#: Named variants of the comparisons beyond the plain models (as lsnn.app.published.VARIANTS, checked by the tests).
+VARIANTS = ("sfa-all", "sfa-10pct", "sfa-noise0.05", "sfa-noise0.075", "sfa-noise0.1", "sfa-noise0.2", "sfa-noise0.5")
 TABLE1_ROWS = ("lif", "sfa-0.2", "sfa-2", "sfa-4", "sfa-8", "sfa-power-law-8", "sfa-uniform-8")
 SMNIST_ROWS = ("deep-r-lsnn", "lsnn", "lif", "lstm", "rnn")
 SMNIST_SETUPS = ("1ms", "2ms")
@@ -20,7 +23,8 @@ def add_parser(sub, name: str, help_text: str) -> None:
                        description="lsnn reproduce NAME --preset quick --seeds 1 (resumable: finished runs are reused). "
                                    "elife-table1: 1-D STORE-RECALL accuracy by adaptation time constant and expected delay; "
                                    "elife-fig2b: SFA, LIF, ELIF, STP-D, STP-F on STORE-RECALL; elife-fig2a: 20-D STORE-RECALL; "
-                                   "elife-xor: delayed XOR; elife-12ax: 12AX; elife-dup-rev: duplication/reversal; neurips-smnist: "
+                                   "elife-xor: delayed XOR; elife-12ax: 12AX; elife-12ax-sfa-fraction / elife-12ax-noise: its controls (fraction of SFA "
+                                   "neurons; current noise in training and testing); elife-dup-rev: duplication/reversal; neurips-smnist: "
                                    "sequential MNIST (NeurIPS Fig. 1B, Tables S1/S2; MNIST from $LSNN_MNIST_DIR or ../shared/data/mnist).")
     p.add_argument("table", choices=NAMES, metavar="NAME", help=", ".join(NAMES))
     p.add_argument("--preset", choices=PRESETS, default="quick",
@@ -34,7 +38,7 @@ def add_parser(sub, name: str, help_text: str) -> None:
     p.add_argument("--setups", nargs="+", choices=SMNIST_SETUPS, default=None,
                    help="neurips-smnist: ms per pixel (default quick: 1ms; paper: 1ms 2ms)")
     p.add_argument("--delays", nargs="+", type=float, default=None, help="elife-table1: subset of expected delays in s (default: the preset's)")
-    p.add_argument("--models", nargs="+", choices=MODELS, default=None,
+    p.add_argument("--models", nargs="+", choices=MODELS + VARIANTS, default=None,
                    help="figures: subset of the compared models, plus the ANN baselines lstm / rnn if wanted (default: the paper's)")
     p.add_argument("--validate-trials", type=int, default=None, help="test trials per run simulated in Brian2 (0: none)")
     p.add_argument("--device", choices=DEVICES, default="cpp_standalone", help="Brian2 device of the validations")

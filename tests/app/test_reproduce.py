@@ -28,6 +28,28 @@ def test_the_command_offers_exactly_the_reproductions():
 
     assert set(NAMES) == {"elife-table1", "neurips-smnist", *COMPARISONS} and set(TABLE1_ROWS) == set(ROWS)
     assert SMNIST_ROWS == tuple(smnist.ROWS) and SMNIST_SETUPS == tuple(smnist.SETUPS)
+    from lsnn.app.commands.reproduce import VARIANTS
+    from lsnn.app.published import VARIANTS as PUBLISHED_VARIANTS
+
+    assert VARIANTS == tuple(PUBLISHED_VARIANTS)
+
+
+def test_12ax_controls_change_the_fraction_of_sfa_neurons_and_the_noise(tmp_path):
+    """eLife Fig. 3 controls as reproduce rows: the variant sets frac_adaptive or current_noise on the 12AX preset,
+    and a run trained and tested with noise is validated spike for spike in Brian2 with the same noise."""
+    fraction = COMPARISONS["elife-12ax-sfa-fraction"]
+    assert comparison_config(fraction, "sfa-10pct", "paper", 0).frac_adaptive == 0.1
+    assert comparison_config(fraction, "sfa-all", "paper", 0).frac_adaptive == 1.0
+    assert comparison_config(fraction, "sfa", "paper", 0).frac_adaptive == 0.5
+    noise = COMPARISONS["elife-12ax-noise"]
+    assert comparison_config(noise, "sfa-noise0.2", "paper", 0).current_noise == 0.2
+    with pytest.raises(ValueError, match="compares"):
+        comparison_config(noise, "sfa-all", "paper", 0)
+    frame = reproduce_comparison("elife-12ax-noise", tmp_path, preset="tiny", models=["sfa-noise0.5"], device="cython",
+                                 progress=False, log=lambda *a: None)
+    assert list(frame.model) == ["sfa-noise0.5"] and list(frame.paper) == [0.25]
+    assert (frame.validated_trials == 4).all() and (frame.identical_trials == 4).all()
+    assert json.loads((tmp_path / "runs" / "sfa-noise0.5-s0" / "config.json").read_text())["current_noise"] == 0.5
 
 
 def test_tiny_table_trains_validates_tabulates_and_reuses_finished_runs(tmp_path, cli):
