@@ -19,6 +19,7 @@ EXPECTED_TEXT = {
     "store_recall_pretrained": "Brian2 raster identical: True",
     "neurips_fig1": "possible synapses connected",
     "elife_fig1": "negative imprinting at 2/2 RECALLs",
+    "elife_appendix": "SFA network (ALIF neurons): median intrinsic time scale",
 }
 
 
