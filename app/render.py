@@ -14,7 +14,8 @@ run folder (``lsnn train``)        ``training_curves.png``; when finished, one h
                                    adaptation indices of LIF and ALIF neurons)
 Table 1 results (``reproduce``)    ``table1.png`` (ours next to the paper's)
 comparison results (``reproduce``) ``<name>.png`` (bars per variant, the paper's values as ticks)
-sMNIST results (``reproduce``)     ``neurips-smnist.png`` (NeurIPS Fig. 1B: bars per row and setup)
+sMNIST results (``reproduce``)     ``neurips-smnist.png`` (NeurIPS Fig. 1B: bars per row and setup),
+                                   ``time_to_accuracy.png`` (the runs' periodic tests, unfinished too)
 demo results (``lsnn demo``)       accuracy bars, example trials and imprinting of both networks
 =================================  ===================================================================
 """
@@ -189,6 +190,23 @@ def _generic_trial(run_dir: Path, out: Path, device: str) -> list[Path]:
                                windows=windows, title=f"{run.cfg.task}: held-out trial 0 ({run.cfg.model})"), out / "trial.png")]
 
 
+def smnist_curves(runs: Path) -> dict[str, pd.DataFrame]:
+    """Accuracy curves of the run folders under ``runs`` that have periodic tests, unfinished runs included
+    (labelled with how far they got)."""
+    from lsnn.app.smnist import accuracy_curve
+    from lsnn.training.runs import TEST
+
+    curves = {}
+    for run in sorted(p for p in runs.glob("*") if (p / "config.json").is_file()) if runs.is_dir() else []:
+        curve = accuracy_curve(run)
+        if curve.empty:
+            continue
+        cfg = json.loads((run / "config.json").read_text())
+        done = "" if (run / TEST).is_file() else f" (unfinished: {int(curve['iteration'].iloc[-1]):,} of {cfg['n_iterations']:,} it)"
+        curves[run.name + done] = curve
+    return curves
+
+
 def results_figures(folder: Path, out: Path, kind: str) -> list[Path]:
     """Figures of a results folder of ``lsnn reproduce`` or ``lsnn demo``."""
     if kind == "table1":
@@ -198,7 +216,16 @@ def results_figures(folder: Path, out: Path, kind: str) -> list[Path]:
     if kind == "smnist":
         from lsnn.figures.smnist import figure_smnist_accuracy
 
-        return [_save(figure_smnist_accuracy(pd.read_csv(folder / "neurips-smnist_runs.csv")), out / "neurips-smnist.png")]
+        written = [_save(figure_smnist_accuracy(pd.read_csv(folder / "neurips-smnist_runs.csv")), out / "neurips-smnist.png")]
+        curves = smnist_curves(folder / "runs")
+        if curves:
+            from lsnn.figures.smnist import figure_time_to_accuracy
+
+            n = {int(c["n_trials"].iloc[0]) for c in curves.values()}
+            written.append(_save(figure_time_to_accuracy(curves, title="sequential MNIST: periodic tests on the first "
+                                                         f"{'/'.join(map(str, sorted(n)))} test digits, and the final test"),
+                                 out / "time_to_accuracy.png"))
+        return written
     if kind == "comparison":
         from lsnn.figures.comparison import figure_comparison
 

@@ -7,13 +7,13 @@
   of percentages (presynaptic rows, postsynaptic columns).
 * :func:`figure_smnist_trial` (Fig. 1D): one test digit -- the image, the input raster, rasters of
   random subsets of E, I and A neurons, thresholds of adaptive neurons and the softmax of the readout.
-* :func:`figure_time_to_accuracy`: held-out accuracy against training time, with the times at which
-  chosen accuracies were first reached.
+* :func:`figure_time_to_accuracy`: held-out accuracy against training time of one run or several, with
+  the times at which chosen accuracies were first reached.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -156,25 +156,33 @@ def figure_smnist_trial(image: np.ndarray, x: np.ndarray, spikes: np.ndarray, gr
     return fig
 
 
-def figure_time_to_accuracy(curve: pd.DataFrame, thresholds: Sequence[float] = (60, 80, 90), title: str = "") -> Figure:
-    """Held-out accuracy (%) against training time (min) from ``curve`` (columns ``time_min``,
-    ``accuracy`` in %, optionally ``iteration``), with the first time each of ``thresholds`` was reached."""
+def figure_time_to_accuracy(curves: pd.DataFrame | Mapping[str, pd.DataFrame], thresholds: Sequence[float] = (60, 80, 90),
+                            title: str = "") -> Figure:
+    """Held-out accuracy (%) against training time (min) of one run (``curves`` a frame with columns ``time_min``,
+    ``accuracy`` in %) or several (a mapping label -> frame, e.g. the rows of a reproduction), with the first
+    time each curve reached each of ``thresholds``."""
+    curves = {"": curves} if isinstance(curves, pd.DataFrame) else dict(curves)
     with style_context():
-        fig = Figure(figsize=(5.0, 3.2), layout="constrained")
+        fig = Figure(figsize=(5.4, 3.4), layout="constrained")
         ax = fig.subplots()
-        ax.plot(curve["time_min"], curve["accuracy"], "o-", color="tab:green", ms=3, lw=1)
-        for k, level in enumerate(thresholds):
-            reached = curve[curve["accuracy"] >= level]
+        for level in thresholds:
             ax.axhline(level, color="0.7", lw=0.6, ls="--")
-            if not reached.empty:
-                t_reach = reached["time_min"].iloc[0]
-                ax.plot(t_reach, reached["accuracy"].iloc[0], "v", color="k", ms=6)
-                ax.annotate(f"{level:g} % after {t_reach:.0f} min", (t_reach, level), xytext=(6, -12 - 10 * k),
-                            textcoords="offset points", fontsize=7)
+        for c, (label, curve) in enumerate(curves.items()):
+            color = "tab:green" if len(curves) == 1 else f"C{c}"
+            ax.plot(curve["time_min"], curve["accuracy"], "o-", color=color, ms=3, lw=1, label=label or None)
+            for k, level in enumerate(thresholds):
+                reached = curve[curve["accuracy"] >= level]
+                if not reached.empty:
+                    t_reach = reached["time_min"].iloc[0]
+                    ax.plot(t_reach, reached["accuracy"].iloc[0], "v", color="k", ms=6)
+                    ax.annotate(f"{level:g} % after {t_reach:.0f} min", (t_reach, level), xytext=(6, -12 - 10 * k),
+                                textcoords="offset points", fontsize=7)
         ax.set_ylim(0, 100)
         ax.set_xlim(left=0)
         ax.set_xlabel("training time (min)")
         ax.set_ylabel("test accuracy (%)")
+        if len(curves) > 1:
+            ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2)
         if title:
             ax.set_title(title, fontsize=8)
     return fig

@@ -142,6 +142,7 @@ def test_tiny_smnist_reproduction_tabulates_validates_and_draws_fig1(tmp_path, c
     cli.error("reproduce", "elife-xor", "--preset", "tiny", "--setups", "2ms", "--out", tmp_path, match="--setups")
     rc, _, _ = cli.run("figures", tmp_path)
     assert rc == 0 and (tmp_path / "figures" / "neurips-smnist.png").stat().st_size > 20_000
+    assert (tmp_path / "figures" / "time_to_accuracy.png").stat().st_size > 20_000  # every row's final test against its time
     rc, _, _ = cli.run("figures", tmp_path / "runs" / "deep-r-lsnn-1ms-s0")
     figures = tmp_path / "runs" / "deep-r-lsnn-1ms-s0" / "figures"
     assert rc == 0 and (figures / "smnist_connectivity.png").is_file() and (figures / "smnist_digit.png").stat().st_size > 50_000
