@@ -1,0 +1,61 @@
+"""NeurIPS Fig. 2C/E/F analyses on a trained L2L run: the network's errors, the linear predictor on its
+spikes (random split and online), and backprop on the target-network architecture."""
+
+import numpy as np
+import pytest
+
+from lsnn.app.l2l import EpisodeErrors, backprop_errors, l2l_errors, linear_baselines, mean_step_traces
+from lsnn.training.config import make_config
+from lsnn.training.tasks.l2l import target_network, target_network_params
+from lsnn.training.trainer import train
+
+
+@pytest.fixture(scope="module")
+def tiny_l2l(tmp_path_factory):
+    run = tmp_path_factory.mktemp("l2l") / "run"
+    train(make_config("l2l_target_nets", "sfa", "tiny"), run, progress=False)
+    return run
+
+
+def test_network_errors_and_the_linear_predictor_on_its_spikes(tiny_l2l):
+    errors = l2l_errors(tiny_l2l, 4)
+    assert errors.squared_error.shape == (4, 12) and errors.spikes.shape == (4, 240, 20)
+    np.testing.assert_allclose(errors.squared_error, (errors.predictions - errors.targets) ** 2)
+    baselines = linear_baselines(errors, 1e-3, n_test_steps=3, seed=5)
+    assert baselines.split_mse.shape == (4,) and baselines.online_squared_error.shape == (4, 11)
+    # the network is scored on the very steps the linear predictor is tested on
+    rng = np.random.default_rng(5)
+    for k in range(4):
+        test = np.sort(rng.permutation(12)[:3])
+        assert baselines.network_split_mse[k] == pytest.approx(errors.squared_error[k, test].mean())
+    with pytest.raises(ValueError, match="two training steps"):
+        linear_baselines(errors, 1e-3, n_test_steps=11)
+
+
+def test_mean_step_traces_of_a_regular_train():
+    """A neuron firing every 2 ms has a 20 ms exponential trace of about 500 Hz once it has built up."""
+    spikes = np.zeros((400, 2))
+    spikes[::2, 0] = 1
+    traces = mean_step_traces(spikes, 1e-3, 0.02)
+    assert traces.shape == (20, 2) and np.all(traces[:, 1] == 0)
+    assert traces[-1, 0] == pytest.approx(500, rel=0.05)
+
+
+def test_backprop_on_the_target_network_architecture_learns_online():
+    rng = np.random.default_rng(0)
+    p = target_network_params(rng, 3)
+    x = rng.uniform(-1, 1, (3, 300, 2))
+    y = target_network(p, x)
+    errors = EpisodeErrors(np.zeros_like(y), np.zeros_like(y), y, x, np.zeros((3, 1, 1)), 0.02, {})
+    bp = backprop_errors(errors)
+    assert bp.shape == (3, 300) and np.all(bp >= 0)
+    assert bp[:, -100:].mean() < 0.5 * bp[:, :20].mean()  # it learns: late errors well below the first ones
+    np.testing.assert_array_equal(bp, backprop_errors(errors))  # seeded
+    with pytest.raises(ValueError, match="2 inputs"):
+        backprop_errors(EpisodeErrors(y, y, y, x[..., :1], x, 0.02, {}))
+
+
+def test_other_runs_are_refused(tmp_path):
+    train(make_config("store_recall", "sfa", "tiny"), tmp_path / "sr", progress=False)
+    with pytest.raises(ValueError, match="l2l_target_nets"):
+        l2l_errors(tmp_path / "sr")
