@@ -34,6 +34,7 @@ class EpisodeErrors:
     spikes: np.ndarray  # (episodes, T, n_rec)
     step_duration: float  # s
     conditions: dict
+    dt: float = 1e-3  # s, of the raster
 
 
 def l2l_errors(run: str | os.PathLike, n_episodes: int = 10) -> EpisodeErrors:
@@ -50,7 +51,7 @@ def l2l_errors(run: str | os.PathLike, n_episodes: int = 10) -> EpisodeErrors:
     predictions = trained.task.predictions(torch.as_tensor(act.outputs), act.batch).numpy()
     targets = act.batch.conditions["target"]
     return EpisodeErrors((predictions - targets) ** 2, predictions, targets, act.batch.conditions["x"], act.spikes,
-                         trained.task.step_duration, act.batch.conditions)
+                         trained.task.step_duration, act.batch.conditions, trained.spec.dt)
 
 
 def mean_step_traces(spikes: np.ndarray, dt: float, step_duration: float) -> np.ndarray:
@@ -75,7 +76,7 @@ class LinearBaselines:
     online_squared_error: np.ndarray
 
 
-def linear_baselines(errors: EpisodeErrors, dt: float, alpha: float = 100.0, n_test_steps: int = 50, seed: int = 0) -> LinearBaselines:
+def linear_baselines(errors: EpisodeErrors, alpha: float = 100.0, n_test_steps: int = 50, seed: int = 0) -> LinearBaselines:
     """The linear predictor of the module docstring on the network's spikes of each episode in ``errors``."""
     from lsnn.analysis import online_ridge_errors, ridge_baseline
 
@@ -85,7 +86,7 @@ def linear_baselines(errors: EpisodeErrors, dt: float, alpha: float = 100.0, n_t
         raise ValueError(f"n_test_steps must leave at least two training steps of the {n_steps}; got {n_test_steps}.")
     split, network, online = [], [], []
     for k in range(len(errors.targets)):
-        features = mean_step_traces(errors.spikes[k], dt, errors.step_duration)
+        features = mean_step_traces(errors.spikes[k], errors.dt, errors.step_duration)
         order = rng.permutation(n_steps)
         test, train = np.sort(order[:n_test_steps]), np.sort(order[n_test_steps:])
         split.append(ridge_baseline(features, errors.targets[k], train, test, alphas=(alpha,)).mse)
@@ -120,3 +121,125 @@ def backprop_errors(errors: EpisodeErrors, seed: int = 0) -> np.ndarray:
             loss.backward()
             optimizer.step()
     return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# lsnn reproduce neurips-l2l
+
+NAME = "neurips-l2l"
+#: Families of the reproduction (task ``l2l_<family>``).
+FAMILIES = ("target_nets", "sines")
+#: Held-out episodes simulated in Brian2 per run, by preset.
+VALIDATE_EPISODES = {"quick": 2, "paper": 10, "tiny": 2}
+
+
+def reproduce_l2l(out, *, preset: str = "quick", seeds: int = 1, families=None, n_episodes: int = 10,
+                  validate_trials: int | None = None, device: str = "cpp_standalone", progress: bool = True, log=print):
+    """Train (or reuse) one run per family and seed, validate held-out episodes in Brian2, and compare the
+    network's MSE on ``n_episodes`` new functions with the linear predictor on its spikes and (target
+    networks) backprop; writes ``neurips-l2l.md`` / ``.json`` / ``_runs.csv`` and the per-step errors of
+    every run (``runs/<family>-s<seed>/l2l_errors.npz``, for Fig. 2E/F). Returns the per-run frame."""
+    import time
+    from pathlib import Path
+
+    import pandas as pd
+
+    from lsnn.training.config import make_config
+    from lsnn.training.runs import reusable_validation
+    from lsnn.training.trainer import train
+    from lsnn.training.validate import validate_run
+
+    families = list(families) if families else list(FAMILIES)
+    unknown = [f for f in families if f not in FAMILIES]
+    if unknown or seeds < 1 or n_episodes < 1:
+        raise ValueError(f"families must be among {FAMILIES} (got {unknown}), seeds and episodes at least 1.")
+    if preset not in VALIDATE_EPISODES:
+        raise ValueError(f"unknown preset {preset!r}; available: {list(VALIDATE_EPISODES)}")
+    validate_trials = VALIDATE_EPISODES[preset] if validate_trials is None else validate_trials
+    out = Path(out)
+    records = []
+    cells = [(f, s) for f in families for s in range(seeds)]
+    for k, (family, seed) in enumerate(cells, 1):
+        cfg = make_config(f"l2l_{family}", "sfa", preset, seed=seed)
+        run_dir = out / "runs" / f"{family}-s{seed}"
+        log(f"[lsnn reproduce] ({k}/{len(cells)}) {NAME}: {family}, seed {seed} -> {run_dir}")
+        t0 = time.perf_counter()
+        reused = (run_dir / "test.json").exists()
+        result = train(cfg, run_dir, resume=True, progress=progress)
+        record = {"family": family, "seed": seed, "rate_hz": result["test"].get("rate_hz"), "train_s": result["test"].get("train_time_s"),
+                  "reused": reused, "validated_trials": 0, "identical_trials": 0}
+        if validate_trials:
+            report = reusable_validation(run_dir, device, "float64", validate_trials) or validate_run(
+                run_dir, device=device, n_trials=validate_trials, nwb=False, progress=progress)
+            record.update(validated_trials=report["n_trials"], identical_trials=report["n_identical_rasters"])
+        errors = l2l_errors(run_dir, min(n_episodes, cfg.n_test))
+        linear = linear_baselines(errors, n_test_steps=max(2, errors.targets.shape[1] // 10))  # 50 of 500 in the paper
+        episode_mse = errors.squared_error.mean(axis=1)
+        record.update(mse=float(episode_mse.mean()), mse_std=float(episode_mse.std(ddof=1)) if len(episode_mse) > 1 else float("nan"),
+                      linear_mse=float(linear.split_mse.mean()),
+                      linear_mse_std=float(linear.split_mse.std(ddof=1)) if len(episode_mse) > 1 else float("nan"),
+                      network_split_mse=float(linear.network_split_mse.mean()), n_episodes=len(episode_mse))
+        arrays = {"network": errors.squared_error, "linear_online": linear.online_squared_error,
+                  "predictions": errors.predictions, "targets": errors.targets, "x": errors.x}
+        if family == "target_nets":
+            backprop = backprop_errors(errors, seed)
+            arrays["backprop"] = backprop
+            record["backprop_mse"] = float(backprop.mean())
+        paper = {which: published_l2l(family, which) for which in ("lsnn", "linear")}
+        record.update(paper_mse=paper["lsnn"][0], paper_linear_mse=paper["linear"][0], wall_s=round(time.perf_counter() - t0, 1))
+        _save_arrays(run_dir / "l2l_errors.npz", arrays)
+        records.append(record)
+        log(f"[lsnn reproduce]   MSE {record['mse']:.4f} (paper {paper['lsnn'][0]}), linear {record['linear_mse']:.4f} "
+            f"(paper {paper['linear'][0]}); Brian2 {record['identical_trials']}/{record['validated_trials']} identical")
+    frame = pd.DataFrame(records)
+    write_l2l(frame, out, preset, device)
+    return frame
+
+
+def _save_arrays(path, arrays: dict) -> None:
+    from lsnn.common.files import atomic_path
+
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez_compressed(fh, **arrays)
+
+
+def write_l2l(frame, out, preset: str, device: str) -> None:
+    """``neurips-l2l_runs.csv``, ``.json`` and ``.md``: MSE mean +- std over episodes (and seeds) next to the paper."""
+    import pandas as pd
+
+    from lsnn.common.files import atomic_write_text
+    from lsnn.training.runs import write_json
+
+    from .outputs import save_csv
+    from .reproduce import markdown_table
+
+    save_csv(frame, out / f"{NAME}_runs.csv")
+    rows = []
+    for family, part in frame.groupby("family", sort=False):
+        def pm(column, std_column):
+            return f"{part[column].mean():.4f} +- {part[std_column].mean():.4f}"
+
+        rows.append({"family": family, "LSNN MSE": pm("mse", "mse_std"), "paper, LSNN": "{:.4f} +- {:.4f}".format(*published_l2l(family, "lsnn")),
+                     "linear MSE": pm("linear_mse", "linear_mse_std"), "paper, linear": "{:.4f} +- {:.4f}".format(*published_l2l(family, "linear")),
+                     "LSNN on the linear test steps": f"{part['network_split_mse'].mean():.4f}",
+                     "backprop MSE": f"{part['backprop_mse'].mean():.4f}" if "backprop_mse" in part and part["backprop_mse"].notna().any() else "-",
+                     "rate, Hz": f"{part['rate_hz'].mean():.1f}",
+                     "Brian2 identical": f"{int(part['identical_trials'].sum())}/{int(part['validated_trials'].sum())}",
+                     "seeds": len(part)})
+    summary = pd.DataFrame(rows).set_index("family")
+    lines = [f"# Learning-to-learn from a teacher (NeurIPS 2018 Fig. 2, supplement), preset `{preset}`", "", markdown_table(summary), "",
+             f"MSE over all {int(frame['n_episodes'].iloc[0])} held-out episodes (new functions) x all steps, +- s.d. over episodes; "
+             "linear: ridge (penalty 100) on the mean 20 ms exponential trace per step of the network's own spikes, fitted on a random "
+             "90 % of an episode's steps and tested on the rest (Fig. 2C), with the network's MSE on the same test steps beside it; "
+             f"backprop: the 2-10-1 architecture learning each episode online (Fig. 2F). Brian2: {device}, float64.",
+             f"Runs: {len(frame)}; wall time {frame['wall_s'].sum() / 60:.1f} min."]
+    atomic_write_text(out / f"{NAME}.md", "\n".join(lines) + "\n")
+    write_json(out / f"{NAME}.json", {"name": NAME, "preset": preset, "device": device, "metric": "mse",
+                                      "runs": frame.to_dict(orient="records"), "summary": summary.reset_index().to_dict(orient="records")})
+
+
+def published_l2l(family: str, which: str) -> tuple[float, float]:
+    """The paper's (mean, std) MSE of ``which`` (``lsnn`` or ``linear``) on ``family``."""
+    from .published import NEURIPS_L2L
+
+    return NEURIPS_L2L[family][which]

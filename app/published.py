@@ -52,3 +52,10 @@ NEURIPS_SMNIST: dict[str, dict[str, tuple[int, float | None, float | None, float
     "2ms": {"lstm": (12, 48.2, 39.9, 98.0), "rnn": (12, 30.0, 23.6, 67.9), "deep-r-lsnn": (12, 93.8, 5.8, 96.4),
             "lsnn": (10, 90.5, 1.4, 93.7), "lif": (11, 34.6, 8.8, 51.8)},
 }
+
+#: NeurIPS 2018 supplement "Analysis and comparison": total test MSE of the LSNN on new functions and of the
+#: linear predictor on its spikes (mean, std over one batch of 10 episodes).
+NEURIPS_L2L: dict[str, dict[str, tuple[float, float]]] = {
+    "target_nets": {"lsnn": (0.0056, 0.0039), "linear": (0.0217, 0.0046)},
+    "sines": {"lsnn": (0.3134, 0.2293), "linear": (1.4592, 1.2958)},
+}

@@ -343,7 +343,7 @@ def _ordering(summary: pd.DataFrame) -> str:
 def reproduce(name: str, out: str | os.PathLike, *, preset: str = "quick", seeds: int = 1, rows=None, delays=None, models=None,
               setups=None, validate_trials: int | None = None, device: str = "cpp_standalone", progress: bool = True,
               log=print) -> tuple[pd.DataFrame, str]:
-    """Run the reproduction ``name`` (``elife-table1``, ``neurips-smnist`` or a name of :data:`COMPARISONS`);
+    """Run the reproduction ``name`` (``elife-table1``, ``neurips-smnist``, ``neurips-l2l`` or a name of :data:`COMPARISONS`);
     returns the per-run frame and the stem of the tables written into ``out``. Options that do not apply
     to ``name`` are refused."""
     if validate_trials is not None and validate_trials < 0:
@@ -362,6 +362,12 @@ def reproduce(name: str, out: str | os.PathLike, *, preset: str = "quick", seeds
             raise ValueError("neurips-smnist is selected with --rows (deep-r-lsnn, lsnn, lif, lstm, rnn) and --setups (1ms, 2ms).")
         return reproduce_smnist(out, preset=preset, seeds=seeds, rows=rows, setups=setups, validate_trials=validate_trials,
                                 device=device, progress=progress, log=log), NAME
+    if name == "neurips-l2l":
+        from .l2l import NAME as L2L, reproduce_l2l
+
+        if models or delays or rows:
+            raise ValueError("neurips-l2l trains both function families (target networks and sines); --rows, --models and --delays do not apply.")
+        return reproduce_l2l(out, preset=preset, seeds=seeds, validate_trials=validate_trials, device=device, progress=progress, log=log), L2L
     if rows or delays:
         raise ValueError("--rows and --delays apply to elife-table1 and neurips-smnist only; use --models.")
     return reproduce_comparison(name, out, preset=preset, seeds=seeds, models=models, validate_trials=validate_trials,

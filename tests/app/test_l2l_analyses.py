@@ -21,7 +21,7 @@ def test_network_errors_and_the_linear_predictor_on_its_spikes(tiny_l2l):
     errors = l2l_errors(tiny_l2l, 4)
     assert errors.squared_error.shape == (4, 12) and errors.spikes.shape == (4, 240, 20)
     np.testing.assert_allclose(errors.squared_error, (errors.predictions - errors.targets) ** 2)
-    baselines = linear_baselines(errors, 1e-3, n_test_steps=3, seed=5)
+    baselines = linear_baselines(errors, n_test_steps=3, seed=5)
     assert baselines.split_mse.shape == (4,) and baselines.online_squared_error.shape == (4, 11)
     # the network is scored on the very steps the linear predictor is tested on
     rng = np.random.default_rng(5)
@@ -29,7 +29,7 @@ def test_network_errors_and_the_linear_predictor_on_its_spikes(tiny_l2l):
         test = np.sort(rng.permutation(12)[:3])
         assert baselines.network_split_mse[k] == pytest.approx(errors.squared_error[k, test].mean())
     with pytest.raises(ValueError, match="two training steps"):
-        linear_baselines(errors, 1e-3, n_test_steps=11)
+        linear_baselines(errors, n_test_steps=11)
 
 
 def test_mean_step_traces_of_a_regular_train():
@@ -59,3 +59,20 @@ def test_other_runs_are_refused(tmp_path):
     train(make_config("store_recall", "sfa", "tiny"), tmp_path / "sr", progress=False)
     with pytest.raises(ValueError, match="l2l_target_nets"):
         l2l_errors(tmp_path / "sr")
+
+
+def test_tiny_l2l_reproduction_tabulates_against_the_paper_and_validates(tmp_path, cli):
+    rc, out, _ = cli.run("reproduce", "neurips-l2l", "--preset", "tiny", "--device", "cython", "--out", tmp_path, "--no-progress")
+    assert rc == 0, out
+    import pandas as pd
+
+    frame = pd.read_csv(tmp_path / "neurips-l2l_runs.csv")
+    assert list(frame.family) == ["target_nets", "sines"] and list(frame.paper_mse) == [0.0056, 0.3134]
+    assert list(frame.paper_linear_mse) == [0.0217, 1.4592] and (frame.identical_trials == frame.validated_trials).all()
+    assert (frame.validated_trials == 2).all() and frame.backprop_mse.notna().tolist() == [True, False]
+    saved = np.load(tmp_path / "runs" / "target_nets-s0" / "l2l_errors.npz")
+    assert saved["network"].shape == (8, 12) and saved["linear_online"].shape == (8, 11) and saved["backprop"].shape == (8, 12)
+    assert frame.mse.iloc[0] == pytest.approx(saved["network"].mean())
+    text = (tmp_path / "neurips-l2l.md").read_text()
+    assert "0.0056 +- 0.0039" in text and "1.4592 +- 1.2958" in text and "| target_nets |" in text
+    cli.error("reproduce", "neurips-l2l", "--preset", "tiny", "--models", "sfa", "--out", tmp_path, match="do not apply")
