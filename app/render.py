@@ -14,6 +14,8 @@ run folder (``lsnn train``)        ``training_curves.png``; when finished, one h
                                    adaptation indices of LIF and ALIF neurons)
 Table 1 results (``reproduce``)    ``table1.png`` (ours next to the paper's)
 comparison results (``reproduce``) ``<name>.png`` (bars per variant, the paper's values as ticks)
+L2L results (``reproduce``)        ``<family>-s<seed>_learning_curve.png`` and ``_step_errors.png`` (NeurIPS
+                                   Fig. 2C, 2E/F)
 sMNIST results (``reproduce``)     ``neurips-smnist.png`` (NeurIPS Fig. 1B: bars per row and setup),
                                    ``time_to_accuracy.png`` (the runs' periodic tests, unfinished too)
 demo results (``lsnn demo``)       accuracy bars, example trials and imprinting of both networks
@@ -45,17 +47,20 @@ TIMESCALE_TRIALS = 256
 
 
 def _comparison_names(folder: Path) -> list[str]:
-    return sorted(p.name[: -len("_runs.csv")] for p in folder.glob("*_runs.csv") if p.name not in ("table1_runs.csv", "neurips-smnist_runs.csv"))
+    return sorted(p.name[: -len("_runs.csv")] for p in folder.glob("*_runs.csv")
+                  if p.name not in ("table1_runs.csv", "neurips-smnist_runs.csv", "neurips-l2l_runs.csv"))
 
 
 def folder_kind(folder: Path) -> str:
-    """``run``, ``table1``, ``smnist``, ``comparison``, ``demo`` or a ``ValueError`` saying what the folder lacks."""
+    """``run``, ``table1``, ``smnist``, ``l2l``, ``comparison``, ``demo`` or a ``ValueError`` saying what the folder lacks."""
     if (folder / "config.json").is_file():
         return "run"
     if (folder / "table1_runs.csv").is_file():
         return "table1"
     if (folder / "neurips-smnist_runs.csv").is_file():
         return "smnist"
+    if (folder / "neurips-l2l_runs.csv").is_file():
+        return "l2l"
     if _comparison_names(folder):
         return "comparison"
     if (folder / "report.json").is_file():
@@ -207,6 +212,30 @@ def smnist_curves(runs: Path) -> dict[str, pd.DataFrame]:
     return curves
 
 
+def _l2l_figures(folder: Path, out: Path) -> list[Path]:
+    """Per run of ``lsnn reproduce neurips-l2l``: Fig. 2C (learning curve vs the linear predictor) and Fig. 2E/F
+    (error per step of new episodes: the network, the online linear predictor, backprop on target networks)."""
+    from lsnn.figures.l2l import figure_l2l_learning_curve, figure_l2l_step_errors
+
+    frame = pd.read_csv(folder / "neurips-l2l_runs.csv")
+    written = []
+    for row in frame.itertuples():
+        name = f"{row.family}-s{row.seed}"
+        run = folder / "runs" / name
+        if (run / "l2l_errors.npz").is_file():
+            with np.load(run / "l2l_errors.npz") as data:
+                errors = {"LSNN": data["network"], "linear predictor": np.pad(data["linear_online"], ((0, 0), (1, 0)), constant_values=np.nan)}
+                if "backprop" in data.files:
+                    errors["backprop (2-10-1)"] = data["backprop"]
+            written.append(_save(figure_l2l_step_errors(errors, f"{row.family}: new functions learned within an episode ({name})"),
+                                 out / f"{name}_step_errors.png"))
+        if (run / "metrics.jsonl").is_file():
+            curve = pd.read_json(run / "metrics.jsonl", lines=True)
+            written.append(_save(figure_l2l_learning_curve(curve, row.linear_mse, row.linear_mse_std if np.isfinite(row.linear_mse_std) else 0.0,
+                                                           f"{row.family}: outer-loop training ({name})"), out / f"{name}_learning_curve.png"))
+    return written
+
+
 def results_figures(folder: Path, out: Path, kind: str) -> list[Path]:
     """Figures of a results folder of ``lsnn reproduce`` or ``lsnn demo``."""
     if kind == "table1":
@@ -226,6 +255,8 @@ def results_figures(folder: Path, out: Path, kind: str) -> list[Path]:
                                                          f"{'/'.join(map(str, sorted(n)))} test digits, and the final test"),
                                  out / "time_to_accuracy.png"))
         return written
+    if kind == "l2l":
+        return _l2l_figures(folder, out)
     if kind == "comparison":
         from lsnn.figures.comparison import figure_comparison
 
