@@ -231,8 +231,12 @@ def _l2l_figures(folder: Path, out: Path) -> list[Path]:
                                  out / f"{name}_step_errors.png"))
         if (run / "metrics.jsonl").is_file():
             curve = pd.read_json(run / "metrics.jsonl", lines=True)
-            written.append(_save(figure_l2l_learning_curve(curve, row.linear_mse, row.linear_mse_std if np.isfinite(row.linear_mse_std) else 0.0,
-                                                           f"{row.family}: outer-loop training ({name})"), out / f"{name}_learning_curve.png"))
+            cfg = json.loads((run / "config.json").read_text())
+            std = row.linear_mse_std if np.isfinite(row.linear_mse_std) else 0.0
+            written.append(_save(figure_l2l_learning_curve(curve, row.linear_mse, std, f"{row.family}: outer-loop training ({name})",
+                                                           network_mse=row.mse, n_episodes=int(row.n_episodes),
+                                                           n_test_curve=min(cfg.get("eval_trials", 0), cfg["n_test"])),
+                                 out / f"{name}_learning_curve.png"))
     return written
 
 

@@ -22,17 +22,24 @@ from .style import style_context
 COLORS = {"LSNN": "tab:red", "linear predictor": "0.35", "backprop (2-10-1)": "tab:blue"}
 
 
-def figure_l2l_learning_curve(curve: pd.DataFrame, linear_mse: float, linear_std: float, title: str = "") -> Figure:
-    """``curve``: columns ``iteration`` and ``mse`` (training batches) and optionally ``test_mse`` (periodic tests)."""
+def figure_l2l_learning_curve(curve: pd.DataFrame, linear_mse: float, linear_std: float, title: str = "", network_mse: float | None = None,
+                              n_episodes: int | None = None, n_test_curve: int | None = None) -> Figure:
+    """``curve``: columns ``iteration`` and ``mse`` (training batches) and optionally ``test_mse`` (periodic tests on
+    ``n_test_curve`` new episodes). ``linear_mse`` +- ``linear_std``: the linear predictor on ``n_episodes`` held-out
+    episodes of the trained network, whose own MSE on those same episodes is ``network_mse`` (a star at the end)."""
+    on = f"{n_episodes} " if n_episodes else ""
     with style_context():
-        fig = Figure(figsize=(4.6, 3.2), layout="constrained")
+        fig = Figure(figsize=(4.8, 3.4), layout="constrained")
         ax = fig.subplots()
-        ax.plot(curve["iteration"], curve["mse"], color="tab:red", alpha=0.35, lw=0.8, label="LSNN, training episodes")
+        ax.plot(curve["iteration"], curve["mse"], color="tab:red", alpha=0.35, lw=0.8, label="LSNN, training batches")
         if "test_mse" in curve and curve["test_mse"].notna().any():
             tested = curve.dropna(subset=["test_mse"])
-            ax.plot(tested["iteration"], tested["test_mse"], "o-", color="tab:red", ms=3, label="LSNN, new functions (test)")
+            ax.plot(tested["iteration"] + 1, tested["test_mse"], "o-", color="tab:red", ms=3,
+                    label=f"LSNN, {n_test_curve or 'the first'} new test episodes")
         ax.axhspan(max(linear_mse - linear_std, linear_mse / 10), linear_mse + linear_std, color="0.8", alpha=0.6)  # log axis: floor
-        ax.axhline(linear_mse, color="0.35", ls="--", label="linear predictor on the spikes (± s.d., cut at a tenth)")
+        ax.axhline(linear_mse, color="0.35", ls="--", label=f"linear predictor on the trained network's spikes, {on}test episodes (± s.d.)")
+        if network_mse is not None:
+            ax.plot(curve["iteration"].iloc[-1] + 1, network_mse, "*", color="k", ms=10, label=f"trained LSNN on the same {on}episodes")
         ax.set_yscale("log")
         ax.set_xlabel("training iteration (outer loop)")
         ax.set_ylabel("MSE")
