@@ -358,6 +358,8 @@ def reproduce(name: str, out: str | os.PathLike, *, preset: str = "quick", seeds
     if name == "neurips-smnist":
         from .smnist import NAME, reproduce_smnist
 
+        if rows and set(rows) & {"target_nets", "sines"}:
+            raise ValueError("target_nets and sines are rows of neurips-l2l; neurips-smnist has deep-r-lsnn, lsnn, lif, lstm, rnn.")
         if models or delays:
             raise ValueError("neurips-smnist is selected with --rows (deep-r-lsnn, lsnn, lif, lstm, rnn) and --setups (1ms, 2ms).")
         return reproduce_smnist(out, preset=preset, seeds=seeds, rows=rows, setups=setups, validate_trials=validate_trials,
@@ -365,9 +367,10 @@ def reproduce(name: str, out: str | os.PathLike, *, preset: str = "quick", seeds
     if name == "neurips-l2l":
         from .l2l import NAME as L2L, reproduce_l2l
 
-        if models or delays or rows:
-            raise ValueError("neurips-l2l trains both function families (target networks and sines); --rows, --models and --delays do not apply.")
-        return reproduce_l2l(out, preset=preset, seeds=seeds, validate_trials=validate_trials, device=device, progress=progress, log=log), L2L
+        if models or delays:
+            raise ValueError("neurips-l2l is selected with --rows target_nets sines (the function families); --models and --delays do not apply.")
+        return reproduce_l2l(out, preset=preset, seeds=seeds, families=rows, validate_trials=validate_trials, device=device,
+                             progress=progress, log=log), L2L
     if rows or delays:
         raise ValueError("--rows and --delays apply to elife-table1 and neurips-smnist only; use --models.")
     return reproduce_comparison(name, out, preset=preset, seeds=seeds, models=models, validate_trials=validate_trials,

@@ -16,6 +16,7 @@ VARIANTS = ("sfa-all", "sfa-10pct", "sfa-noise0.05", "sfa-noise0.075", "sfa-nois
 TABLE1_ROWS = ("lif", "sfa-0.2", "sfa-2", "sfa-4", "sfa-8", "sfa-power-law-8", "sfa-uniform-8")
 SMNIST_ROWS = ("deep-r-lsnn", "lsnn", "lif", "lstm", "rnn")
 SMNIST_SETUPS = ("1ms", "2ms")
+L2L_FAMILIES = ("target_nets", "sines")
 
 
 def add_parser(sub, name: str, help_text: str) -> None:
@@ -34,9 +35,10 @@ def add_parser(sub, name: str, help_text: str) -> None:
                         "duplication/reversal: a 200-iteration pipeline check; sMNIST: 48,000 iterations of 64 digits per run, "
                         "README 'Sequential MNIST'); paper: the paper's sizes and iterations (GPU)")
     p.add_argument("--seeds", type=int, default=1, help="runs per cell (seeds 0..N-1)")
-    p.add_argument("--rows", nargs="+", choices=TABLE1_ROWS + tuple(r for r in SMNIST_ROWS if r not in TABLE1_ROWS), default=None,
+    p.add_argument("--rows", nargs="+", choices=TABLE1_ROWS + tuple(r for r in SMNIST_ROWS if r not in TABLE1_ROWS) + L2L_FAMILIES, default=None,
                    help=f"elife-table1: subset of rows {', '.join(TABLE1_ROWS)} (default: all); neurips-smnist: rows "
-                        f"{', '.join(SMNIST_ROWS)} (default quick: deep-r-lsnn lif; paper: all)")
+                        f"{', '.join(SMNIST_ROWS)} (default quick: deep-r-lsnn lif; paper: all); neurips-l2l: function families "
+                        f"{', '.join(L2L_FAMILIES)} (default: both)")
     p.add_argument("--setups", nargs="+", choices=SMNIST_SETUPS, default=None,
                    help="neurips-smnist: ms per pixel (default quick: 1ms; paper: 1ms 2ms)")
     p.add_argument("--delays", nargs="+", type=float, default=None, help="elife-table1: subset of expected delays in s (default: the preset's)")

@@ -76,6 +76,9 @@ def test_tiny_l2l_reproduction_tabulates_against_the_paper_and_validates(tmp_pat
     text = (tmp_path / "neurips-l2l.md").read_text()
     assert "0.0056 +- 0.0039" in text and "1.4592 +- 1.2958" in text and "| target_nets |" in text
     cli.error("reproduce", "neurips-l2l", "--preset", "tiny", "--models", "sfa", "--out", tmp_path, match="do not apply")
+    rc, out, _ = cli.run("reproduce", "neurips-l2l", "--preset", "tiny", "--rows", "sines", "--device", "cython", "--out", tmp_path / "one",
+                         "--no-progress")
+    assert rc == 0 and list(pd.read_csv(tmp_path / "one" / "neurips-l2l_runs.csv").family) == ["sines"]
     rc, out, _ = cli.run("figures", tmp_path)
     drawn = {p.name for p in (tmp_path / "figures").iterdir()}
     assert rc == 0 and drawn == {f"{f}-s0_{kind}.png" for f in ("target_nets", "sines") for kind in ("step_errors", "learning_curve")}

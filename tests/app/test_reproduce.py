@@ -28,6 +28,10 @@ def test_the_command_offers_exactly_the_reproductions():
 
     assert set(NAMES) == {"elife-table1", "neurips-smnist", "neurips-l2l", *COMPARISONS} and set(TABLE1_ROWS) == set(ROWS)
     assert SMNIST_ROWS == tuple(smnist.ROWS) and SMNIST_SETUPS == tuple(smnist.SETUPS)
+    from lsnn.app.commands.reproduce import L2L_FAMILIES
+    from lsnn.app.l2l import FAMILIES
+
+    assert L2L_FAMILIES == FAMILIES
     from lsnn.app.commands.reproduce import VARIANTS
     from lsnn.app.published import VARIANTS as PUBLISHED_VARIANTS
 
