@@ -40,12 +40,7 @@ def figure_l2l_learning_curve(curve: pd.DataFrame, linear_mse: float, linear_std
         ax.axhline(linear_mse, color="0.35", ls="--", label=f"linear predictor on the trained network's spikes, {on}test episodes (± s.d.)")
         if network_mse is not None:
             ax.plot(curve["iteration"].iloc[-1] + 1, network_mse, "*", color="k", ms=10, label=f"trained LSNN on the same {on}episodes")
-        ax.set_yscale("log")
-        ax.set_xlabel("training iteration (outer loop)")
-        ax.set_ylabel("MSE")
-        ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22))
-        if title:
-            ax.set_title(title, fontsize=8)
+        _log_axes(ax, "training iteration (outer loop)", "MSE", title, log_x=False)
     return fig
 
 
@@ -66,11 +61,17 @@ def figure_l2l_step_errors(errors: Mapping[str, np.ndarray], title: str = "") ->
             color = COLORS.get(learner, f"C{k}")
             ax.plot(steps + 1, mean, color=color, lw=1.2, label=f"{learner} ({values.shape[0]} episodes)")
             ax.fill_between(steps + 1, np.maximum(mean - sem, 1e-12), mean + sem, color=color, alpha=0.2, lw=0)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("step k of the episode (examples seen: k - 1)")
-        ax.set_ylabel("squared error at step k")
-        ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22))
-        if title:
-            ax.set_title(title, fontsize=8)
+        _log_axes(ax, "step k of the episode (examples seen: k - 1)", "squared error at step k", title, log_x=True)
     return fig
+
+
+def _log_axes(ax, xlabel: str, ylabel: str, title: str, log_x: bool) -> None:
+    """Log y (and x) axes, labels, the legend below the axes, the title."""
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22))
+    if title:
+        ax.set_title(title, fontsize=8)
