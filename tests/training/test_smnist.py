@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from lsnn.models.spec import NetworkSpec
 from lsnn.training.config import make_config
 from lsnn.training.datasets import MAX_IDX_BYTES, MNIST_MD5, DatasetError, default_mnist_dir, load_mnist, write_idx
 from lsnn.training.tasks.smnist import LEVELS, SequentialMNIST, threshold_crossing_spikes
@@ -209,3 +210,19 @@ def test_an_ann_baseline_run_is_reloaded_and_scored(tmp_path):
     result = train(make_config("smnist", "rnn", "tiny", {"task_params.data_dir": str(SLICE)}), run, progress=False)
     report = evaluate_run(run, dtype="float32", progress=False)  # baseline.pt read back with weights_only=True
     assert report["accuracy"] == pytest.approx(result["test"]["accuracy"]) and len(report["correct"]) == 8
+
+
+def test_shipped_network_scores_the_test_digits_it_claims(monkeypatch, tmp_path):
+    """The quick-preset DEEP R LSNN in notebooks/data: float64 re-evaluation of the first 512 test digits (the slice)
+    gives, digit for digit, the answers recorded by ``lsnn evaluate --dtype float64`` on all 10,000."""
+    from lsnn.training.evaluation import evaluate_run
+
+    shipped = ROOT / "notebooks" / "data" / "smnist_deep_r_lsnn_quick"
+    claim = json.loads((shipped / "evaluation_float64.json").read_text())
+    monkeypatch.setenv("LSNN_MNIST_DIR", str(SLICE))
+    load_mnist.cache_clear()
+    report = evaluate_run(shipped, n_trials=512, dtype="float64", batch_size=128, progress=False, out=tmp_path)
+    assert claim["n_trials"] == 10000 and claim["accuracy"] == pytest.approx(claim["correct"].count("1") / 10000)
+    assert report["correct"] == claim["correct"][:512]
+    meta = NetworkSpec.load(shipped / "network.npz").meta
+    assert meta["source"] == "lsnn train" and meta["config"]["task"] == "smnist" and meta["config"]["connectivity"] == 0.12
