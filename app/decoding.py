@@ -78,6 +78,7 @@ def memory_decoding(run: str | os.PathLike, n_trials: int = 512, device: str = "
     20-D STORE-RECALL run ``run``, simulated in Brian2 on ``device``."""
     from lsnn.analysis import cross_phase_accuracy, decode
     from lsnn.models import simulate
+    from lsnn.training.noise import held_out_noise
     from lsnn.training.runs import held_out_set, load_run
 
     spec, cfg, task = load_run(run)
@@ -91,7 +92,8 @@ def memory_decoding(run: str | os.PathLike, n_trials: int = 512, device: str = "
         if rarest < n_splits:
             raise ValueError(f"{len(batch.x)} held-out trials give a word only {rarest} times {name}; "
                              f"{n_splits}-fold decoding needs {n_splits}: use more trials (n_test).")
-    spikes = simulate(spec, batch.x, device=device, record_v=False, progress=progress).spikes
+    noise = held_out_noise(cfg.current_noise, cfg.test_seed, 0, len(batch.x), batch.x.shape[1], spec.n_rec)  # as validated
+    spikes = simulate(spec, batch.x, i_ext=noise, device=device, record_v=False, progress=progress).spikes
     phases = phase_counts(spikes, commands, words)
     label = phases["label"]
     before = phases["has_before"]
