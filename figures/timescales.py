@@ -40,7 +40,7 @@ def figure_intrinsic_timescales(autocorrelations: Mapping[str, np.ndarray], lags
                                  label=f"{group} ({len(acf)} of {len(autocorrelations[group])} neurons vary)")
         axes[0].axhline(0, color="0.6", lw=0.6)
         axes[0].set_xlabel("lag (ms)")
-        axes[0].set_ylabel("spike-count autocorrelation\nacross trials (mean ± s.e.m.)")
+        axes[0].set_ylabel("count autocorrelation (mean ± s.e.m.)")
         axes[0].set_title("A  autocorrelation", loc="left")
         axes[0].legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22))
         finite = [np.asarray(taus_ms[g], dtype=float) for g in groups]
@@ -53,6 +53,8 @@ def figure_intrinsic_timescales(autocorrelations: Mapping[str, np.ndarray], lags
                 axes[1].hist(values, bins=edges, histtype="step", lw=1.5, color=f"C{k}",
                              label=f"{group}: median {np.median(values):.0f} ms ({len(values)}/{n_all} fitted)")
                 axes[1].axvline(np.median(values), color=f"C{k}", ls="--", lw=1)
+        bin_ms = float(np.asarray(lags_ms)[0])
+        axes[1].axvspan(edges[0], bin_ms, color="0.92", zorder=0, label=f"shorter than one {bin_ms:g} ms bin: not resolved")
         axes[1].set_xscale("log")
         axes[1].set_xlabel("intrinsic time scale τ (ms)")
         axes[1].set_ylabel("neurons")
