@@ -6,7 +6,8 @@ name               what runs
 numpy              runtime mode, numpy target (no compiler)
 cython             runtime mode, Cython-compiled code objects (cached; set ``CYTHON_CACHE_DIR``)
 cpp_standalone     one C++ project, compiled once, run for every batch of trials with ``run_args``
-genn               Brian2GeNN (GeNN 4.x, needs ``GENN_PATH``); ``LSNN_GENN_USE_GPU=0`` for CPU-only
+genn               Brian2GeNN (GeNN 4.x, needs ``GENN_PATH``); ``LSNN_GENN_USE_GPU=0`` for CPU-only;
+                   its own environment (``bash scripts/run.sh setup-genn``)
 cuda_standalone    Brian2CUDA (needs an NVIDIA GPU and nvcc)
 =================  ===============================================================================
 
@@ -49,7 +50,7 @@ def check_available(name: str) -> None:
         except ImportError as exc:
             raise DeviceUnavailable(
                 "device 'genn' needs brian2genn 1.7 with Brian2 2.5 and numpy < 2, in its own environment: "
-                f"see environments/genn.yml and the README's GPU section ({exc})."
+                f"`bash scripts/run.sh setup-genn` builds it (.venv-genn), or environments/genn.yml; README, GPUs ({exc})."
             ) from None
         genn_path = os.environ.get("GENN_PATH")
         if not genn_path or not Path(genn_path, "bin", "genn-buildmodel.sh").exists():
@@ -73,7 +74,8 @@ def use_device(name: str, build_dir: str | os.PathLike | None = None) -> Iterato
 
     Standalone devices generate their project in ``build_dir`` (required for them; :func:`lsnn.models.simulate`
     passes a fresh temporary folder). Restored afterwards: the runtime device, ``prefs.codegen.target``,
-    the Cython cache folder and ``defaultclock.dt``.
+    the Cython cache folder, the default schedule and loop-invariant optimisations (Brian2GeNN changes
+    both) and ``defaultclock.dt``.
     """
     check_available(name)
     if name in STANDALONE and build_dir is None:
@@ -83,6 +85,9 @@ def use_device(name: str, build_dir: str | os.PathLike | None = None) -> Iterato
 
     saved_target = prefs.codegen.target
     saved_cache = prefs["codegen.runtime.cython.cache_dir"]
+    # brian2genn changes these two when activated and leaves them changed: its schedule would make the
+    # readout of a later simulation miss the spikes of each step
+    saved_prefs = {name: prefs[name] for name in ("core.network.default_schedule", "codegen.loop_invariant_optimisations")}
     saved_dt = defaultclock.dt
     try:
         if name in ("numpy", "cython"):
@@ -106,4 +111,6 @@ def use_device(name: str, build_dir: str | os.PathLike | None = None) -> Iterato
         reset_device("runtime")
         prefs.codegen.target = saved_target
         prefs["codegen.runtime.cython.cache_dir"] = saved_cache
+        for pref_name, value in saved_prefs.items():
+            prefs[pref_name] = value
         defaultclock.dt = saved_dt

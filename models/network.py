@@ -39,6 +39,7 @@ from brian2 import (
 
 from .neurons import (
     ALIF_EQS,
+    ALIF_FLOOR_WITHOUT_CLIP,
     ALIF_ON_PRE,
     ALIF_RESET,
     ALIF_SYNAPSE,
@@ -49,8 +50,10 @@ from .neurons import (
     READOUT_SYNAPSE,
     STP_EQS,
     STP_ON_PRE_DELAYED,
+    STP_ON_PRE_PER_SYNAPSE,
     STP_ON_PRE_SAME_STEP,
     STP_RESET,
+    STP_SYNAPSE,
     with_shared,
 )
 from .spec import NetworkSpec
@@ -62,6 +65,10 @@ INPUT_THRESHOLD = "x_in(t, i) > 0.5"
 #: Name of the operation that reads the continuous drive (brian2genn keeps a ``run_regularly``
 #: operation only if its name contains ``_run_regularly``; any other name would be silently dropped).
 DRIVE_OPERATION = "neurons_run_regularly_drive"
+
+
+#: Brian2GeNN's order of the slots in a step (it sets this schedule itself when activated).
+GENN_SCHEDULE = ("start", "synapses", "groups", "thresholds", "resets", "end")
 
 
 @dataclass(frozen=True)
@@ -81,12 +88,27 @@ class NetworkLayout:
         The continuous drive is read into a parameter ``I_inj`` by a ``run_regularly`` operation at the
         start of each step instead of a subexpression ``I_inj = I_drive(t, i)`` (the same value in the
         same step; Brian2GeNN allows TimedArrays only in such operations).
+    stp_in_synapses
+        Short-term plasticity state kept by every recurrent synapse (``STP_SYNAPSE``) instead of its
+        presynaptic neuron (Brian2GeNN cannot read presynaptic variables in ``on_pre``); the same
+        efficacies, for any delay.
+    genn_schedule
+        Brian2GeNN's schedule (:data:`GENN_SCHEDULE`: spikes delivered at the start of the next step,
+        before the state update; the same map) with V and the adaptation variable ``a`` recorded in the
+        ``end`` slot, after the resets (Brian2GeNN records only at ``start``/``end``), from which the
+        runner recovers the values of the threshold test (:func:`threshold_test_records`).
+    floor_without_clip
+        The threshold's floor ``A = max(b0 + beta a, A_min)`` written with ``int()`` instead of ``clip``
+        (``ALIF_FLOOR_WITHOUT_CLIP``): Brian2GeNN's ``clip`` works in single precision.
     """
 
     spike_input: SpikeInput = "generator"
     split_delays: bool = False
     shared_constants: bool = True
     drive_by_operation: bool = False
+    stp_in_synapses: bool = False
+    genn_schedule: bool = False
+    floor_without_clip: bool = False
 
     def __post_init__(self) -> None:
         if self.spike_input not in ("generator", "timedarray"):
@@ -108,6 +130,7 @@ class BuiltNetwork:
     state_monitor: StateMonitor | None
     x_in: TimedArray | None  # spike input values ("timedarray" mode), shape (T, n_copies*n_in)
     I_drive: TimedArray | None  # continuous drive (amp), shape (T+1, n_copies*n_rec)
+    layout: NetworkLayout = NetworkLayout()
 
 
 @dataclass(frozen=True)
@@ -185,11 +208,13 @@ def neuron_model(spec: NetworkSpec, layout: NetworkLayout = NetworkLayout(), has
     """The recurrent group's equations as Brian2 receives them (shared constants marked, drive and STP added)."""
     constants = [("tau_m", spec.tau_m), ("tau_a", spec.tau_a), ("t_ref", spec.n_ref)]
     eqs, reset = ALIF_EQS, ALIF_RESET
-    if spec.has_stp:
+    if spec.has_stp and not layout.stp_in_synapses:
         constants += [("U_stp", spec.stp_U), ("tau_F", spec.stp_F), ("tau_D", spec.stp_D)]
         eqs, reset = eqs + STP_EQS, reset + STP_RESET
     shared = frozenset(name for name, values in constants if _uniform(values, layout))
     eqs = with_shared(eqs, shared)
+    if layout.floor_without_clip:
+        eqs = "\n".join(ALIF_FLOOR_WITHOUT_CLIP if line.strip().startswith("A = clip(") else line for line in eqs.splitlines()) + "\n"
     if not has_drive:
         eqs += "I_inj = 0*amp : amp\n"
     elif layout.drive_by_operation:
@@ -202,7 +227,8 @@ def neuron_model(spec: NetworkSpec, layout: NetworkLayout = NetworkLayout(), has
 def build_neurons(spec: NetworkSpec, copies: int, drive: np.ndarray | None, layout: NetworkLayout, clock: Clock,
                   namespace: dict) -> tuple[NeuronGroup, TimedArray | None]:
     """The recurrent group of ``copies`` trials with its parameters set, and the drive's TimedArray (or None)."""
-    if spec.has_stp:
+    neuron_stp = spec.has_stp and not layout.stp_in_synapses
+    if neuron_stp:
         check_stp_delays(spec)
     model = neuron_model(spec, layout, drive is not None)
     drive_ta = None
@@ -223,7 +249,7 @@ def build_neurons(spec: NetworkSpec, copies: int, drive: np.ndarray | None, layo
     neurons.beta = np.tile(spec.beta, copies) * volt
     neurons.A_min = np.tile(spec.A_min, copies) * volt
     neurons.t_ref = (per_neuron("t_ref", spec.n_ref) * spec.dt) * second
-    if spec.has_stp:
+    if neuron_stp:
         neurons.U_stp = per_neuron("U_stp", spec.stp_U)
         neurons.tau_F = per_neuron("tau_F", spec.stp_F) * second
         neurons.tau_D = per_neuron("tau_D", spec.stp_D) * second
@@ -270,15 +296,36 @@ def _copy_indices(pre: np.ndarray, post: np.ndarray, n_pre: int, n_post: int, co
     return i.astype(np.int32), j.astype(np.int32)
 
 
-def _connect(name: str, source, target, W: np.ndarray, mask: np.ndarray, delays: np.ndarray, copies: int, model: str,
-             on_pre: str, clock: Clock, split_delays: bool) -> list[Synapses]:
-    """Synapses for the non-zero connected entries of ``W`` (post, pre), replicated per copy.
+@dataclass(frozen=True)
+class Pathway:
+    """One synaptic pathway: the connected, non-zero entries of ``W`` (post, pre) from group ``source`` to
+    group ``target``, with per-synapse ``delays`` (steps), the synapse ``model`` and its ``on_pre``.
+    ``presynaptic`` names synaptic constants copied from the presynaptic neuron: (variable, one value
+    per presynaptic neuron, Brian2 unit)."""
+
+    name: str
+    source: str
+    target: str
+    W: np.ndarray
+    mask: np.ndarray
+    delays: np.ndarray
+    model: str
+    on_pre: str
+    presynaptic: tuple = ()
+
+    @property
+    def active(self) -> np.ndarray:
+        return self.mask & (self.W != 0)
+
+
+def _connect(pathway: Pathway, source, target, copies: int, clock: Clock, split_delays: bool) -> list[Synapses]:
+    """Synapses of ``pathway`` between the groups ``source`` and ``target``, replicated per copy.
 
     One object per delay value (a scalar delay: Brian2's faster homogeneous spike queue) when
     ``split_delays`` is set or all delays are equal; otherwise one object with per-synapse delays.
     """
-    n_post, n_pre = W.shape
-    active = mask & (W != 0)
+    n_post, n_pre = pathway.W.shape
+    active, delays = pathway.active, pathway.delays
     if not active.any():
         return []
     values = np.unique(delays[active])
@@ -286,53 +333,92 @@ def _connect(name: str, source, target, W: np.ndarray, mask: np.ndarray, delays:
     objects = []
     for d, selected in groups:
         post, pre = np.nonzero(selected)
-        S = Synapses(source, target, model=model, on_pre=on_pre, delay=None if d is None else d * clock.dt_ * second,
-                     clock=clock, name=name if d is None else f"{name}_d{d}")
+        S = Synapses(source, target, model=pathway.model, on_pre=pathway.on_pre, delay=None if d is None else d * clock.dt_ * second,
+                     clock=clock, name=pathway.name if d is None else f"{pathway.name}_d{d}")
         i, j = _copy_indices(pre, post, n_pre, n_post, copies)
         S.connect(i=i, j=j)
-        S.w = np.tile(W[post, pre], copies) * volt
+        S.w = np.tile(pathway.W[post, pre], copies) * volt
+        for variable, values_per_neuron, unit in pathway.presynaptic:
+            setattr(S, variable, np.tile(np.asarray(values_per_neuron)[pre], copies) * unit)
         if d is None:
             S.delay = np.tile(delays[post, pre] * clock.dt_, copies) * second
         objects.append(S)
     return objects
 
 
-def synapse_pathways(spec: NetworkSpec) -> list[tuple[str, str, str, np.ndarray, np.ndarray, str, str]]:
-    """(name, source, target, W, mask, model, on_pre) of every pathway: input, recurrent (with STP: delay 0
-    acts before the presynaptic reset, delays >= 1 read the efficacy of the last spike), readout."""
+def synapse_pathways(spec: NetworkSpec, layout: NetworkLayout = NetworkLayout()) -> list[Pathway]:
+    """Every pathway: input (spike input only), recurrent, readout. With STP, either the presynaptic
+    neuron holds the state (delay 0 acts before its reset, delays >= 1 read the efficacy of its last
+    spike) or, with ``layout.stp_in_synapses``, every synapse holds a copy (``STP_SYNAPSE``)."""
     pathways = []
     if spec.input_kind == "spike":
-        pathways.append(("syn_in", "inputs", "neurons", spec.W_in, spec.mask_in, ALIF_SYNAPSE, ALIF_ON_PRE))
-    if spec.has_stp:
-        pathways.append(("syn_rec0", "neurons", "neurons", spec.W_rec, spec.mask_rec & (spec.d_rec == 0), ALIF_SYNAPSE, STP_ON_PRE_SAME_STEP))
-        pathways.append(("syn_rec", "neurons", "neurons", spec.W_rec, spec.mask_rec & (spec.d_rec > 0), ALIF_SYNAPSE, STP_ON_PRE_DELAYED))
+        pathways.append(Pathway("syn_in", "inputs", "neurons", spec.W_in, spec.mask_in, spec.d_in, ALIF_SYNAPSE, ALIF_ON_PRE))
+    if spec.has_stp and layout.stp_in_synapses:
+        presynaptic = (("U_stp", spec.stp_U, 1), ("tau_F", spec.stp_F, second), ("tau_D", spec.stp_D, second))
+        pathways.append(Pathway("syn_rec", "neurons", "neurons", spec.W_rec, spec.mask_rec, spec.d_rec, STP_SYNAPSE,
+                                STP_ON_PRE_PER_SYNAPSE, presynaptic))
+    elif spec.has_stp:
+        pathways.append(Pathway("syn_rec0", "neurons", "neurons", spec.W_rec, spec.mask_rec & (spec.d_rec == 0), spec.d_rec,
+                                ALIF_SYNAPSE, STP_ON_PRE_SAME_STEP))
+        pathways.append(Pathway("syn_rec", "neurons", "neurons", spec.W_rec, spec.mask_rec & (spec.d_rec > 0), spec.d_rec,
+                                ALIF_SYNAPSE, STP_ON_PRE_DELAYED))
     else:
-        pathways.append(("syn_rec", "neurons", "neurons", spec.W_rec, spec.mask_rec, ALIF_SYNAPSE, ALIF_ON_PRE))
-    pathways.append(("syn_out", "neurons", "readout", spec.W_out, spec.mask_out, READOUT_SYNAPSE, READOUT_ON_PRE))
+        pathways.append(Pathway("syn_rec", "neurons", "neurons", spec.W_rec, spec.mask_rec, spec.d_rec, ALIF_SYNAPSE, ALIF_ON_PRE))
+    pathways.append(Pathway("syn_out", "neurons", "readout", spec.W_out, spec.mask_out, np.zeros(spec.W_out.shape, dtype=np.int64),
+                            READOUT_SYNAPSE, READOUT_ON_PRE))
     return pathways
 
 
 def build_synapses(spec: NetworkSpec, groups: dict, copies: int, layout: NetworkLayout, clock: Clock) -> list[Synapses]:
     """Every pathway of :func:`synapse_pathways` between the built ``groups`` (by name)."""
     objects = []
-    for name, source, target, W, mask, model, on_pre in synapse_pathways(spec):
-        delays = {"syn_in": spec.d_in, "syn_out": np.zeros(W.shape, dtype=np.int64)}.get(name, spec.d_rec)
-        split = layout.split_delays or name == "syn_out"  # readout: one delay value (0), a homogeneous queue
-        objects += _connect(name, groups[source], groups[target], W, mask, delays, copies, model, on_pre, clock, split)
+    for pathway in synapse_pathways(spec, layout):
+        split = layout.split_delays or pathway.name == "syn_out"  # readout: one delay value (0), a homogeneous queue
+        objects += _connect(pathway, groups[pathway.source], groups[pathway.target], copies, clock, split)
     return objects
 
 
 # ------------------------------------------------------------------------------------------ monitors
-def build_monitors(neurons: NeuronGroup, readout: NeuronGroup, clock: Clock, record_v: bool, record_threshold: bool):
+def build_monitors(neurons: NeuronGroup, readout: NeuronGroup, clock: Clock, record_v: bool, record_threshold: bool,
+                   at_end: bool = False):
     """Spikes; the readout o(t) in the ``end`` slot; V(t) and A(t) in the ``thresholds`` slot before the
-    threshold test (``order=-1``), i.e. as the test at step t uses them."""
+    threshold test (``order=-1``), i.e. as the test at step t uses them. ``at_end``: V and ``a`` (both
+    needed to undo the reset) in the ``end`` slot instead (see :func:`threshold_test_records`)."""
     spike_monitor = SpikeMonitor(neurons, name="spike_monitor")
     output_monitor = StateMonitor(readout, "o", record=True, when="end", clock=clock, name="output_monitor")
-    state_vars = [name for name, on in (("v", record_v), ("A", record_threshold)) if on]
+    if at_end:
+        state_vars = (["v"] if record_v else []) + (["a"] if record_v or record_threshold else [])
+    else:
+        state_vars = [name for name, on in (("v", record_v), ("A", record_threshold)) if on]
     state_monitor = None
     if state_vars:
-        state_monitor = StateMonitor(neurons, state_vars, record=True, when="thresholds", order=-1, clock=clock, name="state_monitor")
+        slot = {"when": "end"} if at_end else {"when": "thresholds", "order": -1}
+        state_monitor = StateMonitor(neurons, state_vars, record=True, clock=clock, name="state_monitor", **slot)
     return spike_monitor, output_monitor, state_monitor
+
+
+def threshold_test_records(spec: NetworkSpec, spikes: np.ndarray, o_end: np.ndarray, v_end: np.ndarray | None,
+                           a_end: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """o(t), V(t) and A(t) as the other devices record them, from records taken at the end of each step
+    after the resets and before the step's spikes are delivered (Brian2GeNN's schedule: GeNN delivers the
+    spikes of step t at the start of step t+1). Undoes exactly what step t did after the threshold test
+    (:mod:`lsnn.models.neurons`):
+
+    - ``a``: minus the jump ``z (e^{dt/tau_a} - 1)``; then ``A = max(b0 + beta a, A_min)``;
+    - ``V``: plus the reset ``z A e^{dt/tau_m}``;
+    - readout: plus the spikes of step t, ``(1 - kappa_k) sum_j W_out[k, j] z_j(t)``.
+
+    Arrays are (copies, T, n); the result is (o, V, A), V and A None where not recorded.
+    """
+    z = spikes.astype(np.float64)
+    W_out = (spec.W_out * spec.mask_out) * (1.0 - np.exp(-spec.dt / spec.tau_out))[:, None]
+    o = o_end + z @ W_out.T
+    if a_end is None:
+        return o, None, None
+    a = a_end - z * (np.exp(spec.dt / spec.tau_a) - 1.0)
+    A = np.maximum(spec.b0 + spec.beta * a, spec.A_min)
+    v = None if v_end is None else v_end + z * A * np.exp(spec.dt / spec.tau_m)
+    return o, v, A
 
 
 def build_network(
@@ -374,12 +460,16 @@ def build_network(
     groups["neurons"], drive_ta = build_neurons(spec, copies, drive, layout, clock, namespace)
     groups["readout"] = build_readout(spec, copies, layout, clock)
     synapses = build_synapses(spec, groups, copies, layout, clock)
-    spike_monitor, output_monitor, state_monitor = build_monitors(groups["neurons"], groups["readout"], clock, record_v, record_threshold)
+    spike_monitor, output_monitor, state_monitor = build_monitors(groups["neurons"], groups["readout"], clock, record_v, record_threshold,
+                                                                  at_end=layout.genn_schedule)
     objects = [*groups.values(), *synapses, spike_monitor, output_monitor] + ([state_monitor] if state_monitor is not None else [])
+    network = Network(*objects, name="lsnn_network")
+    if layout.genn_schedule:
+        network.schedule = list(GENN_SCHEDULE)
     return BuiltNetwork(
-        network=Network(*objects, name="lsnn_network"), namespace=namespace, n_copies=copies, n_steps=T,
+        network=network, namespace=namespace, n_copies=copies, n_steps=T,
         neurons=groups["neurons"], readout=groups["readout"], spike_monitor=spike_monitor, output_monitor=output_monitor,
-        state_monitor=state_monitor, x_in=x_ta, I_drive=drive_ta,
+        state_monitor=state_monitor, x_in=x_ta, I_drive=drive_ta, layout=layout,
     )
 
 
@@ -407,8 +497,10 @@ def network_equations(spec: NetworkSpec, layout: NetworkLayout = NetworkLayout()
     if spec.input_kind == "spike":
         lines.append(f"{'SpikeGeneratorGroup' if layout.spike_input == 'generator' else 'NeuronGroup'} 'inputs' ({spec.n_in} channels per trial)"
                      + ("" if layout.spike_input == "generator" else f"; threshold: {INPUT_THRESHOLD}"))
-    for name, source, target, W, mask, synapse, on_pre in synapse_pathways(spec):
-        n = int((mask & (W != 0)).sum())
-        lines += [f"Synapses '{name}' {source} -> {target} ({n} synapses per trial)", f"    {synapse}", f"  on_pre: {on_pre}"]
+    for p in synapse_pathways(spec, layout):
+        lines += [f"Synapses '{p.name}' {p.source} -> {p.target} ({int(p.active.sum())} synapses per trial)",
+                  *("    " + line.strip() for line in p.model.strip().splitlines())]
+        on_pre = [line.strip() for line in p.on_pre.strip().splitlines()]
+        lines += [f"  on_pre: {on_pre[0]}"] if len(on_pre) == 1 else ["  on_pre:", *("    " + line for line in on_pre)]
     lines.append(f"namespace: R_m = {R_M} (weights are R_m times synaptic weights, in volts); dt = {spec.dt * 1e3:g} ms")
     return "\n".join(lines)

@@ -74,6 +74,12 @@ t_ref   : second (constant)
 """
 
 
+#: The threshold's floor written with ``int()`` instead of ``clip``, for Brian2GeNN: its ``clip`` takes
+#: ``float`` arguments (brian2genn 1.7, ``genn_generator.py``) and would round A to single precision.
+#: Exactly one term is non-zero, so the values are those of ``clip`` in double precision.
+ALIF_FLOOR_WITHOUT_CLIP = "A = (b0 + beta*a)*int(b0 + beta*a >= A_min) + A_min*int(b0 + beta*a < A_min) : volt"
+
+
 def with_shared(equations: str, names) -> str:
     """``equations`` with the parameters ``names`` declared ``(constant, shared)``: one value for the
     whole group. Brian2 then evaluates expressions of them alone, such as ``exp(dt/tau_m)``, once per
@@ -121,6 +127,30 @@ r_stp += (U_stp + u_stp*exp(-dt/tau_F))*(1 - r_stp)*exp(dt/tau_D)
 #: Recurrent synapse with STP: delay 0 (acts before the presynaptic reset) and delay >= 1 steps.
 STP_ON_PRE_SAME_STEP = "v_post += (exp(dt/tau_m_post) - 1)*w*(U_stp_pre + u_stp_pre)*(1 - r_stp_pre)"
 STP_ON_PRE_DELAYED = "v_post += (exp(dt/tau_m_post) - 1)*w*e_last_pre"
+
+#: Short-term plasticity held by each recurrent synapse instead of its presynaptic neuron, for devices
+#: that cannot read presynaptic variables in ``on_pre`` (Brian2GeNN). Every synapse keeps its own copy of
+#: u and r as they were one step after the last spike it carried (``t_last``: that spike's arrival) and
+#: decays them over the interval between arrivals. A synapse's delay is the same for all its spikes, so
+#: the intervals between arrivals are those between emissions and the efficacies are those of the
+#: presynaptic neuron, for any delay.
+STP_SYNAPSE = """
+w      : volt (constant)
+U_stp  : 1 (constant)
+tau_F  : second (constant)
+tau_D  : second (constant)
+u_syn  : 1
+r_syn  : 1
+t_last : second
+"""
+STP_ON_PRE_PER_SYNAPSE = """
+u_syn = u_syn*exp(-(t - t_last - dt)/tau_F)
+r_syn = r_syn*exp(-(t - t_last - dt)/tau_D)
+v_post += (exp(dt/tau_m_post) - 1)*w*(U_stp + u_syn)*(1 - r_syn)
+u_syn = u_syn*exp(-dt/tau_F) + U_stp*(1 - U_stp - u_syn)
+r_syn = r_syn*exp(-dt/tau_D) + (U_stp + u_syn)*(1 - r_syn)
+t_last = t
+"""
 
 #: Leaky readout (NeurIPS suppl. section 2), output o = y + b_out.
 READOUT_EQS = """

@@ -26,7 +26,15 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .devices import STANDALONE, check_device_name, use_device
-from .network import BuiltNetwork, NetworkLayout, build_network, continuous_drive, drive_values, input_timed_array
+from .network import (
+    BuiltNetwork,
+    NetworkLayout,
+    build_network,
+    continuous_drive,
+    drive_values,
+    input_timed_array,
+    threshold_test_records,
+)
 from .spec import NetworkSpec
 
 logger = logging.getLogger(__name__)
@@ -109,7 +117,7 @@ def _default_batch(spec: NetworkSpec, n_trials: int) -> int:
     return int(np.clip(SYNAPSE_BUDGET // max(n_syn, 1), 1, n_trials))
 
 
-def _collect(built: BuiltNetwork, spec: NetworkSpec, n: int):
+def _collect(built: BuiltNetwork, spec: NetworkSpec, n: int, record_threshold: bool = True):
     """Read the monitors of a finished run into arrays for its first ``n`` copies."""
     T, n_rec, n_out = built.n_steps, spec.n_rec, spec.n_out
     copies = built.n_copies
@@ -118,14 +126,16 @@ def _collect(built: BuiltNetwork, spec: NetworkSpec, n: int):
     steps = np.rint(np.asarray(built.spike_monitor.t_[:]) / spec.dt).astype(np.int64)
     spikes[idx // n_rec, steps, idx % n_rec] = 1
     outputs = np.asarray(built.output_monitor.o_[:]).reshape(copies, n_out, T).transpose(0, 2, 1)
-    v = thr = None
+    recorded = {}
     if built.state_monitor is not None:
         mon = built.state_monitor
-        if "v" in mon.record_variables:
-            v = np.asarray(mon.v_[:]).reshape(copies, n_rec, T).transpose(0, 2, 1)[:n]
-        if "A" in mon.record_variables:
-            thr = np.asarray(mon.A_[:]).reshape(copies, n_rec, T).transpose(0, 2, 1)[:n]
-    return spikes[:n], outputs[:n], v, thr
+        for name in mon.record_variables:
+            recorded[name] = np.asarray(getattr(mon, name + "_")[:]).reshape(copies, n_rec, T).transpose(0, 2, 1)[:n]
+    spikes, outputs = spikes[:n], outputs[:n]
+    if built.layout.genn_schedule:
+        outputs, v, thr = threshold_test_records(spec, spikes, outputs, recorded.get("v"), recorded.get("a"))
+        return spikes, outputs, v, (thr if record_threshold else None)
+    return spikes, outputs, recorded.get("v"), recorded.get("A")
 
 
 @dataclass
@@ -198,19 +208,48 @@ class StandaloneRunner:
 
 class GeNNRunner:
     """genn: all trials in one network on Brian2's ``defaultclock`` (restored afterwards by
-    :func:`~lsnn.models.devices.use_device`), built, compiled and run by ``network.run``; one Synapses
-    object per delay value, per-neuron constants, the drive read by a ``run_regularly`` operation."""
+    :func:`~lsnn.models.devices.use_device`), built, compiled and run by ``network.run``, in the layout
+    Brian2GeNN supports: one Synapses object per delay value, per-neuron constants, the drive read by a
+    ``run_regularly`` operation, short-term plasticity held by the synapses, the threshold's floor without
+    Brian2GeNN's single-precision ``clip``, and state monitors in the
+    ``end`` slot, from which :func:`~lsnn.models.network.threshold_test_records` recovers the values of
+    the threshold test. A network with an operation Brian2GeNN would drop is refused
+    (:func:`check_genn_operations`)."""
 
-    layout = NetworkLayout(spike_input="generator", split_delays=True, shared_constants=False, drive_by_operation=True)
+    layout = NetworkLayout(spike_input="generator", split_delays=True, shared_constants=False, drive_by_operation=True,
+                           stp_in_synapses=True, genn_schedule=True, floor_without_clip=True)
 
     def run(self, spec: NetworkSpec, batches: Batches, record: dict, clock_dt: float, build_dir: Path | None) -> Iterator[tuple]:
         from brian2 import defaultclock, second
 
         defaultclock.dt = clock_dt * second
         built = build_network(spec, batches.x, batches.drive, layout=self.layout, clock=defaultclock, **record)
+        check_genn_operations(built.network)
         t0 = time.perf_counter()
         built.network.run(built.n_steps * spec.dt * second, namespace=built.namespace)
-        yield _collect(built, spec, len(batches.x)), len(batches.x), time.perf_counter() - t0, float("nan")
+        n = len(batches.x)
+        yield _collect(built, spec, n, record["record_threshold"]), n, time.perf_counter() - t0, float("nan")
+
+
+#: brian2genn generates a ``run_regularly`` operation only if its name contains this (device.py of brian2genn 1.7).
+GENN_OPERATION_MARK = "_run_regularly_"
+
+
+def check_genn_operations(network) -> None:
+    """Refuse a network with an operation that Brian2GeNN would leave out of the GeNN model without a
+    word: it keeps a ``run_regularly`` operation only if its name contains ``_run_regularly_``, and it
+    has no network operations (Python code) at all."""
+    from brian2 import CodeRunner, NetworkOperation
+
+    for obj in network.objects:
+        for part in (obj, *getattr(obj, "contained_objects", ())):
+            if isinstance(part, NetworkOperation):
+                raise RuntimeError(f"Brian2GeNN cannot run the network operation {part.name!r}; GeNN would run without it.")
+            if type(part) is CodeRunner and GENN_OPERATION_MARK not in part.name:
+                raise RuntimeError(
+                    f"Brian2GeNN would silently drop the operation {part.name!r} of {obj.name!r}: it keeps run_regularly "
+                    f"operations only if their name contains {GENN_OPERATION_MARK!r}. Rename it."
+                )
 
 
 RUNNERS = {"numpy": RuntimeRunner, "cython": RuntimeRunner, "cpp_standalone": StandaloneRunner, "genn": GeNNRunner,

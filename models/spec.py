@@ -112,7 +112,7 @@ def _as_float_array(name: str, value: Any, shape: tuple[int, ...], copy: bool = 
     arr = np.broadcast_to(arr, shape) if arr.ndim == 0 else arr
     if arr.shape != shape:
         raise SpecError(f"{name} has shape {arr.shape}; expected {shape}.")
-    arr = np.array(arr, dtype=np.float64, copy=True if copy else None)
+    arr = np.array(arr, dtype=np.float64) if copy else np.asarray(arr, dtype=np.float64)  # numpy 1.x has no copy=None
     if not np.isfinite(arr).all():
         raise SpecError(f"{name} contains NaN or infinite values.")
     return arr

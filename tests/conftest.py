@@ -60,3 +60,15 @@ class CommandLine:
 def cli(capsys):
     """The ``lsnn`` command line (:class:`CommandLine`)."""
     return CommandLine(capsys)
+
+
+@pytest.fixture
+def genn_environment() -> tuple[Path, dict]:
+    """The GeNN environment (``bash scripts/run.sh setup-genn``: ``.venv-genn`` and a GeNN source in
+    ``.genn/``) as (its ``lsnn`` command, environment variables with ``GENN_PATH`` and CPU-only GeNN unless
+    ``LSNN_GENN_USE_GPU`` says otherwise); skips, saying what to run, where it is not set up."""
+    python = Path(os.environ.get("LSNN_GENN_PYTHON") or ROOT / ".venv-genn" / "bin" / "python")
+    genn_path = os.environ.get("GENN_PATH") or next((str(p) for p in sorted(ROOT.glob(".genn/genn-*"))), None)
+    if not (python.parent / "lsnn").exists() or not genn_path:
+        pytest.skip("the GeNN environment is not set up here: bash scripts/run.sh setup-genn (needs a GeNN 4.x source)")
+    return python.parent / "lsnn", {**os.environ, "GENN_PATH": genn_path, "LSNN_GENN_USE_GPU": os.environ.get("LSNN_GENN_USE_GPU", "0")}

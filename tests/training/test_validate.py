@@ -107,6 +107,30 @@ def test_two_step_route_validates_where_pytorch_is_not_installed(tiny_run):
     assert "VALIDATED: identical" in out.stdout
 
 
+def test_trained_network_validates_on_genn_in_the_genn_environment(tiny_run, genn_environment, tmp_path):
+    """The documented route to GeNN, end to end: PyTorch's rasters stored here; `lsnn validate RUN --device
+    genn` in the GeNN environment (Brian2 2.5, brian2genn, no PyTorch; CPU-only GeNN) finds the Brian2
+    rasters identical (an ELIF network with delays and refractoriness), and its NWB file is read back here."""
+    import shutil
+    import subprocess
+
+    from lsnn.training.validate import REFERENCE, VALIDATION_RASTERS, write_reference
+
+    run = tmp_path / "sr"
+    shutil.copytree(tiny_run, run)
+    write_reference(run, 6, progress=False)
+    lsnn, env = genn_environment
+    out = subprocess.run([str(lsnn), "validate", str(run), "--device", "genn", "--no-progress"], capture_output=True, text=True,
+                         timeout=900, env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = json.loads((run / "validation.json").read_text())
+    assert report["device"] == "genn" and report["reference"].endswith(REFERENCE)
+    assert report["ok"] and report["n_identical_rasters"] == report["n_trials"] == 6 and report["n_spikes"] > 100
+    assert report["max_abs_v_difference"] <= 1e-9
+    block = load_nwb(run / VALIDATION_RASTERS)
+    assert len(block.segments) == 6 and sum(len(st) for seg in block.segments for st in seg.spiketrains) == report["n_spikes"]
+
+
 def test_concurrent_validations_of_one_run_all_succeed(tiny_run):
     """Three `lsnn validate` on one run at once: unique temporary files, atomic renames, a valid report."""
     import subprocess
