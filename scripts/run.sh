@@ -12,7 +12,15 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 VENV=${LSNN_VENV:-$ROOT/.venv}
 GENN_VENV=${LSNN_GENN_VENV:-$ROOT/.venv-genn}
-GENN_SOURCE=${LSNN_GENN_SOURCE:-$ROOT/../shared/vendor/genn-4.9.0}
+# The GeNN 4.9.0 source (read-only is fine: it is copied): LSNN_GENN_SOURCE, else the team's shared/vendor
+# folder beside the checkout or up to two levels above it.
+GENN_SOURCE=${LSNN_GENN_SOURCE:-}
+if [ -z "$GENN_SOURCE" ]; then
+  for up in .. ../.. ../../..; do
+    GENN_SOURCE=$ROOT/$up/shared/vendor/genn-4.9.0
+    [ -f "$GENN_SOURCE/bin/genn-buildmodel.sh" ] && break
+  done
+fi
 export CYTHON_CACHE_DIR=${CYTHON_CACHE_DIR:-$ROOT/.cython_cache}
 export MPLBACKEND=${MPLBACKEND:-Agg}
 
