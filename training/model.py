@@ -13,6 +13,7 @@ runs step by step under autograd (:mod:`lsnn.training.stp`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -23,6 +24,30 @@ from lsnn.models.spec import MAX_DT_OVER_TAU, NetworkSpec
 
 from .bptt import LSNNRecurrence, exponential_filter, lean_recurrence, sparse_input_projection
 from .stp import stp_recurrence
+
+
+@dataclass
+class StepState:
+    """The state of :meth:`LSNN.step` between steps: step index, V, a, readout y (volts), steps since
+    each neuron's last spike, recurrent currents arriving in the next ``max(d_rec) + 1`` steps (a ring
+    buffer), the last ``max(d_in) + 1`` input vectors, and the constants of the rollout (masked weights,
+    one-step decays) computed once by :meth:`LSNN.initial_state`."""
+
+    t: int
+    V: Tensor
+    a: Tensor
+    y: Tensor
+    since_spike: Tensor
+    arriving: Tensor
+    past_inputs: Tensor
+    W_rec_by_pre: Tensor  # (n_pre, n_post) masked
+    d_rec_by_pre: Tensor
+    W_in: Tensor  # masked
+    W_out_T: Tensor  # (n_rec, n_out) masked
+    alpha: Tensor
+    rho: Tensor
+    kappa: Tensor
+    d_in_uniform: int | None
 
 
 class LSNNOutput(NamedTuple):
@@ -279,6 +304,65 @@ class LSNN(nn.Module):
         outputs = exponential_filter(U, kappa) + self.b_out
         return LSNNOutput(Z.transpose(0, 1), outputs.transpose(0, 1),
                           None if V is None else V.transpose(0, 1), None if A is None else A.transpose(0, 1))
+
+    # -------------------------------------------------------------- step-wise
+    @torch.no_grad()
+    def initial_state(self, batch: int) -> "StepState":
+        """The state before step 0 of ``batch`` trials, for :meth:`step` (V = a = y = 0, no past spikes),
+        with the masked weights and one-step decays of the current parameters (valid until they change)."""
+        kw = {"dtype": self.dtype, "device": self.W_rec.device}
+        span = int(self.d_rec[self.mask_rec].max()) + 1 if bool(self.mask_rec.any()) else 1
+        dt = self.dt
+        return StepState(t=0, V=torch.zeros(batch, self.n_rec, **kw), a=torch.zeros(batch, self.n_rec, **kw),
+                         y=torch.zeros(batch, self.n_out, **kw),
+                         since_spike=torch.full((batch, self.n_rec), 10**9, dtype=torch.int64, device=self.W_rec.device),
+                         arriving=torch.zeros(span, batch, self.n_rec, **kw),
+                         past_inputs=torch.zeros(int(self.d_in.max()) + 1 if self.d_in.numel() else 1, batch, self.n_in, **kw),
+                         W_rec_by_pre=(self.W_rec * self.mask_rec).T.contiguous(), d_rec_by_pre=self.d_rec.T.contiguous(),
+                         W_in=(self.W_in * self.mask_in).detach().clone(), W_out_T=(self.W_out * self.mask_out).T.contiguous(),
+                         alpha=torch.exp(-dt / self.tau_m), rho=torch.exp(-dt / self.tau_a), kappa=torch.exp(-dt / self.tau_out),
+                         d_in_uniform=self.uniform_input_delay())
+
+    @torch.no_grad()
+    def step(self, state: "StepState", x_t: Tensor, i_ext_t: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """One step of the map (:mod:`lsnn.models.reference`) for a batch, in place on ``state``: for
+        environments that answer each step (meta-RL rollouts), where :meth:`forward` needs the whole
+        input in advance. ``x_t`` (B, n_in), ``i_ext_t`` (B, n_rec) volts; returns z(t) (B, n_rec) and
+        o(t) (B, n_out). The same inputs through :meth:`forward` give the same spikes (float64: exactly;
+        tested). Recurrent spikes are projected as they are emitted, only from the neurons that spiked,
+        into a ring buffer of the currents arriving 0..max(d_rec) steps later. No STP."""
+        if self.stp_U is not None:
+            raise ValueError("step() does not implement short-term plasticity; use forward().")
+        t, L, B = state.t, state.arriving.shape[0], state.V.shape[0]
+        A = torch.maximum(self.b0 + self.beta * state.a, self.A_min)
+        z = ((state.V > A) & (state.since_spike >= self.n_ref)).to(self.dtype)
+        state.since_spike = torch.where(z > 0, 1, state.since_spike + 1)
+        trial, pre = torch.nonzero(z, as_tuple=True)
+        if len(pre):  # row W_rec[:, pre] into the slots t + d_rec[:, pre] of the ring buffer
+            n = self.n_rec
+            slots = (t + state.d_rec_by_pre[pre]) % L  # (nnz, n_post)
+            index = (slots * B + trial[:, None]) * n + torch.arange(n, device=z.device)
+            state.arriving.view(-1).index_add_(0, index.view(-1), state.W_rec_by_pre[pre].view(-1))
+        x_t = torch.as_tensor(x_t, dtype=self.dtype, device=self.W_rec.device)
+        P = state.past_inputs.shape[0]
+        state.past_inputs[t % P] = x_t
+        if state.d_in_uniform is not None:
+            d = state.d_in_uniform
+            I = state.past_inputs[(t - d) % P] @ state.W_in.T if t >= d else torch.zeros_like(state.V)
+        else:
+            I = torch.zeros_like(state.V)
+            for d in torch.unique(self.d_in).tolist():
+                if t >= d:
+                    I = I + state.past_inputs[(t - d) % P] @ (state.W_in * (self.d_in == d)).T
+        I = I + state.arriving[t % L]
+        state.arriving[t % L] = 0.0
+        if i_ext_t is not None:
+            I = I + torch.as_tensor(i_ext_t, dtype=self.dtype, device=self.W_rec.device)
+        state.y = state.kappa * state.y + (1 - state.kappa) * (z @ state.W_out_T)
+        state.V = state.alpha * state.V + (1 - state.alpha) * I - A * z
+        state.a = state.rho * state.a + (1 - state.rho) * z
+        state.t = t + 1
+        return z, state.y + self.b_out
 
     # ------------------------------------------------------------ NetworkSpec
     @classmethod

@@ -33,7 +33,7 @@ from lsnn.models.spec import MAX_DT_OVER_TAU
 
 from .baselines import KINDS as BASELINE_KINDS
 from .baselines import ANNBaseline
-from .config import STP_MODELS, TrainConfig
+from .config import RL_TASKS, STP_MODELS, TrainConfig
 from .deep_r import DeepR
 from .init import adaptation_time_constants, ei_weights, gaussian_weights, random_signs, sparse_mask
 from .kernel import keep_freed_memory
@@ -299,6 +299,10 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
     result then has ``finished`` False and no test metrics): a time-boxed session of a long run.
     STP models train with one intra-op thread (:func:`intra_op_threads`).
     """
+    if cfg.task in RL_TASKS:  # reinforcement learning: rollouts and PPO instead of batches of a Task
+        from .rl.metarl import train_metarl
+
+        return train_metarl(cfg, run_dir, resume=resume, progress=progress, max_iterations=max_iterations)
     run_dir = Path(run_dir)
     task = build_task(cfg)  # task parameters checked before anything is written
     if cfg.connectivity is not None and cfg.model in BASELINE_KINDS:
