@@ -48,11 +48,11 @@ TIMESCALE_TRIALS = 256
 
 def _comparison_names(folder: Path) -> list[str]:
     return sorted(p.name[: -len("_runs.csv")] for p in folder.glob("*_runs.csv")
-                  if p.name not in ("table1_runs.csv", "neurips-smnist_runs.csv", "neurips-l2l_runs.csv"))
+                  if p.name not in ("table1_runs.csv", "neurips-smnist_runs.csv", "neurips-l2l_runs.csv", "neurips-metarl_runs.csv"))
 
 
 def folder_kind(folder: Path) -> str:
-    """``run``, ``table1``, ``smnist``, ``l2l``, ``comparison``, ``demo`` or a ``ValueError`` saying what the folder lacks."""
+    """``run``, ``table1``, ``smnist``, ``l2l``, ``metarl``, ``comparison``, ``demo`` or a ``ValueError`` saying what the folder lacks."""
     if (folder / "config.json").is_file():
         return "run"
     if (folder / "table1_runs.csv").is_file():
@@ -61,6 +61,8 @@ def folder_kind(folder: Path) -> str:
         return "smnist"
     if (folder / "neurips-l2l_runs.csv").is_file():
         return "l2l"
+    if (folder / "neurips-metarl_runs.csv").is_file():
+        return "metarl"
     if _comparison_names(folder):
         return "comparison"
     if (folder / "report.json").is_file():
@@ -75,6 +77,10 @@ def run_figures(run_dir: Path, out: Path, device: str = "numpy") -> list[Path]:
     from lsnn.training.runs import METRICS, NETWORK, read_config
 
     cfg = read_config(run_dir)
+    if cfg.task == "metarl_navigation":
+        from .metarl import metarl_figures
+
+        return metarl_figures(run_dir, out)
     written = []
     metrics_path = run_dir / METRICS
     if metrics_path.is_file() and metrics_path.stat().st_size:
@@ -261,6 +267,11 @@ def results_figures(folder: Path, out: Path, kind: str) -> list[Path]:
         return written
     if kind == "l2l":
         return _l2l_figures(folder, out)
+    if kind == "metarl":
+        from .metarl import metarl_figures
+
+        frame = pd.read_csv(folder / "neurips-metarl_runs.csv")
+        return [path for row in frame.itertuples() for path in metarl_figures(folder / "runs" / f"{row.row}-s{row.seed}", out)]
     if kind == "comparison":
         from lsnn.figures.comparison import figure_comparison
 

@@ -343,7 +343,7 @@ def _ordering(summary: pd.DataFrame) -> str:
 def reproduce(name: str, out: str | os.PathLike, *, preset: str = "quick", seeds: int = 1, rows=None, delays=None, models=None,
               setups=None, validate_trials: int | None = None, device: str = "cpp_standalone", progress: bool = True,
               log=print) -> tuple[pd.DataFrame, str]:
-    """Run the reproduction ``name`` (``elife-table1``, ``neurips-smnist``, ``neurips-l2l`` or a name of :data:`COMPARISONS`);
+    """Run the reproduction ``name`` (``elife-table1``, ``neurips-smnist``, ``neurips-l2l``, ``neurips-metarl`` or a name of :data:`COMPARISONS`);
     returns the per-run frame and the stem of the tables written into ``out``. Options that do not apply
     to ``name`` are refused."""
     if validate_trials is not None and validate_trials < 0:
@@ -371,7 +371,14 @@ def reproduce(name: str, out: str | os.PathLike, *, preset: str = "quick", seeds
             raise ValueError("neurips-l2l is selected with --rows target_nets sines (the function families); --models and --delays do not apply.")
         return reproduce_l2l(out, preset=preset, seeds=seeds, families=rows, validate_trials=validate_trials, device=device,
                              progress=progress, log=log), L2L
+    if name == "neurips-metarl":
+        from .metarl import NAME as METARL, reproduce_metarl
+
+        if models or delays or validate_trials:
+            raise ValueError("neurips-metarl is selected with --rows lsnn lif; --models, --delays and --validate-trials do not apply "
+                             "(the Brian2 check replays one recorded episode per run).")
+        return reproduce_metarl(out, preset=preset, seeds=seeds, rows=rows, device=device, progress=progress, log=log), METARL
     if rows or delays:
-        raise ValueError("--rows and --delays apply to elife-table1 and neurips-smnist only; use --models.")
+        raise ValueError("--rows and --delays apply to elife-table1, neurips-smnist, neurips-l2l and neurips-metarl only; use --models.")
     return reproduce_comparison(name, out, preset=preset, seeds=seeds, models=models, validate_trials=validate_trials,
                                 device=device, progress=progress, log=log), name

@@ -10,13 +10,14 @@ from lsnn.training.config import MODELS, PRESETS
 
 #: Names of the reproductions (kept here, light to import, and checked against lsnn.app.reproduce by the tests).
 NAMES = ("elife-table1", "elife-fig2b", "elife-fig2a", "elife-xor", "elife-12ax", "elife-12ax-sfa-fraction", "elife-12ax-noise",
-         "elife-dup-rev", "neurips-smnist", "neurips-l2l")
+         "elife-dup-rev", "neurips-smnist", "neurips-l2l", "neurips-metarl")
 #: Named variants of the comparisons beyond the plain models (as lsnn.app.published.VARIANTS, checked by the tests).
 VARIANTS = ("sfa-all", "sfa-10pct", "sfa-noise0.05", "sfa-noise0.075", "sfa-noise0.1", "sfa-noise0.2", "sfa-noise0.5")
 TABLE1_ROWS = ("lif", "sfa-0.2", "sfa-2", "sfa-4", "sfa-8", "sfa-power-law-8", "sfa-uniform-8")
 SMNIST_ROWS = ("deep-r-lsnn", "lsnn", "lif", "lstm", "rnn")
 SMNIST_SETUPS = ("1ms", "2ms")
 L2L_FAMILIES = ("target_nets", "sines")
+METARL_ROWS = ("lsnn",)  # and "lif", already a row name of elife-table1
 
 
 def add_parser(sub, name: str, help_text: str) -> None:
@@ -28,17 +29,20 @@ def add_parser(sub, name: str, help_text: str) -> None:
                                    "neurons; current noise in training and testing); elife-dup-rev: duplication/reversal; neurips-smnist: "
                                    "sequential MNIST (NeurIPS Fig. 1B, Tables S1/S2; MNIST from $LSNN_MNIST_DIR or ../shared/data/mnist); neurips-l2l: "
                                    "learning-to-learn from a teacher (NeurIPS Fig. 2: target networks and sines against the linear "
-                                   "predictor and backprop).")
+                                   "predictor and backprop); neurips-metarl: meta-reinforcement learning, navigation to a hidden "
+                                   "goal with PPO (NeurIPS Fig. 3, suppl. Fig. S1).")
     p.add_argument("table", choices=NAMES, metavar="NAME", help=", ".join(NAMES))
     p.add_argument("--preset", choices=PRESETS, default="quick",
                    help="quick: a 2-core CPU (Table 1: 150 iterations, delays 0.2/2/4 s, about 30 min per seed; 12AX and "
                         "duplication/reversal: a 200-iteration pipeline check; sMNIST: 48,000 iterations of 64 digits per run, "
                         "README 'Sequential MNIST'); paper: the paper's sizes and iterations (GPU)")
     p.add_argument("--seeds", type=int, default=1, help="runs per cell (seeds 0..N-1)")
-    p.add_argument("--rows", nargs="+", choices=TABLE1_ROWS + tuple(r for r in SMNIST_ROWS if r not in TABLE1_ROWS) + L2L_FAMILIES, default=None,
+    p.add_argument("--rows", nargs="+", choices=TABLE1_ROWS + tuple(r for r in SMNIST_ROWS if r not in TABLE1_ROWS) + L2L_FAMILIES + METARL_ROWS,
+                   default=None,
                    help=f"elife-table1: subset of rows {', '.join(TABLE1_ROWS)} (default: all); neurips-smnist: rows "
                         f"{', '.join(SMNIST_ROWS)} (default quick: deep-r-lsnn lif; paper: all); neurips-l2l: function families "
-                        f"{', '.join(L2L_FAMILIES)} (default: both)")
+                        f"{', '.join(L2L_FAMILIES)} (default: both); neurips-metarl: lsnn (the paper's network), lif (without "
+                        "adaptation) (default: lsnn)")
     p.add_argument("--setups", nargs="+", choices=SMNIST_SETUPS, default=None,
                    help="neurips-smnist: ms per pixel (default quick: 1ms; paper: 1ms 2ms)")
     p.add_argument("--delays", nargs="+", type=float, default=None, help="elife-table1: subset of expected delays in s (default: the preset's)")

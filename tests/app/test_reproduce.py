@@ -26,7 +26,7 @@ def test_table1_cells_are_configured_as_in_the_paper():
 def test_the_command_offers_exactly_the_reproductions():
     from lsnn.app import smnist
 
-    assert set(NAMES) == {"elife-table1", "neurips-smnist", "neurips-l2l", *COMPARISONS} and set(TABLE1_ROWS) == set(ROWS)
+    assert set(NAMES) == {"elife-table1", "neurips-smnist", "neurips-l2l", "neurips-metarl", *COMPARISONS} and set(TABLE1_ROWS) == set(ROWS)
     assert SMNIST_ROWS == tuple(smnist.ROWS) and SMNIST_SETUPS == tuple(smnist.SETUPS)
     from lsnn.app.commands.reproduce import L2L_FAMILIES
     from lsnn.app.l2l import FAMILIES
