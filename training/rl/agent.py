@@ -78,7 +78,10 @@ def build_agent(cfg: TrainConfig) -> MetaRLAgent:
     adaptive = np.zeros(n, dtype=bool)
     adaptive[pops.adaptive] = True
     sign_in = np.ones(N_INPUTS)
-    W_in, W_rec = ei_weights(rng, n, N_INPUTS, sign_in), ei_weights(rng, n, n, sign)
+    # inputs all excitatory: |N(0, 1)| / sqrt(n_in) (the papers' w0 / sqrt(n_pre)); a balanced E/I matrix
+    # (ei_weights) has no inhibitory columns to balance here and would shrink them to ~1/n
+    W_in = np.abs(rng.standard_normal((n, N_INPUTS))) / np.sqrt(N_INPUTS)
+    W_rec = ei_weights(rng, n, n, sign)
     W_out = np.abs(rng.standard_normal((N_READOUTS, n))) / np.sqrt(n) * sign[None, :]
     masks = {"mask_in": sparse_mask(rng, (n, N_INPUTS), cfg.connectivity),
              "mask_rec": sparse_mask(rng, (n, n), cfg.connectivity, forbid_diagonal=True),
