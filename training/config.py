@@ -358,7 +358,7 @@ def _preset_metarl_navigation(model: str, preset: str) -> dict[str, Any]:
 
 
 #: The quick preset of meta-RL: the paper's network and task, fewer iterations (README "Meta-RL").
-METARL_QUICK: dict[str, Any] = {"n_iterations": 1500, "checkpoint_every": 10}
+METARL_QUICK: dict[str, Any] = {"n_iterations": 1200, "checkpoint_every": 10}
 
 
 PRESET_BUILDERS = {"store_recall": _preset_store_recall, "delayed_xor": _preset_delayed_xor, "12ax": _preset_12ax,
