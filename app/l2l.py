@@ -243,3 +243,124 @@ def published_l2l(family: str, which: str) -> tuple[float, float]:
     from .published import NEURIPS_L2L
 
     return NEURIPS_L2L[family][which]
+
+
+# ------------------------------------------------------------------ Fig. 2D, G/H, I: inside one episode
+@dataclass(frozen=True)
+class EpisodeActivity:
+    """The first ``n_steps`` steps of a held-out episode (Fig. 2D): input spikes (T, n_in), network spikes
+    (T, n_rec), which neurons adapt (n_rec,), the answer and the target per step (n_steps,), and dt (s)."""
+
+    inputs: np.ndarray
+    spikes: np.ndarray
+    adaptive: np.ndarray
+    predictions: np.ndarray
+    targets: np.ndarray
+    step_duration: float
+    dt: float
+
+
+def episode_activity(run: str | os.PathLike, n_steps: int = 25) -> EpisodeActivity:
+    """Fig. 2D data: the first held-out episode of ``run``, its first ``n_steps`` steps (PyTorch float64)."""
+    import torch
+
+    from lsnn.training.heldout import held_out_activity
+    from lsnn.training.runs import load_run
+
+    trained = load_run(run)
+    act = held_out_activity(trained, 1, record_state=False)
+    predictions = trained.task.predictions(torch.as_tensor(act.outputs), act.batch).numpy()[0]
+    T = n_steps * trained.task.step_steps
+    return EpisodeActivity(np.asarray(act.batch.x[0, :T]), act.spikes[0, :T], trained.spec.beta != 0, predictions[:n_steps],
+                           act.batch.conditions["target"][0, :n_steps], trained.task.step_duration, trained.spec.dt)
+
+
+@dataclass(frozen=True)
+class InternalModel:
+    """What the network would answer for ``probes`` (P, d) after each number of examples in ``after`` (K,):
+    ``predictions`` (K, P); ``truth`` (P,) the function's values at the probes; the examples shown (x (S, d),
+    targets (S,))."""
+
+    probes: np.ndarray
+    after: np.ndarray
+    predictions: np.ndarray
+    truth: np.ndarray
+    x: np.ndarray
+    targets: np.ndarray
+
+
+def internal_model(run: str | os.PathLike, x: np.ndarray, targets: np.ndarray, probes: np.ndarray, truth: np.ndarray,
+                   after, seed: int = 0, repeats: int = 4) -> InternalModel:
+    """The network's internal model of the function it is learning (Fig. 2G/H, 2I): it is shown the
+    examples ``x[k], targets[k]`` one step after another, as in an episode, and after k of them (k in
+    ``after``) its state is copied once per probe and continued by one more step whose input is the probe
+    (and, as always, the previous target): the mean readout over that step is its answer for the probe,
+    averaged over ``repeats`` draws of the probe's input spikes. PyTorch float64, step by step
+    (:meth:`LSNN.step`); the input spikes are drawn with ``seed``."""
+    import torch
+
+    from lsnn.training.model import LSNN
+    from lsnn.training.runs import load_run
+
+    trained = load_run(run)
+    task, L = trained.task, trained.task.step_steps
+    net = LSNN.from_spec(trained.spec, dtype=torch.float64)
+    x, targets, probes = np.asarray(x, dtype=float), np.asarray(targets, dtype=float), np.asarray(probes, dtype=float)
+    after = np.asarray(sorted(int(k) for k in after))
+    if after.size == 0 or after[0] < 0 or after[-1] > len(x):
+        raise ValueError(f"after must lie in 0..{len(x)} examples; got {after.tolist()}.")
+    rng = np.random.default_rng(seed)
+    previous = np.concatenate([[0.0], targets[:-1]])
+    shown = task.encode(rng, x[None], previous[None])[0]  # (S * L, n_in)
+    state = net.initial_state(1)
+    out = np.zeros((len(after), len(probes)))
+    done = 0
+    for row, k in enumerate(after):
+        for t in range(done * L, k * L):
+            net.step(state, torch.as_tensor(shown[None, t], dtype=torch.float64))
+        done = k
+        queries = np.repeat(probes, repeats, axis=0)
+        probe_input = task.encode(rng, queries[None], np.full((1, len(queries)), targets[k - 1] if k else 0.0))[0]  # (P R L, n_in)
+        fork = state.repeat(len(queries))
+        readout = 0.0
+        for s in range(L):
+            _, o = net.step(fork, torch.as_tensor(probe_input[s::L], dtype=torch.float64))
+            readout = readout + o[:, 0].numpy() / L
+        out[row] = readout.reshape(len(probes), repeats).mean(axis=1)
+    return InternalModel(probes, after, out, np.asarray(truth, dtype=float), x, targets)
+
+
+def target_network_slice(run: str | os.PathLike, n_probes: int = 41, after=(0, 2, 5, 10, 50, 200), episode: int = 0) -> InternalModel:
+    """Fig. 2G/H: a held-out target network of ``run``, its examples in episode order, probed on the 1-D slice
+    x = (s, 0), s in [-1, 1]."""
+    from lsnn.training.runs import held_out_set, load_run
+    from lsnn.training.tasks.l2l import target_network
+
+    trained = load_run(run)
+    if trained.cfg.task != "l2l_target_nets":
+        raise ValueError(f"{run} is a {trained.cfg.task} run; the target-network slice needs an l2l_target_nets run.")
+    batch = held_out_set(trained.cfg, trained.task, episode + 1)
+    params = {k[len("param_"):]: v[episode : episode + 1] for k, v in batch.conditions.items() if k.startswith("param_")}
+    s = np.linspace(-1, 1, n_probes)
+    probes = np.stack([s, np.zeros_like(s)], axis=1)
+    truth = target_network(params, probes[None])[0]
+    n = min(max(after), batch.conditions["x"].shape[1])
+    return internal_model(run, batch.conditions["x"][episode, :n], batch.conditions["target"][episode, :n], probes, truth,
+                          [k for k in after if k <= n], seed=episode)
+
+
+def sine_prior(run: str | os.PathLike, amplitude: float = 3.0, phase: float = 1.0, region=(-5.0, -2.5), n_examples: int = 10,
+               after=(0, 3, 10), n_probes: int = 81, seed: int = 0) -> InternalModel:
+    """Fig. 2I: a sine whose examples all come from one narrow ``region`` of x (adversarial for a learner
+    without a prior), probed over the whole range [-5, 5]: a network that learned the family's prior answers
+    with a sine outside the region too."""
+    from lsnn.training.runs import load_run
+
+    trained = load_run(run)
+    if trained.cfg.task != "l2l_sines":
+        raise ValueError(f"{run} is a {trained.cfg.task} run; the sine prior needs an l2l_sines run.")
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(*region, (n_examples, 1))
+    probes = np.linspace(-5, 5, n_probes)[:, None]
+    return internal_model(run, x, amplitude * np.sin(phase + x[:, 0]), probes, amplitude * np.sin(phase + probes[:, 0]),
+                          [k for k in after if k <= n_examples], seed=seed)

@@ -14,8 +14,11 @@ run folder (``lsnn train``)        ``training_curves.png``; when finished, one h
                                    adaptation indices of LIF and ALIF neurons)
 Table 1 results (``reproduce``)    ``table1.png`` (ours next to the paper's)
 comparison results (``reproduce``) ``<name>.png`` (bars per variant, the paper's values as ticks)
-L2L results (``reproduce``)        ``<family>-s<seed>_learning_curve.png`` and ``_step_errors.png`` (NeurIPS
-                                   Fig. 2C, 2E/F)
+L2L results (``reproduce``)        ``<family>-s<seed>_learning_curve.png`` (NeurIPS Fig. 2C),
+                                   ``_step_errors.png`` (2E/F), ``_episode.png`` (2D),
+                                   ``_internal_model.png`` (2G/H) or ``_sine_prior.png`` (2I)
+meta-RL run or results             ``<run>_learning_curves.png`` (NeurIPS Fig. 3A/B), ``_paths.png``
+                                   (3C/D), ``_connectivity.png`` (S1B), ``_activity.png`` (S1C)
 sMNIST results (``reproduce``)     ``neurips-smnist.png`` (NeurIPS Fig. 1B: bars per row and setup),
                                    ``time_to_accuracy.png`` (the runs' periodic tests, unfinished too)
 demo results (``lsnn demo``)       accuracy bars, example trials and imprinting of both networks
@@ -243,6 +246,30 @@ def _l2l_figures(folder: Path, out: Path) -> list[Path]:
                                                            network_mse=row.mse, n_episodes=int(row.n_episodes),
                                                            n_test_curve=min(cfg.get("eval_trials", 0), cfg["n_test"])),
                                  out / f"{name}_learning_curve.png"))
+        if (run / "network.npz").is_file():
+            written += _l2l_episode_figures(run, row.family, name, out)
+    return written
+
+
+def _l2l_episode_figures(run: Path, family: str, name: str, out: Path) -> list[Path]:
+    """Fig. 2D (the first 25 steps of a new episode) and the internal model: Fig. 2G/H (target networks, a 1-D
+    slice) or Fig. 2I (sines, examples from one narrow region)."""
+    from lsnn.app.l2l import episode_activity, sine_prior, target_network_slice
+    from lsnn.figures.l2l import figure_l2l_episode, figure_l2l_internal_model
+
+    a = episode_activity(run)
+    written = [_save(figure_l2l_episode(a.inputs, a.spikes, a.adaptive, a.predictions, a.targets, a.step_duration, a.dt,
+                                        title=f"D  {family}: the first {len(a.targets)} steps of a new episode ({name})"),
+                     out / f"{name}_episode.png")]
+    if family == "target_nets":
+        m = target_network_slice(run)
+        title, xlabel, stem = f"G/H  a new target network on the slice x2 = 0 ({name})", "x1 (x2 = 0)", "internal_model"
+    else:
+        m = sine_prior(run)
+        lo, hi = m.x.min(), m.x.max()
+        title, xlabel, stem = f"I  a new sine, examples only from x in [{lo:.1f}, {hi:.1f}] ({name})", "x", "sine_prior"
+    written.append(_save(figure_l2l_internal_model(m.probes[:, 0], m.after, m.predictions, m.truth, m.x, m.targets, xlabel,
+                                                   title + "\nanswers to probes, mean over 4 input-spike draws"), out / f"{name}_{stem}.png"))
     return written
 
 

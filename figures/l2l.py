@@ -75,3 +75,60 @@ def _log_axes(ax, xlabel: str, ylabel: str, title: str, log_x: bool) -> None:
     ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22))
     if title:
         ax.set_title(title, fontsize=8)
+
+
+def figure_l2l_episode(inputs: np.ndarray, spikes: np.ndarray, adaptive: np.ndarray, predictions: np.ndarray, targets: np.ndarray,
+                       step_duration: float, dt: float, n_inputs_shown: int = 100, title: str = "") -> Figure:
+    """Fig. 2D: the first steps of an episode -- input spikes (``n_inputs_shown`` of them, evenly spread), the
+    regular (R) and adaptive (A) neurons' spikes with their mean rates, and the answer per step against the target.
+    ``inputs`` (T, n_in), ``spikes`` (T, n_rec), ``adaptive`` (n_rec,) bool, ``predictions``/``targets`` (steps,)."""
+    t = np.arange(len(spikes)) * dt
+    n_steps = len(predictions)
+    step_t = (np.arange(n_steps) + 0.5) * step_duration
+    shown = np.linspace(0, inputs.shape[1] - 1, min(n_inputs_shown, inputs.shape[1])).round().astype(int)
+    with style_context():
+        fig = Figure(figsize=(6.4, 5.4), layout="constrained")
+        axes = fig.subplots(4, 1, sharex=True, height_ratios=[1.4, 1.4, 1.0, 1.1])
+        step, ch = np.nonzero(inputs[:, shown])
+        axes[0].plot(t[step], ch, "|", ms=1.5, color="0.3")
+        axes[0].set(ylabel=f"input\n({len(shown)} of {inputs.shape[1]})", ylim=(-0.5, len(shown) - 0.5))
+        duration = len(spikes) * dt
+        for ax, mask, name, color in ((axes[1], ~adaptive, "R", "tab:blue"), (axes[2], adaptive, "A", "tab:red")):
+            idx = np.flatnonzero(mask)
+            step, neuron = np.nonzero(spikes[:, idx])
+            ax.plot(t[step], neuron, "|", ms=1.5, color=color)
+            rate = spikes[:, idx].sum() / max(len(idx), 1) / duration
+            ax.set(ylabel=f"{name}\n({len(idx)} neurons,\n{rate:.1f} Hz)", ylim=(-0.5, len(idx) - 0.5))
+        axes[3].plot(step_t, targets, "o", color="0.3", ms=3, label="target C(x_k)")
+        axes[3].plot(step_t, predictions, "s", color="tab:red", ms=3, label="LSNN answer (mean readout over the step)")
+        axes[3].set(ylabel="output", xlabel="time (s)")
+        axes[3].legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=2)
+        for ax in axes:
+            for k in range(1, n_steps):
+                ax.axvline(k * step_duration, color="0.9", lw=0.5, zorder=0)
+        if title:
+            fig.suptitle(title, fontsize=9)
+    return fig
+
+
+def figure_l2l_internal_model(probes: np.ndarray, after: np.ndarray, predictions: np.ndarray, truth: np.ndarray, x: np.ndarray,
+                              targets: np.ndarray, xlabel: str, title: str = "") -> Figure:
+    """Fig. 2G/H and 2I: the function on the probes (black), the network's internal model after k examples
+    (one colour per k, light to dark), and the examples shown (dots; those of the largest k)."""
+    import matplotlib
+
+    cmap = matplotlib.colormaps["Reds"]
+    with style_context():
+        fig = Figure(figsize=(4.8, 3.3), layout="constrained")
+        ax = fig.subplots()
+        ax.plot(probes, truth, color="k", lw=1.6, label="function of this episode")
+        for j, (k, p) in enumerate(zip(after, predictions)):
+            ax.plot(probes, p, color=cmap(0.35 + 0.65 * j / max(len(after) - 1, 1)), lw=1.1, label=f"LSNN after {k} examples")
+        shown = int(max(after))
+        if shown and x.shape[-1] == 1:  # examples on the probed axis (sines); a 2-D input is not on the slice
+            ax.plot(x[:shown, 0], targets[:shown], "o", color="tab:blue", ms=4, label=f"the {shown} examples shown")
+        ax.set(xlabel=xlabel, ylabel="output")
+        ax.legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
+        if title:
+            ax.set_title(title, fontsize=8)
+    return fig

@@ -49,6 +49,15 @@ class StepState:
     kappa: Tensor
     d_in_uniform: int | None
 
+    def repeat(self, n: int) -> "StepState":
+        """A new state with every trial copied ``n`` times (trial b becomes trials b*n .. b*n + n-1): to
+        continue one history with several different inputs (probing what a network has learned so far)."""
+        batch = {"V": 0, "a": 0, "y": 0, "since_spike": 0, "arriving": 1, "past_inputs": 1}
+        copies = {name: getattr(self, name).repeat_interleave(n, dim=axis) for name, axis in batch.items()}
+        constants = {name: getattr(self, name) for name in ("W_rec_by_pre", "d_rec_by_pre", "W_in", "W_out_T", "alpha", "rho", "kappa",
+                                                            "d_in_uniform")}
+        return StepState(t=self.t, **copies, **constants)
+
 
 class LSNNOutput(NamedTuple):
     """Batch-major results of :meth:`LSNN.forward`; ``v[:, t]`` is V(t) as tested at step t."""

@@ -81,4 +81,39 @@ def test_tiny_l2l_reproduction_tabulates_against_the_paper_and_validates(tmp_pat
     assert rc == 0 and list(pd.read_csv(tmp_path / "one" / "neurips-l2l_runs.csv").family) == ["sines"]
     rc, out, _ = cli.run("figures", tmp_path)
     drawn = {p.name for p in (tmp_path / "figures").iterdir()}
-    assert rc == 0 and drawn == {f"{f}-s0_{kind}.png" for f in ("target_nets", "sines") for kind in ("step_errors", "learning_curve")}
+    assert rc == 0 and drawn == {f"{f}-s0_{kind}.png" for f in ("target_nets", "sines") for kind in ("step_errors", "learning_curve", "episode")} | {
+        "target_nets-s0_internal_model.png", "sines-s0_sine_prior.png"}
+
+
+def test_internal_model_is_the_continuation_of_the_episode(tiny_l2l):
+    """Probing forks the network's state: a probe step continues exactly the history of the examples shown.
+    With one probe per fork and the same input spikes, the forked answer equals that of running the whole
+    sequence (examples, then the probe) straight through; and the k = 0 answer ignores every example."""
+    import torch
+
+    from lsnn.app.l2l import internal_model, target_network_slice
+    from lsnn.training.model import LSNN
+    from lsnn.training.runs import load_run
+
+    trained = load_run(tiny_l2l)
+    task, L = trained.task, trained.task.step_steps
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, (6, 2))
+    targets = rng.uniform(0, 1, 6)
+    probes = np.array([[0.3, -0.2]])
+    m = internal_model(tiny_l2l, x, targets, probes, np.zeros(1), [0, 4], seed=3, repeats=1)
+    # the same draws: examples first, then the probe inputs of k = 0 and k = 4, in internal_model's order
+    rng = np.random.default_rng(3)
+    shown = task.encode(rng, x[None], np.concatenate([[0.0], targets[:-1]])[None])[0]
+    probe0 = task.encode(rng, probes[None], np.zeros((1, 1)))[0]
+    probe4 = task.encode(rng, probes[None], np.full((1, 1), targets[3]))[0]
+    net = LSNN.from_spec(trained.spec, dtype=torch.float64)
+    with torch.no_grad():
+        straight = net(np.concatenate([shown[: 4 * L], probe4])[None].astype(np.float64))
+        first = net(probe0[None].astype(np.float64))
+    assert m.predictions[1, 0] == pytest.approx(float(straight.outputs[0, 4 * L :, 0].mean()), abs=1e-12)
+    assert m.predictions[0, 0] == pytest.approx(float(first.outputs[0, :, 0].mean()), abs=1e-12)
+    with pytest.raises(ValueError, match="after must lie in 0..6 examples"):
+        internal_model(tiny_l2l, x, targets, probes, np.zeros(1), [7])
+    tn = target_network_slice(tiny_l2l, n_probes=5, after=(0, 2, 5))
+    assert tn.predictions.shape == (3, 5) and np.all((tn.truth >= 0) & (tn.truth <= 1))

@@ -21,6 +21,7 @@ EXPECTED_TEXT = {
     "elife_fig1": "negative imprinting at 2/2 RECALLs",
     "elife_appendix": "SFA network (ALIF neurons): median intrinsic time scale",
     "neurips_fig3": "Brian2 replay identical: True",
+    "neurips_fig2": "internal model MSE on the probes after 0 examples",
 }
 
 
@@ -99,9 +100,19 @@ def tiny_metarl_results(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="module")
+def tiny_l2l_results(tmp_path_factory):
+    """A tiny `lsnn reproduce neurips-l2l` results folder (both families, one validated episode each)."""
+    from lsnn.app.l2l import reproduce_l2l
+
+    out = tmp_path_factory.mktemp("l2l")
+    reproduce_l2l(out, preset="tiny", n_episodes=2, validate_trials=1, device="numpy", progress=False, log=lambda *a: None)
+    return out
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_executes(path, tmp_path, tiny_demo, tiny_table1, tiny_fig2b, tiny_duplication_reversal, tiny_12ax, tiny_smnist_results,
-                           tiny_metarl_results, monkeypatch):
+                           tiny_metarl_results, tiny_l2l_results, monkeypatch):
     monkeypatch.setenv("LSNN_DEMO_RESULTS", str(tiny_demo))
     monkeypatch.setenv("LSNN_TABLE1_RESULTS", str(tiny_table1))
     monkeypatch.setenv("LSNN_FIG2B_RESULTS", str(tiny_fig2b))
@@ -111,6 +122,7 @@ def test_notebook_executes(path, tmp_path, tiny_demo, tiny_table1, tiny_fig2b, t
     monkeypatch.setenv("LSNN_SMNIST_RESULTS", str(tiny_smnist_results))
     monkeypatch.setenv("LSNN_SMNIST_RUN", str(tiny_smnist_results / "runs" / "deep-r-lsnn-1ms-s0"))
     monkeypatch.setenv("LSNN_METARL_RESULTS", str(tiny_metarl_results))
+    monkeypatch.setenv("LSNN_L2L_RESULTS", str(tiny_l2l_results))
     nb = nbformat.read(path, as_version=4)
     # run as a lab member runs it: Jupyter started in notebooks/ (relative default paths resolve from there)
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()

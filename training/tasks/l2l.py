@@ -103,14 +103,19 @@ class L2LRegression(SteppedTask):
         """Draw ``batch`` functions and their inputs: (parameters, x (B, S, d), targets (B, S))."""
         raise NotImplementedError
 
+    def encode(self, rng: np.random.Generator, x: np.ndarray, previous: np.ndarray) -> np.ndarray:
+        """Input spikes (B, S * L, n_in) of steps with inputs ``x`` (B, S, d) and previous targets (B, S):
+        each component by its Gaussian-tuned Poisson population, L time steps per step (module docstring)."""
+        rates = np.concatenate([gaussian_population_rates(x[..., d], *self.x_range, self.n_per_dim, self.rate) for d in range(self.n_dims)]
+                               + [gaussian_population_rates(previous, *self.target_range, self.n_per_dim, self.rate)], axis=-1)
+        p = np.repeat((rates * self.dt).astype(np.float32), self.step_steps, axis=1)  # spike probability per time step
+        return (rng.random(p.shape, dtype=np.float32) < p).astype(np.float32)
+
     def sample(self, rng: np.random.Generator, batch: int) -> TaskBatch:  # noqa: D102
         params, x, target = self.functions(rng, batch)
         previous = np.concatenate([np.zeros((batch, 1)), target[:, :-1]], axis=1)
-        rates = np.concatenate([gaussian_population_rates(x[..., d], *self.x_range, self.n_per_dim, self.rate) for d in range(self.n_dims)]
-                               + [gaussian_population_rates(previous, *self.target_range, self.n_per_dim, self.rate)], axis=-1)
+        spikes = self.encode(rng, x, previous)
         L = self.step_steps
-        p = np.repeat((rates * self.dt).astype(np.float32), L, axis=1)  # (B, S * L, n_in) spike probability per step
-        spikes = (rng.random(p.shape, dtype=np.float32) < p).astype(np.float32)
         starts = np.arange(self.n_steps_seq) * L
         windows = np.stack([starts, starts + L], axis=1)
         labels = np.zeros((batch, self.n_steps_seq), dtype=np.int64)  # every step has a (regression) target
