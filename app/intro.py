@@ -10,7 +10,7 @@ import numpy as np
 from lsnn.figures.poster_intro import figure_poster_intro
 from lsnn.models import simulate
 from lsnn.models.examples import single_neuron_spec, step_current
-from lsnn.models.neo_io import save_nwb, to_neo
+from lsnn.models.neo_io import save_rasters_nwb
 
 from .outputs import save_figure
 
@@ -28,7 +28,7 @@ def run_poster_intro(out: Path, device: str = "cython") -> dict[str, Path]:
              "nwb": out / "single_alif_neuron_spikes.nwb"}
     save_figure(figure_poster_intro(res, i_ext), paths["figure"])
     spec.save(paths["network"])
-    save_nwb(to_neo(res, spec, [{"stimulus": "step", "amplitude_V": 0.05, "onset_s": 0.5, "offset_s": 4.5}]), paths["nwb"])
+    save_rasters_nwb(res, spec, paths["nwb"], [{"stimulus": "step", "amplitude_V": 0.05, "onset_s": 0.5, "offset_s": 4.5}])
     steps = np.nonzero(res.spikes[:, 0])[0]
     isi = np.diff(steps) * spec.dt
     print(f"[lsnn intro] {int(res.spikes.sum())} spikes; first ISI {isi[0]*1e3:.0f} ms, last ISI {isi[-1]*1e3:.0f} ms (adaptation)")

@@ -169,10 +169,10 @@ def _finish(run_dir: Path, spec: NetworkSpec, res, report: dict[str, Any], annot
     """Set ``ok``, write the rasters (float64 only) and the report (float32: its own file)."""
     report["ok"] = bool(report["n_identical_rasters"] == report["n_trials"] and report["max_abs_output_difference"] <= output_atol)
     if nwb and dtype == "float64":
-        from lsnn.models.neo_io import save_nwb, to_neo
+        from lsnn.models.neo_io import save_rasters_nwb
 
-        block = to_neo(res, spec, annotations, name=f"validation of {run_dir.name}")
-        report["nwb"] = str(save_nwb(block, out_dir / VALIDATION_RASTERS, session_description=f"Brian2 ({device}) test set of {run_dir}"))
+        report["nwb"] = str(save_rasters_nwb(res, spec, out_dir / VALIDATION_RASTERS, annotations, name=f"validation of {run_dir.name}",
+                                             session_description=f"Brian2 ({device}) test set of {run_dir}"))
     report["report"] = str(write_json(out_dir / (VALIDATION if dtype == "float64" else f"validation_{dtype}.json"), report))
     return report
 
