@@ -26,6 +26,16 @@ if TYPE_CHECKING:
     from .simulation import SimulationResult
 
 
+def _checked_spikes(result: "SimulationResult", spec: NetworkSpec, trial_annotations) -> np.ndarray:
+    """The raster (trials, T, n_rec) of ``result``, checked against ``spec`` and the trial annotations."""
+    spikes = result.spikes if result.spikes.ndim == 3 else result.spikes[None]
+    if spikes.shape[2] != spec.n_rec:
+        raise ValueError(f"result has {spikes.shape[2]} neurons but spec has n_rec = {spec.n_rec}.")
+    if trial_annotations is not None and len(trial_annotations) != len(spikes):
+        raise ValueError(f"trial_annotations has {len(trial_annotations)} entries; expected one per trial ({len(spikes)}).")
+    return spikes
+
+
 def to_neo(
     result: "SimulationResult",
     spec: NetworkSpec,
@@ -43,12 +53,8 @@ def to_neo(
     trial_annotations : sequence of mappings, optional
         Per-trial conditions; plain numbers or strings, stored as segment annotations.
     """
-    spikes = result.spikes if result.spikes.ndim == 3 else result.spikes[None]
+    spikes = _checked_spikes(result, spec, trial_annotations)
     n_trials, T, n_rec = spikes.shape
-    if n_rec != spec.n_rec:
-        raise ValueError(f"result has {n_rec} neurons but spec has n_rec = {spec.n_rec}.")
-    if trial_annotations is not None and len(trial_annotations) != n_trials:
-        raise ValueError(f"trial_annotations has {len(trial_annotations)} entries; expected one per trial ({n_trials}).")
 
     def per_trial(arr):
         return None if arr is None else (arr if arr.ndim == 3 else arr[None])
@@ -113,12 +119,8 @@ def save_rasters_nwb(
     from lsnn.common.jsonsafe import json_safe
     from lsnn.common.nwb import NOTES_KEY
 
-    spikes = result.spikes if result.spikes.ndim == 3 else result.spikes[None]
+    spikes = _checked_spikes(result, spec, trial_annotations)
     n_trials, T, n_rec = spikes.shape
-    if n_rec != spec.n_rec:
-        raise ValueError(f"result has {n_rec} neurons but spec has n_rec = {spec.n_rec}.")
-    if trial_annotations is not None and len(trial_annotations) != n_trials:
-        raise ValueError(f"trial_annotations has {len(trial_annotations)} entries; expected one per trial ({n_trials}).")
     path = Path(path)
     # spike times unit by unit (trial-major, then neuron): one nonzero over the transposed raster
     trial, neuron, step = np.nonzero(np.ascontiguousarray(spikes.transpose(0, 2, 1)))
