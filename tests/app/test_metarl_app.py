@@ -34,7 +34,7 @@ def test_connection_probabilities_count_the_active_set(metarl_results):
     spec = NetworkSpec.load(out / "runs" / "lsnn-s0" / "network.npz")
     P, pre, post = connection_probabilities(spec)
     assert pre == ["input", "E", "I", "A"] and post == ["E", "I", "A", "readout"] and np.isnan(P[3, 0])
-    n_in, n = spec.n_in, spec.n_rec
+    n_in = spec.n_in
     sizes = {"input": n_in, **{k: len(v) for k, v in zip("EIA", spec.meta["populations"].values())}}
     total = sum(P[i, j] * sizes[pre[j]] * (sizes[post[i]] - (pre[j] == post[i])) for i in range(3) for j in range(4))
     assert total == pytest.approx(spec.mask_in.sum() + spec.mask_rec.sum())
@@ -42,7 +42,7 @@ def test_connection_probabilities_count_the_active_set(metarl_results):
 
 def test_figures_of_a_metarl_results_folder(metarl_results, cli):
     out, _ = metarl_results
-    rc, stdout, _ = cli.run("figures", str(out), "--out", str(out / "fig"))
+    rc, _, _ = cli.run("figures", str(out), "--out", str(out / "fig"))
     assert rc == 0
     names = sorted(p.name for p in (out / "fig").glob("*.png"))
     for run in ("lsnn-s0", "lif-s0"):

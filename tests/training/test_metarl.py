@@ -117,7 +117,7 @@ def test_ppo_reaches_the_known_optimum_of_a_small_gymnasium_task():
             lp = -0.5 * (actions - mean) ** 2 / phi - 0.5 * torch.log(2 * math.pi * phi)
             value = torch.zeros(128, dtype=torch.float64)
             rets = torch.as_tensor(discounted_returns(rewards[:, None], 0.99)[:, 0])
-            loss, terms = ppo_loss(lp, old_lp, rets - rets.mean(), value, rets, 0.5 * torch.log(2 * math.pi * math.e * phi).expand(128), settings)
+            loss, _ = ppo_loss(lp, old_lp, rets - rets.mean(), value, rets, 0.5 * torch.log(2 * math.pi * math.e * phi).expand(128), settings)
             opt.zero_grad()
             loss.backward()
             opt.step()

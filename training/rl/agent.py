@@ -60,8 +60,8 @@ class Populations:
 def populations(cfg: TrainConfig) -> Populations:
     """Blocks in index order: E (LIF), I (LIF), adaptive (E); 200 / 80 / 120 of 400 in the paper."""
     n = cfg.n_rec
-    n_adaptive = int(round(cfg.frac_adaptive * n)) if cfg.model == "sfa" else 0
-    n_inhibitory = int(round((1 - cfg.frac_excitatory) * n))
+    n_adaptive = round(cfg.frac_adaptive * n) if cfg.model == "sfa" else 0
+    n_inhibitory = round((1 - cfg.frac_excitatory) * n)
     n_excitatory = n - n_adaptive - n_inhibitory
     index = np.arange(n)
     return Populations(index[:n_excitatory], index[n_excitatory : n_excitatory + n_inhibitory], index[n_excitatory + n_inhibitory :])
