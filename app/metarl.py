@@ -113,7 +113,7 @@ def reproduce_metarl(out, *, preset: str = "quick", seeds: int = 1, rows=None, d
 
     from lsnn.models import NetworkSpec
     from lsnn.training.config import make_config
-    from lsnn.training.rl.metarl import validate_episode
+    from lsnn.training.rl.replay import validate_episode
     from lsnn.training.trainer import train
 
     rows = list(rows) if rows else ["lsnn"]

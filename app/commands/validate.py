@@ -36,6 +36,16 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not (args.run_dir / "network.npz").is_file():
         raise FileNotFoundError(f"{args.run_dir / 'network.npz'} does not exist; train the run to completion first (lsnn train ... --resume).")
+    if (args.run_dir / "episode.npz").is_file():  # a meta-RL run: its recorded episode replayed in Brian2
+        from lsnn.training.rl.replay import validate_episode
+
+        print(f"[lsnn validate] {args.run_dir}: the recorded episode on Brian2 {args.device} (float64)", flush=True)
+        report = validate_episode(args.run_dir, device=args.device, progress=not args.no_progress)
+        verdict = "VALIDATED: identical spikes" if report["ok"] else f"DIFFERENT: first at (step, neuron) {report['first_difference']}"
+        print(f"{verdict} ({report['n_steps']} steps, {report['n_spikes']} spikes); max |action difference| "
+              f"{report['max_abs_action_difference']:.1e}")
+        print(f"[lsnn validate] wrote {report['report']}")
+        return 0 if report["ok"] else 1
     out = writable_folder(args.out or args.run_dir)
     print(f"[lsnn validate] {args.run_dir} on Brian2 {args.device} ({args.dtype})", flush=True)
     report = validate_run(args.run_dir, device=args.device, n_trials=args.trials, dtype=args.dtype, nwb=not args.no_nwb,

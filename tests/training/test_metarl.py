@@ -176,12 +176,19 @@ def test_tiny_training_resumes_exactly_and_replays_its_rollouts(tiny_metarl_run,
 
 
 def test_recorded_episode_replays_spike_for_spike_in_brian2(tiny_metarl_run):
-    from lsnn.training.rl.metarl import validate_episode
+    from lsnn.training.rl.replay import validate_episode
 
     run, _, _ = tiny_metarl_run
-    report = validate_episode(run, device="numpy")
+    report = validate_episode(run, device="numpy", write=False)
     assert report["ok"] and report["identical_spikes"] and report["n_spikes"] > 20
     assert report["max_abs_action_difference"] <= 1e-9
+
+
+def test_lsnn_validate_of_a_metarl_run_replays_its_episode(tiny_metarl_run, cli):
+    run, _, _ = tiny_metarl_run
+    rc, out, _ = cli.run("validate", str(run), "--device", "numpy", "--no-progress")
+    assert rc == 0 and "VALIDATED: identical spikes (60 steps" in out
+    assert json.loads((run / "validation.json").read_text())["ok"]
 
 
 def test_metarl_refuses_models_it_does_not_have():

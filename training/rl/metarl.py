@@ -32,10 +32,8 @@ from ..model import LSNN
 from ..regularizers import step_decay
 from ..runs import CHECKPOINT, METRICS, NETWORK, TEST, RunError, provenance, run_lock, save_checkpoint, write_json
 from .agent import MetaRLAgent, build_agent, episode_statistics, populations, ppo_update, rollout
-from .coding import policy
 from .ppo import PPOSettings
-
-EPISODE = "episode.npz"
+from .replay import EPISODE
 
 
 def ppo_settings(cfg: TrainConfig) -> PPOSettings:
@@ -149,30 +147,3 @@ def record_episode(spec, path: Path, n_steps: int, seed: int) -> Path:
         np.savez_compressed(fh, x=ep.x[0], i_ext=i_ext[0], eps=ep.eps[0], actions=ep.actions[0], spikes=ep.spikes[0],
                             positions=ep.positions[0], goal=ep.goals[0], rewards=ep.rewards[0], reached=ep.reached[0])
     return path
-
-
-def actions_from_readouts(outputs: np.ndarray, eps: np.ndarray) -> np.ndarray:
-    """The actions ``tanh(y_1,2) + sqrt(sigmoid(y_3,4)) eps`` that readouts (T, 5) give with the draws eps (T, 2)."""
-    means, variances, _ = policy(torch.as_tensor(outputs, dtype=torch.float64))
-    return (means + torch.sqrt(variances) * torch.as_tensor(eps, dtype=torch.float64)).numpy()
-
-
-def validate_episode(run_dir: str | Path, device: str = "cpp_standalone", progress: bool = False) -> dict[str, Any]:
-    """Replay the recorded episode of a meta-RL run in Brian2 with the same inputs and noise current:
-    the spikes must be identical, and therefore the actions (computed from Brian2's readouts with the
-    recorded draws) equal the logged ones to float64 rounding."""
-    from lsnn.models import NetworkSpec, simulate
-
-    run_dir = Path(run_dir)
-    spec = NetworkSpec.load(run_dir / NETWORK)
-    with np.load(run_dir / EPISODE) as data:
-        ep = {k: data[k] for k in data.files}
-    res = simulate(spec, ep["x"].astype(np.float64), i_ext=ep["i_ext"], device=device, record_v=False, progress=progress)
-    actions = actions_from_readouts(res.outputs, ep["eps"])
-    mismatch = np.argwhere(res.spikes != ep["spikes"])
-    report = {"device": device, "n_steps": int(len(ep["x"])), "n_spikes": int(ep["spikes"].sum()),
-              "identical_spikes": bool(mismatch.size == 0), "first_difference": mismatch[0].tolist() if mismatch.size else None,
-              "max_abs_action_difference": float(np.abs(actions - ep["actions"]).max()),
-              "goals_in_episode": int(ep["reached"].sum())}
-    report["ok"] = report["identical_spikes"] and report["max_abs_action_difference"] <= 1e-9
-    return report
