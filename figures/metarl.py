@@ -1,7 +1,7 @@
 """Meta-RL figures of the NeurIPS paper (Fig. 3, suppl. Fig. S1).
 
-* :func:`figure_metarl_learning_curves` (Fig. 3A/B): reward per episode and the number of steps from one goal
-  to the next after the first find, against the training iteration (outer loop).
+* :func:`figure_metarl_learning_curves` (Fig. 3A/B): reward and goals per episode and the number of steps from
+  one goal to the next after the first find, against the training iteration (outer loop).
 * :func:`figure_metarl_paths` (Fig. 3C/D, S1A): paths in the arena before and after training, with the goal.
 * :func:`figure_metarl_connectivity` (Fig. S1B): connection probabilities between sub-populations after DEEP R.
 * :func:`figure_metarl_activity` (Fig. S1C): position, reward, spike raster and adaptive thresholds of one episode.
@@ -31,22 +31,24 @@ def _running_mean(values: np.ndarray, window: int) -> np.ndarray:
 
 
 def figure_metarl_learning_curves(curves: Mapping[str, Mapping[str, np.ndarray]], n_episodes: int, window: int = 25, title: str = "") -> Figure:
-    """``curves[label]`` with arrays ``iteration``, ``reward_per_episode`` and ``steps_between_goals`` (NaN where an
-    iteration's episodes had fewer than two goals); each iteration is the mean over its ``n_episodes`` episodes.
-    Thin lines: every iteration; thick: running mean over ``window`` iterations."""
+    """``curves[label]`` with arrays ``iteration``, ``reward_per_episode``, ``goals_per_episode`` and
+    ``steps_between_goals`` (NaN where an iteration's episodes had fewer than two goals); each iteration is the
+    mean over its ``n_episodes`` episodes. Thin lines: every iteration; thick: running mean over ``window``."""
+    panels = (("reward_per_episode", f"reward per episode\n(mean of {n_episodes} episodes)", "A  reward"),
+              ("goals_per_episode", "goals reached per episode", "A  goals (the positive rewards)"),
+              ("steps_between_goals", "steps from one goal to the next\n(after the first find)", "B  steps to goal after the first find"))
     with style_context():
-        fig = Figure(figsize=(7.6, 3.0), layout="constrained")
-        axes = fig.subplots(1, 2)
+        fig = Figure(figsize=(10.5, 3.0), layout="constrained")
+        axes = fig.subplots(1, 3)
         for k, (label, c) in enumerate(curves.items()):
             color = f"C{k}" if k else "tab:red"
             it = np.asarray(c["iteration"]) + 1
-            for ax, key in zip(axes, ("reward_per_episode", "steps_between_goals")):
+            for ax, (key, _, _) in zip(axes, panels):
                 y = np.asarray(c[key], dtype=float)
                 ax.plot(it, y, color=color, alpha=0.25, lw=0.6)
                 ax.plot(it, _running_mean(y, window), color=color, lw=1.6, label=label)
-        axes[0].set(xlabel="training iteration", ylabel=f"reward per episode\n(mean of {n_episodes} episodes)", title="A  reward")
-        axes[1].set(xlabel="training iteration", ylabel="steps from one goal to the next\n(after the first find)",
-                    title="B  steps to goal after the first find")
+        for ax, (_, ylabel, panel_title) in zip(axes, panels):
+            ax.set(xlabel="training iteration", ylabel=ylabel, title=panel_title)
         axes[0].axhline(0, color="0.6", lw=0.6)
         axes[0].legend(frameon=False, fontsize=7, title=f"running mean of {window}", title_fontsize=7)
         if title:
