@@ -103,7 +103,7 @@ def test_tiny_fig2b_trains_validates_and_orders_the_variants(tmp_path, cli):
     assert cli.run("reproduce", "elife-fig2b", "--preset", "tiny", "--models", "lif", "stp_f", "--validate-trials", "2",
                    "--device", "numpy", "--out", tmp_path, "--no-progress")[0] == 0  # reuses both runs and validations
     assert (tmp_path / "runs" / "lif-s0" / "metrics.jsonl").read_text() == metrics
-    cli.error("reproduce", "elife-fig2b", "--preset", "tiny", "--rows", "lif", "--out", tmp_path, match="--rows and --delays apply to elife-table1 and neurips-smnist only")
+    cli.error("reproduce", "elife-fig2b", "--preset", "tiny", "--rows", "lif", "--out", tmp_path, match="--rows and --delays apply to elife-table1, neurips-smnist, neurips-l2l and neurips-metarl only")
     cli.error("reproduce", "elife-fig2a", "--preset", "tiny", "--models", "elif", "--out", tmp_path, match="compares")
     assert cli.run("figures", tmp_path)[0] == 0 and (tmp_path / "figures" / "elife-fig2b.png").stat().st_size > 10_000
 
