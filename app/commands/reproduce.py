@@ -64,5 +64,7 @@ def run(args: argparse.Namespace) -> int:
                             models=args.models, setups=args.setups, validate_trials=args.validate_trials, device=args.device, progress=not args.no_progress)
     print((out / f"{stem}.md").read_text())
     print(f"[lsnn reproduce] wrote {out}/{stem}.md, {stem}_runs.csv, {stem}.json")
+    if "brian2_identical_spikes" in frame:  # neurips-metarl: one replayed episode per run
+        return 0 if frame["brian2_identical_spikes"].all() else 1
     mismatched = frame[frame["identical_trials"] < frame["validated_trials"]]
     return 1 if len(mismatched) else 0

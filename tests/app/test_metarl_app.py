@@ -57,6 +57,14 @@ def test_activity_rerun_matches_the_recorded_episode(metarl_results):
     assert act["identical_to_recording"] and act["thresholds"].shape[1] > 0 and set(act["groups"]) == {"E", "I", "A"}
 
 
+def test_reproduce_command_reuses_the_runs_and_reports_the_replays(metarl_results, cli):
+    out, frame = metarl_results
+    rc, stdout, _ = cli.run("reproduce", "neurips-metarl", "--preset", "tiny", "--rows", "lsnn", "lif", "--device", "numpy",
+                            "--out", str(out), "--no-progress")
+    assert rc == 0 and "| lsnn | 1 | 3 x 2 |" in stdout and "1/1 identical" in stdout
+    assert json.loads((out / "neurips-metarl.json").read_text())["runs"][0]["reused"] is True
+
+
 def test_metarl_options_that_do_not_apply_are_refused(cli, tmp_path):
     cli.error("reproduce", "neurips-metarl", "--preset", "tiny", "--models", "sfa", "--out", str(tmp_path),
               match="neurips-metarl is selected with --rows lsnn lif")
