@@ -90,13 +90,17 @@ def figure_metarl_paths(episodes: Sequence[Mapping[str, np.ndarray]], titles: Se
 
 
 def figure_metarl_connectivity(probability: np.ndarray, pre_labels: Sequence[str], post_labels: Sequence[str], title: str = "") -> Figure:
-    """``probability[post, pre]``: fraction of possible connections that are active between sub-populations."""
+    """``probability[post, pre]``: fraction of possible connections that are active between sub-populations
+    (NaN where there are none to make, e.g. from the inputs to the readout: drawn blank)."""
+    probability = np.asarray(probability, dtype=float)
+    top = float(np.nanmax(probability)) if np.isfinite(probability).any() else 1.0
     with style_context():
-        fig = Figure(figsize=(4.2, 3.2), layout="constrained")
+        fig = Figure(figsize=(5.0, 3.6), layout="constrained")
         ax = fig.subplots()
-        im = ax.imshow(probability, cmap="Greys", vmin=0, vmax=max(float(np.max(probability)), 1e-9))
+        im = ax.imshow(np.ma.masked_invalid(probability), cmap="Greys", vmin=0, vmax=max(top, 1e-9))
         for (i, j), p in np.ndenumerate(probability):
-            ax.text(j, i, f"{100 * p:.1f} %", ha="center", va="center", fontsize=7, color="w" if p > 0.6 * np.max(probability) else "k")
+            text = "n/a" if not np.isfinite(p) else f"{100 * p:.1f} %"
+            ax.text(j, i, text, ha="center", va="center", fontsize=7, color="w" if np.isfinite(p) and p > 0.6 * top else "k")
         ax.set(xticks=range(len(pre_labels)), xticklabels=pre_labels, yticks=range(len(post_labels)), yticklabels=post_labels,
                xlabel="from (presynaptic)", ylabel="to (postsynaptic)", title=title)
         fig.colorbar(im, ax=ax, label="connection probability")
@@ -114,7 +118,7 @@ def figure_metarl_activity(positions: np.ndarray, rewards: np.ndarray, spikes: n
         axes[0].plot(t, positions[:, 0], label="x")
         axes[0].plot(t, positions[:, 1], label="y")
         axes[0].set(ylabel="position", ylim=(-1.05, 1.05))
-        axes[0].legend(frameon=False, fontsize=7, ncol=2, loc="upper right")
+        axes[0].legend(frameon=False, fontsize=7, ncol=2, loc="lower right", bbox_to_anchor=(1.0, 0.98))
         for value, color, name in ((1.0, "tab:green", "goal (+1)"), (-0.02, "tab:red", "wall (-0.02)")):
             hit = np.flatnonzero(np.isclose(rewards, value))
             axes[1].vlines(t[hit], 0, 1, color=color, lw=1, label=name)
