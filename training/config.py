@@ -156,6 +156,8 @@ class TrainConfig:
             _check_field(f.name, getattr(self, f.name))
         if self.current_noise and self.model in ("lstm", "rnn"):
             raise ValueError(f"current_noise is injected into spiking neurons; the {self.model} baseline has none (set it to 0).")
+        if self.task in RL_TASKS:
+            _check_rl_params(self.task_params)
         if self.stp_F_spread >= self.stp_F or self.stp_D_spread >= self.stp_D:
             raise ValueError(f"stp_F_spread / stp_D_spread must be smaller than stp_F / stp_D (time constants stay positive); "
                              f"got F {self.stp_F} +- {self.stp_F_spread}, D {self.stp_D} +- {self.stp_D_spread}.")
@@ -332,6 +334,31 @@ def _preset_l2l_sines(model: str, preset: str) -> dict[str, Any]:
 
 #: Tasks trained by reinforcement learning (PPO; :mod:`lsnn.training.rl`), and the models they allow.
 RL_TASKS = {"metarl_navigation": ("sfa", "lif")}
+
+
+#: The task parameters of metarl_navigation: (lower bound, upper bound or None, closed lower?, integer?).
+RL_PARAMS: dict[str, tuple] = {"n_steps": (1, None, True, True), "tau_m_min": (0.0, None, False, False), "tau_m_max": (0.0, None, False, False),
+                               "max_delay": (1, 10_000, True, True), "noise_init": (0.0, None, True, False), "clip": (0.0, 1.0, False, False),
+                               "value_coefficient": (0.0, None, True, False), "entropy_coefficient": (0.0, None, True, False),
+                               "discount": (0.0, 1.0, True, False), "adam_eps": (0.0, None, False, False)}
+
+
+def _check_rl_params(params: dict[str, Any]) -> None:
+    """Refuse a missing, unknown or out-of-range task parameter of the meta-RL task, naming it."""
+    unknown, missing = sorted(set(params) - set(RL_PARAMS)), sorted(set(RL_PARAMS) - set(params))
+    if unknown or missing:
+        raise ValueError(f"task_params of metarl_navigation: unknown {unknown}, missing {missing}; the parameters are "
+                         f"{', '.join(RL_PARAMS)}.")
+    for name, (lo, hi, closed, integer) in RL_PARAMS.items():
+        value = params[name]
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and (not integer or float(value).is_integer())
+        if ok:
+            ok = (value >= lo if closed else value > lo) and (hi is None or value <= hi)
+        if not ok:
+            bound = f"{'>=' if closed else '>'} {lo}" + (f" and <= {hi}" if hi is not None else "")
+            raise ValueError(f"task_params.{name}={value!r} is not allowed; it must be {'a whole number ' if integer else 'a number '}{bound}.")
+    if params["tau_m_max"] < params["tau_m_min"]:
+        raise ValueError(f"task_params.tau_m_max ({params['tau_m_max']}) must not be below tau_m_min ({params['tau_m_min']}).")
 
 
 def _preset_metarl_navigation(model: str, preset: str) -> dict[str, Any]:

@@ -194,3 +194,13 @@ def test_lsnn_validate_of_a_metarl_run_replays_its_episode(tiny_metarl_run, cli)
 def test_metarl_refuses_models_it_does_not_have():
     with pytest.raises(ValueError, match="model 'lstm' is not available for metarl_navigation; choose one of: sfa, lif"):
         make_config("metarl_navigation", "lstm", "tiny")
+
+
+def test_metarl_task_parameters_are_checked_by_name(cli, tmp_path):
+    for setting, message in (("task_params.n_steps=0", r"task_params.n_steps=0 is not allowed; it must be a whole number >= 1"),
+                             ("task_params.discount=1.5", r"task_params.discount=1.5 is not allowed"),
+                             ("task_params.tau_m_max=0.01", r"tau_m_max \(0.01\) must not be below tau_m_min"),
+                             ("task_params.foo=1", r"unknown \['foo'\]")):
+        cli.error("train", "--task", "metarl_navigation", "--preset", "tiny", "--set", setting, "--run-dir", str(tmp_path / "r"),
+                  match=message)
+    assert not (tmp_path / "r").exists()  # nothing written

@@ -28,6 +28,7 @@ from torch import Tensor, nn
 from ..config import TrainConfig
 from ..init import ei_weights, sparse_mask
 from ..model import LSNN
+from ..trainer import clip_gradient_norm
 from .coding import N_INPUTS, N_READOUTS, encode, entropy, log_probability, policy
 from .navigation import NavigationArenas
 from .ppo import PPOSettings, discounted_returns, ppo_loss
@@ -158,19 +159,19 @@ def rollout(agent: MetaRLAgent, n_episodes: int, n_steps: int, rng: np.random.Ge
                     goals=arenas.goals.copy(), spikes=spikes.numpy())
 
 
-def episode_statistics(episodes: Episodes) -> dict[str, float | None]:
-    """Reward and goals per episode, steps to the first goal (episodes that found it; T counted for the
-    others as well in ``steps_to_first_goal_or_T``), and the mean number of steps from one goal to the
-    next after the first find (Fig. 3B; episodes with at least two goals)."""
-    K, T = episodes.rewards.shape
+def episode_statistics(rewards: np.ndarray, reached: np.ndarray) -> dict[str, float | None]:
+    """Reward and goals per episode of ``rewards`` / ``reached`` (K, T), steps to the first goal (T counted
+    for episodes without one, ``steps_to_first_goal_or_T``), and the mean number of steps from one goal to
+    the next after the first find (Fig. 3B; episodes with at least two goals)."""
+    K, T = rewards.shape
     first, between = [], []
     for k in range(K):
-        hits = np.flatnonzero(episodes.reached[k])
+        hits = np.flatnonzero(reached[k])
         first.append(hits[0] + 1 if len(hits) else T)
         if len(hits) >= 2:
             between.append(float(np.mean(np.diff(hits))))
-    goals = episodes.reached.sum(axis=1)
-    return {"reward_per_episode": float(episodes.rewards.sum(axis=1).mean()), "goals_per_episode": float(goals.mean()),
+    goals = reached.sum(axis=1)
+    return {"reward_per_episode": float(rewards.sum(axis=1).mean()), "goals_per_episode": float(goals.mean()),
             "found_fraction": float(np.mean(goals > 0)), "steps_to_first_goal_or_T": float(np.mean(first)),
             "steps_between_goals": float(np.mean(between)) if between else None}
 
@@ -194,8 +195,7 @@ def ppo_update(agent: MetaRLAgent, optimizer: torch.optim.Optimizer, episodes: E
         raise FloatingPointError(f"the loss is {loss.item()}")
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
-    grads = [p.grad for p in agent.parameters() if p.grad is not None]
-    grad_norm = float(torch.stack([g.detach().double().pow(2).sum() for g in grads]).sum().sqrt())
+    grad_norm = clip_gradient_norm(agent.parameters(), None)  # the norm only (float64); the supplement does not clip
     if not np.isfinite(grad_norm):
         raise FloatingPointError(f"the gradient is not finite (norm {grad_norm})")
     optimizer.step()

@@ -42,14 +42,10 @@ def ppo_settings(cfg: TrainConfig) -> PPOSettings:
                        rate_coefficient=cfg.rate_coefficient, rate_target_hz=cfg.rate_target, discount=p["discount"])
 
 
-def _generator(*key: int) -> torch.Generator:
-    return torch.Generator().manual_seed(int(np.random.SeedSequence(list(key)).generate_state(1, np.uint64)[0]))
-
-
 def train_metarl(cfg: TrainConfig, run_dir: str | Path, *, resume: bool = False, progress: bool = True,
                  max_iterations: int | None = None) -> dict[str, Any]:
     """Train (or resume, or reuse) a meta-RL run; returns what :func:`lsnn.training.trainer.train` returns."""
-    from ..trainer import logged_training_time, prepare_run_folder, restore
+    from ..trainer import _generator, logged_training_time, prepare_run_folder, restore
 
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -70,7 +66,7 @@ def train_metarl(cfg: TrainConfig, run_dir: str | Path, *, resume: bool = False,
                 lr = cfg.lr * step_decay(it, every=cfg.lr_decay_every, factor=cfg.lr_decay_factor)
                 t_roll = time.perf_counter()
                 episodes = rollout(agent, cfg.batch_size, n_steps, np.random.default_rng([cfg.seed, 1, it]))
-                record = {"iteration": it, **episode_statistics(episodes), "rollout_s": round(time.perf_counter() - t_roll, 3)}
+                record = {"iteration": it, **episode_statistics(episodes.rewards, episodes.reached), "rollout_s": round(time.perf_counter() - t_roll, 3)}
                 try:
                     record.update(ppo_update(agent, optimizer, episodes, settings, lr))
                 except FloatingPointError as exc:
@@ -100,10 +96,10 @@ def test_agent(agent: MetaRLAgent, cfg: TrainConfig, n_episodes: int | None = No
         n = min(cfg.test_batch, n_episodes - first)
         parts.append(rollout(agent, n, int(cfg.task_params["n_steps"]), np.random.default_rng([cfg.test_seed, 7, k])))
     rewards = np.concatenate([p.rewards for p in parts])
-    reached = np.concatenate([p.reached for p in parts])
-    stats = episode_statistics(type(parts[0])(**{**parts[0].__dict__, "rewards": rewards, "reached": reached}))
+    stats = episode_statistics(rewards, np.concatenate([p.reached for p in parts]))
+    n_entries = sum(p.spikes.size for p in parts)
     stats.update(n_episodes=n_episodes, reward_per_episode_std=float(rewards.sum(axis=1).std()),
-                 rate_hz=float(np.mean([p.spikes.mean() for p in parts])) / agent.net.dt)
+                 rate_hz=sum(float(p.spikes.sum()) for p in parts) / n_entries / agent.net.dt)
     return stats
 
 
