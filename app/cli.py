@@ -5,6 +5,7 @@
     lsnn evaluate     score a finished run on its held-out set (sequential MNIST: the 10,000 test digits)
     lsnn validate     re-simulate a trained run in Brian2 and compare with PyTorch, spike for spike
     lsnn reproduce    a table or figure of the eLife paper: train every run, validate, tabulate
+    lsnn sweep        every combination of a grid of configuration values x seeds (locally or on SLURM)
     lsnn figures      the paper's figures of a run folder or a results folder
     lsnn simulate     simulate a saved NetworkSpec on saved inputs in Brian2 (or print its equations)
     lsnn intro        the poster's introduction panel: one ALIF neuron under a current step
@@ -36,6 +37,7 @@ COMMANDS = {
     "evaluate": ("evaluate", "score a finished run on its held-out set (sequential MNIST: the 10,000 test digits)"),
     "validate": ("validate", "re-simulate a trained run in Brian2 and compare with PyTorch, spike for spike"),
     "reproduce": ("reproduce", "reproduce a table or figure of the eLife paper: train every run, validate in Brian2, tabulate"),
+    "sweep": ("sweep", "train every combination of a grid of configuration values x seeds (locally or on SLURM), tabulate"),
     "figures": ("figures", "draw the paper's figures of a run folder or a reproduction/demo results folder"),
     "simulate": ("simulate", "simulate a saved NetworkSpec on saved inputs in Brian2 (or print its equations)"),
     "intro": ("intro", "the poster's introduction panel: one ALIF neuron under a current step (Brian2)"),

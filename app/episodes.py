@@ -97,6 +97,7 @@ class EpisodeActivity:
     bin_size: float  # s
     step_duration: float  # s, one symbol
     n_symbols_seq: int
+    variant: str = ""  # the task's reduced variant ('' for the paper's task)
 
 
 def episode_activity(run_dir: str | os.PathLike, n_episodes: int, *, bin_size: float = 0.05, seed: int = 0,
@@ -129,5 +130,5 @@ def episode_activity(run_dir: str | os.PathLike, n_episodes: int, *, bin_size: f
     return EpisodeActivity(
         counts=np.concatenate(counts), task=factors["Task"], selectivity_counts=np.concatenate(sel),
         factors=factors, success=n_right / done, bin_size=bin_steps * task.dt, step_duration=task.step_duration,
-        n_symbols_seq=task.n_symbols_seq,
+        n_symbols_seq=task.n_symbols_seq, variant=task.variant,
     )

@@ -134,7 +134,8 @@ VALIDATE_EPISODES = {"quick": 2, "paper": 10, "tiny": 2}
 
 
 def reproduce_l2l(out, *, preset: str = "quick", seeds: int = 1, families=None, n_episodes: int = 10,
-                  validate_trials: int | None = None, device: str = "cpp_standalone", progress: bool = True, log=print):
+                  validate_trials: int | None = None, device: str = "cpp_standalone", progress: bool = True, log=print,
+                  executor=None):
     """Train (or reuse) one run per family and seed, validate held-out episodes in Brian2, and compare the
     network's MSE on ``n_episodes`` new functions with the linear predictor on its spikes and (target
     networks) backprop; writes ``neurips-l2l.md`` / ``.json`` / ``_runs.csv`` and the per-step errors of
@@ -146,6 +147,8 @@ def reproduce_l2l(out, *, preset: str = "quick", seeds: int = 1, families=None, 
 
     from lsnn.training.config import make_config
     from lsnn.training.runs import reusable_validation
+
+    from .reproduce import train_elsewhere
     from lsnn.training.trainer import train
     from lsnn.training.validate import validate_run
 
@@ -159,6 +162,8 @@ def reproduce_l2l(out, *, preset: str = "quick", seeds: int = 1, families=None, 
     out = Path(out)
     records = []
     cells = [(f, s) for f in families for s in range(seeds)]
+    train_elsewhere([(make_config(f"l2l_{f}", "sfa", preset, seed=s), out / "runs" / f"{f}-s{s}") for f, s in cells], executor,
+                    out / "slurm", progress, log)
     for k, (family, seed) in enumerate(cells, 1):
         cfg = make_config(f"l2l_{family}", "sfa", preset, seed=seed)
         run_dir = out / "runs" / f"{family}-s{seed}"

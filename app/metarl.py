@@ -106,7 +106,7 @@ def episode_activity(run_dir: str | Path, seconds: float = 1.0, n_neurons: int =
 
 
 def reproduce_metarl(out, *, preset: str = "quick", seeds: int = 1, rows=None, device: str = "cpp_standalone",
-                     progress: bool = True, log=print):
+                     progress: bool = True, log=print, executor=None):
     """Train (or reuse) one run per row and seed, replay its episode in Brian2 and write the table (module
     docstring). Returns the per-run frame."""
     import pandas as pd
@@ -116,6 +116,8 @@ def reproduce_metarl(out, *, preset: str = "quick", seeds: int = 1, rows=None, d
     from lsnn.training.rl.replay import validate_episode
     from lsnn.training.trainer import train
 
+    from .reproduce import train_elsewhere
+
     rows = list(rows) if rows else ["lsnn"]
     unknown = [r for r in rows if r not in ROWS]
     if unknown or seeds < 1:
@@ -123,6 +125,8 @@ def reproduce_metarl(out, *, preset: str = "quick", seeds: int = 1, rows=None, d
     out = Path(out)
     records = []
     cells = [(r, s) for r in rows for s in range(seeds)]
+    train_elsewhere([(make_config("metarl_navigation", ROWS[r], preset, seed=s), out / "runs" / f"{r}-s{s}") for r, s in cells],
+                    executor, out / "slurm", progress, log)
     for k, (row, seed) in enumerate(cells, 1):
         cfg = make_config("metarl_navigation", ROWS[row], preset, seed=seed)
         run_dir = out / "runs" / f"{row}-s{seed}"

@@ -84,18 +84,22 @@ def run_figures(run_dir: Path, out: Path, device: str = "numpy") -> list[Path]:
         from .metarl import metarl_figures
 
         return metarl_figures(run_dir, out)
+    from lsnn.training.trainer import build_task
+
     written = []
+    variant = build_task(cfg).variant
+    label = f"{cfg.task} / {cfg.model} ({run_dir.name})" + (f"\n{variant}" if variant else "")
     metrics_path = run_dir / METRICS
     if metrics_path.is_file() and metrics_path.stat().st_size:
         metrics = pd.read_json(metrics_path, lines=True)
-        written.append(_save(figure_training_curves(metrics, f"{cfg.task} / {cfg.model} ({run_dir.name})"), out / "training_curves.png"))
+        written.append(_save(figure_training_curves(metrics, label), out / "training_curves.png"))
     if cfg.eval_every:
         from lsnn.app.smnist import accuracy_curve
         from lsnn.figures.smnist import figure_time_to_accuracy
 
         curve = accuracy_curve(run_dir)
         if not curve.empty:
-            written.append(_save(figure_time_to_accuracy(curve, title=f"{cfg.task} / {cfg.model} ({run_dir.name}); periodic tests on "
+            written.append(_save(figure_time_to_accuracy(curve, title=f"{label}; periodic tests on "
                                                          f"{int(curve['n_trials'].iloc[0])} held-out trials"), out / "time_to_accuracy.png"))
     if not (run_dir / NETWORK).is_file():
         return written  # unfinished run, or an ANN baseline: no spiking network to draw
@@ -154,7 +158,7 @@ def _duplication_reversal(run_dir: Path, out: Path, device: str) -> list[Path]:
     cfg = read_config(run_dir)
     act = episode_activity(run_dir, min(DUPREV_EPISODES, cfg.n_test))
     rng = np.random.default_rng(0)
-    written = [_save(figure_sequences(cross_validated_sequence(act.counts, rng), act.bin_size), out / "sequences.png")]
+    written = [_save(_with_variant(figure_sequences(cross_validated_sequence(act.counts, rng), act.bin_size), act.variant), out / "sequences.png")]
     keep = rate_selection(act.selectivity_counts, act.step_duration)
     try:
         if not keep.any():
@@ -163,8 +167,16 @@ def _duplication_reversal(run_dir: Path, out: Path, device: str) -> list[Path]:
     except ValueError as exc:  # too few episodes or active neurons for the 3-way ANOVA: say so, draw the rest
         logger.warning("selectivity.png not drawn: %s", exc)
         return written
-    written.append(_save(figure_selectivity(selectivity_counts(table), categories_per_neuron(table), int(keep.sum())), out / "selectivity.png"))
+    written.append(_save(_with_variant(figure_selectivity(selectivity_counts(table), categories_per_neuron(table), int(keep.sum())), act.variant),
+                         out / "selectivity.png"))
     return written
+
+
+def _with_variant(fig, variant: str):
+    """Print a reduced task variant under the figure (nothing for the paper's task)."""
+    if variant:
+        fig.text(0.5, 0.0, f"task variant -- {variant}", ha="center", va="bottom", fontsize=7, style="italic")
+    return fig
 
 
 def _memory_decoding(run_dir: Path, out: Path, device: str) -> list[Path]:

@@ -17,6 +17,7 @@ paper's ordering -- SFA far above LIF beyond 200 ms -- already shows; about half
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from lsnn.training.runs import reusable_validation, write_json
 from lsnn.training.trainer import train
 
 from . import published
+from .executors import ExecutorOptions, Job, execute
 from .outputs import save_csv
 
 #: Table 1 of the paper (recall accuracy %), rows x expected delays (s): see :mod:`lsnn.app.published`.
@@ -116,8 +118,40 @@ class Cell:
     title: str
 
 
-def run_cells(cells: list[Cell], metric: str, validate_trials: int, progress: bool, device: str, log) -> pd.DataFrame:
-    """Train (or reuse) and validate every cell in order (:func:`run_cell`), logging each; one row per run."""
+def cell_is_finished(cell: Cell, validate_trials: int, device: str) -> bool:
+    """Whether :func:`run_cell` would only read ``cell``'s folder: trained and tested, and validated as asked (or an ANN
+    baseline, which is never validated)."""
+    run_dir = cell.run_dir
+    if not (run_dir / "test.json").is_file():
+        return False
+    if not validate_trials or not (run_dir / "network.npz").is_file():
+        return True
+    return reusable_validation(run_dir, device, "float64", validate_trials) is not None
+
+
+def train_elsewhere(runs: list[tuple[Any, Path]], executor: ExecutorOptions | None, folder: Path, progress: bool, log) -> None:
+    """Train on a SLURM ``executor`` the ``(config, run folder)`` pairs not finished yet (reproductions whose per-run
+    checks, such as neurips-l2l's and neurips-metarl's, then run here on the finished folders); nothing for ``local``."""
+    if executor is None or executor.kind == "local":
+        return
+    todo = [(cfg, run_dir) for cfg, run_dir in runs if not (run_dir / "test.json").is_file()]
+    log(f"[lsnn reproduce] {len(runs) - len(todo)} of {len(runs)} runs already trained; {len(todo)} to train on {executor.kind}")
+    train_run = functools.partial(train, resume=True, progress=False)
+    execute([Job(run_dir.name, run_dir, train_run, (cfg, run_dir)) for cfg, run_dir in todo], executor, folder, progress=progress, log=log)
+
+
+def run_cells(cells: list[Cell], metric: str, validate_trials: int, progress: bool, device: str, log,
+              executor: ExecutorOptions | None = None) -> pd.DataFrame:
+    """Train (or reuse) and validate every cell in order (:func:`run_cell`), logging each; one row per run.
+
+    With a SLURM ``executor`` the unfinished cells first run as jobs (:func:`lsnn.app.executors.execute`, logs and
+    job ids in ``OUT/slurm/``); the loop below then only reads their folders."""
+    if executor is not None and executor.kind != "local" and cells:
+        todo = [cell for cell in cells if not cell_is_finished(cell, validate_trials, device)]
+        jobs = [Job(cell.run_dir.name, cell.run_dir, run_cell, (cell.cfg, cell.run_dir, metric, validate_trials, False, device))
+                for cell in todo]
+        log(f"[lsnn reproduce] {len(cells) - len(todo)} of {len(cells)} runs already finished; {len(todo)} to run on {executor.kind}")
+        execute(jobs, executor, cells[0].run_dir.parent.parent / "slurm", progress=progress, log=log)
     records = []
     for k, cell in enumerate(cells, 1):
         log(f"[lsnn reproduce] ({k}/{len(cells)}) {cell.title} -> {cell.run_dir}")
@@ -137,7 +171,8 @@ def _cell_line(record: dict[str, Any], validate_trials: int) -> str:
 
 
 def reproduce_table1(out: str | os.PathLike, *, preset: str = "quick", seeds: int = 1, rows=None, delays=None,
-                     validate_trials: int | None = None, device: str = "cpp_standalone", progress: bool = True, log=print) -> pd.DataFrame:
+                     validate_trials: int | None = None, device: str = "cpp_standalone", progress: bool = True, log=print,
+                     executor: ExecutorOptions | None = None) -> pd.DataFrame:
     """Train (or reuse) and validate every cell of Table 1, write the tables, return the per-run frame.
 
     ``rows`` / ``delays`` restrict the grid (default: all rows, the preset's columns);
@@ -158,7 +193,7 @@ def reproduce_table1(out: str | os.PathLike, *, preset: str = "quick", seeds: in
                   out / "runs" / _run_name(row, delay, seed), TABLE1_PAPER[row][delay],
                   f"{TABLE1_ROWS[row].label}, expected delay {delay:g} s, seed {seed}")
              for row in rows for delay in delays for seed in range(seeds)]
-    frame = run_cells(cells, "accuracy", validate_trials, progress, device, log)
+    frame = run_cells(cells, "accuracy", validate_trials, progress, device, log, executor)
     write_table1(frame, out, preset, device)
     return frame
 
@@ -270,7 +305,7 @@ def comparison_config(comparison: Comparison, variant: str, preset: str, seed: i
 
 def reproduce_comparison(name: str, out: str | os.PathLike, *, preset: str = "quick", seeds: int = 1, models=None,
                          validate_trials: int | None = None, device: str = "cpp_standalone", progress: bool = True,
-                         log=print) -> pd.DataFrame:
+                         log=print, executor: ExecutorOptions | None = None) -> pd.DataFrame:
     """Train (or reuse) and validate every (model, seed) of the comparison ``name`` (:data:`COMPARISONS`),
     write ``OUT/<name>.md`` / ``.json`` / ``_runs.csv``, return the per-run frame (same run-folder
     semantics as :func:`reproduce_table1`)."""
@@ -287,7 +322,7 @@ def reproduce_comparison(name: str, out: str | os.PathLike, *, preset: str = "qu
     cells = [Cell({"model": model, "seed": seed}, comparison_config(comparison, model, preset, seed), out / "runs" / f"{model}-s{seed}",
                   comparison.variants.get(model), f"{name}: {model}, seed {seed}")
              for model in models for seed in range(seeds)]
-    frame = run_cells(cells, comparison.metric, validate_trials, progress, device, log)
+    frame = run_cells(cells, comparison.metric, validate_trials, progress, device, log, executor)
     write_comparison(frame, comparison, out, preset)
     return frame
 
@@ -342,7 +377,7 @@ def _ordering(summary: pd.DataFrame) -> str:
 
 def reproduce(name: str, out: str | os.PathLike, *, preset: str = "quick", seeds: int = 1, rows=None, delays=None, models=None,
               setups=None, validate_trials: int | None = None, device: str = "cpp_standalone", progress: bool = True,
-              log=print) -> tuple[pd.DataFrame, str]:
+              log=print, executor: ExecutorOptions | None = None) -> tuple[pd.DataFrame, str]:
     """Run the reproduction ``name`` (``elife-table1``, ``neurips-smnist``, ``neurips-l2l``, ``neurips-metarl`` or a name of :data:`COMPARISONS`);
     returns the per-run frame and the stem of the tables written into ``out``. Options that do not apply
     to ``name`` are refused."""
@@ -354,7 +389,7 @@ def reproduce(name: str, out: str | os.PathLike, *, preset: str = "quick", seeds
         if models:
             raise ValueError("--models applies to the figures; Table 1 is selected with --rows and --delays.")
         return reproduce_table1(out, preset=preset, seeds=seeds, rows=rows, delays=delays, validate_trials=validate_trials,
-                                device=device, progress=progress, log=log), "table1"
+                                device=device, progress=progress, log=log, executor=executor), "table1"
     if name == "neurips-smnist":
         from .smnist import NAME, reproduce_smnist
 
@@ -363,22 +398,23 @@ def reproduce(name: str, out: str | os.PathLike, *, preset: str = "quick", seeds
         if models or delays:
             raise ValueError("neurips-smnist is selected with --rows (deep-r-lsnn, lsnn, lif, lstm, rnn) and --setups (1ms, 2ms).")
         return reproduce_smnist(out, preset=preset, seeds=seeds, rows=rows, setups=setups, validate_trials=validate_trials,
-                                device=device, progress=progress, log=log), NAME
+                                device=device, progress=progress, log=log, executor=executor), NAME
     if name == "neurips-l2l":
         from .l2l import NAME as L2L, reproduce_l2l
 
         if models or delays:
             raise ValueError("neurips-l2l is selected with --rows target_nets sines (the function families); --models and --delays do not apply.")
         return reproduce_l2l(out, preset=preset, seeds=seeds, families=rows, validate_trials=validate_trials, device=device,
-                             progress=progress, log=log), L2L
+                             progress=progress, log=log, executor=executor), L2L
     if name == "neurips-metarl":
         from .metarl import NAME as METARL, reproduce_metarl
 
         if models or delays or validate_trials:
             raise ValueError("neurips-metarl is selected with --rows lsnn lif; --models, --delays and --validate-trials do not apply "
                              "(the Brian2 check replays one recorded episode per run).")
-        return reproduce_metarl(out, preset=preset, seeds=seeds, rows=rows, device=device, progress=progress, log=log), METARL
+        return reproduce_metarl(out, preset=preset, seeds=seeds, rows=rows, device=device, progress=progress, log=log,
+                                executor=executor), METARL
     if rows or delays:
         raise ValueError("--rows and --delays apply to elife-table1, neurips-smnist, neurips-l2l and neurips-metarl only; use --models.")
     return reproduce_comparison(name, out, preset=preset, seeds=seeds, models=models, validate_trials=validate_trials,
-                                device=device, progress=progress, log=log), name
+                                device=device, progress=progress, log=log, executor=executor), name

@@ -151,7 +151,7 @@ def time_to_accuracy(curve: pd.DataFrame, milestones=MILESTONES) -> dict[str, fl
 # ------------------------------------------------------------------------------------- reproduction
 def reproduce_smnist(out: str | os.PathLike, *, preset: str = "quick", seeds: int = 1, rows=None, setups=None,
                      validate_trials: int | None = None, device: str = "cpp_standalone", overrides: dict[str, Any] | None = None,
-                     progress: bool = True, log=print) -> pd.DataFrame:
+                     progress: bool = True, log=print, executor=None) -> pd.DataFrame:
     """Train (or reuse) and validate every (row, setup, seed), write ``OUT/neurips-smnist.md`` / ``.json`` /
     ``_runs.csv``, return the per-run frame (module docstring). ``overrides`` apply to every run (e.g. the
     data folder)."""
@@ -170,7 +170,7 @@ def reproduce_smnist(out: str | os.PathLike, *, preset: str = "quick", seeds: in
                   out / "runs" / f"{row}-{setup}-s{seed}", published.NEURIPS_SMNIST[setup][row][3],
                   f"{NAME}: {row}, {setup} per pixel, seed {seed}")
              for row in rows for setup in setups for seed in range(seeds)]
-    frame = run_cells(cells, "accuracy", validate_trials, progress, device, log)
+    frame = run_cells(cells, "accuracy", validate_trials, progress, device, log, executor)
     extra = []
     for cell in cells:
         record: dict[str, Any] = time_to_accuracy(accuracy_curve(cell.run_dir))

@@ -57,6 +57,20 @@ setup() {
   fi
 }
 
+# What only the tests need from the system: Debian's slurm-wlm and munge, for the one-node SLURM cluster that
+# tests/slurm_cluster.py starts (lsnn reproduce/sweep --executor slurm). Optional: without root or apt-get
+# those tests skip with the reason.
+setup_test_tools() {
+  command -v slurmctld >/dev/null 2>&1 && command -v munged >/dev/null 2>&1 && return 0
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "[setup] apt-get install slurm-wlm munge (the tests' local SLURM cluster)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slurm-wlm munge >/dev/null; } \
+      || echo "[setup] installing slurm-wlm/munge failed; the SLURM tests skip" >&2
+  else
+    echo "[setup] no slurm-wlm/munge and no root apt-get: the SLURM tests skip" >&2
+  fi
+}
+
 # The GeNN environment of environments/genn.yml, with pip: its own venv (brian2genn 1.7 needs Brian2 2.5
 # and numpy < 2) and a writable copy of the GeNN 4.9 source (GeNN builds its libraries into it). Exports
 # GENN_PATH, LSNN_GENN_PYTHON and, unless set, LSNN_GENN_USE_GPU=0 (CPU-only GeNN). Without a GeNN
@@ -114,6 +128,7 @@ case "$cmd" in
     exec "$VENV/bin/lsnn" demo "$@" ;;
   test)
     setup
+    setup_test_tools
     genn=0
     if [ "$#" = 0 ]; then   # the full suite includes the GeNN environment
       setup_genn && genn=1 || { status=$?; [ "$status" = 1 ] || exit "$status"; }

@@ -72,3 +72,26 @@ def genn_environment() -> tuple[Path, dict]:
     if not (python.parent / "lsnn").exists() or not genn_path:
         pytest.skip("the GeNN environment is not set up here: bash scripts/run.sh setup-genn (needs a GeNN 4.x source)")
     return python.parent / "lsnn", {**os.environ, "GENN_PATH": genn_path, "LSNN_GENN_USE_GPU": os.environ.get("LSNN_GENN_USE_GPU", "0")}
+
+
+@pytest.fixture(scope="session")
+def slurm_cluster(tmp_path_factory):
+    """A one-node SLURM cluster on this machine (``tests/slurm_cluster.py``) for the session, ``SLURM_CONF`` set
+    while it runs; skips with the reason where it cannot start (no slurm-wlm/munge, not root)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from slurm_cluster import LocalSlurm
+
+    cluster = LocalSlurm(tmp_path_factory.mktemp("slurm"))
+    reason = cluster.start()
+    if reason:
+        pytest.skip(f"no local SLURM cluster: {reason}")
+    previous = os.environ.get("SLURM_CONF")
+    os.environ["SLURM_CONF"] = str(cluster.conf)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+        if previous is None:
+            os.environ.pop("SLURM_CONF", None)
+        else:
+            os.environ["SLURM_CONF"] = previous

@@ -280,6 +280,8 @@ def finish(cfg: TrainConfig, run_dir: Path, net, task: Task, train_time: float |
     else:
         test = evaluate(net, task, cfg.n_test, cfg.test_batch, cfg.test_seed, progress, current_noise=cfg.current_noise)
         test["train_time_s"] = None if train_time is None else round(train_time, 3)
+        if task.variant:
+            test["task_variant"] = task.variant
         origin = provenance()
         if baseline:  # no spiking network to export: the weights, for reloading with ANNBaseline.matched
             test["n_parameters"] = net.n_parameters

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from lsnn.app.executors import add_executor_arguments
 from lsnn.models.devices import DEVICES
 from lsnn.training.config import MODELS, PRESETS
 
@@ -52,16 +53,20 @@ def add_parser(sub, name: str, help_text: str) -> None:
     p.add_argument("--device", choices=DEVICES, default="cpp_standalone", help="Brian2 device of the validations")
     p.add_argument("--out", type=Path, default=None, help="results folder (default results/<name>-<preset>)")
     p.add_argument("--no-progress", action="store_true")
+    add_executor_arguments(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from lsnn.app.executors import executor_options
     from lsnn.app.outputs import writable_folder
     from lsnn.app.reproduce import reproduce
 
+    executor = executor_options(args)  # checked before anything is written
     out = writable_folder(args.out or Path("results") / f"{args.table}-{args.preset}")
     frame, stem = reproduce(args.table, out, preset=args.preset, seeds=args.seeds, rows=args.rows, delays=args.delays,
-                            models=args.models, setups=args.setups, validate_trials=args.validate_trials, device=args.device, progress=not args.no_progress)
+                            models=args.models, setups=args.setups, validate_trials=args.validate_trials, device=args.device, progress=not args.no_progress,
+                            executor=executor)
     print((out / f"{stem}.md").read_text())
     print(f"[lsnn reproduce] wrote {out}/{stem}.md, {stem}_runs.csv, {stem}.json")
     if "brian2_identical_spikes" in frame:  # neurips-metarl: one replayed episode per run

@@ -33,6 +33,11 @@ def run(args: argparse.Namespace) -> int:
     cfg = make_config(args.task, args.model, args.preset, overrides, seed=args.seed)  # every field checked before writing
     run_dir = args.run_dir or Path("runs") / f"{args.task}-{args.model}-{args.preset}-s{args.seed}"
     print(f"[lsnn train] {args.task} / {args.model} / {args.preset} -> {run_dir}", flush=True)
+    from lsnn.training.trainer import build_task
+
+    variant = build_task(cfg).variant
+    if variant:
+        print(f"[lsnn train] task variant: {variant}", flush=True)
     result = train(cfg, run_dir, resume=args.resume, progress=not args.no_progress)
     print(f"[lsnn train] test: {dumps(result['test'])}")
     print(f"[lsnn train] wrote {result['network']}")

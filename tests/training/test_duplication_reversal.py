@@ -2,6 +2,7 @@
 episode, the eLife selectivity samples (Task x Position x Symbol), and a tiny training run."""
 
 import numpy as np
+import pytest
 import torch
 
 from lsnn.analysis import anova_selectivity
@@ -50,3 +51,23 @@ def test_trains_with_the_tiny_preset(tmp_path):
     assert (paper.n_rec, round(paper.frac_adaptive * paper.n_rec), paper.tau_out, paper.batch_size) == (320, 192, 0.25, 50)
     result = train(make_config("duplication_reversal", "sfa", "tiny"), tmp_path / "run", progress=False)
     assert result["finished"] and set(result["test"]) >= {"accuracy", "success"}
+
+
+def test_reduced_variant_keeps_the_layout_and_says_so():
+    paper = DuplicationReversal()
+    assert paper.variant == "" and paper.eos == EOS
+    task = DuplicationReversal(n_symbols_seq=3, n_content=8, step_duration=0.25)
+    assert task.variant == "reduced: 3-symbol strings of 8 symbols, 250 ms steps (paper: 5 of 31, 500 ms)"
+    assert (task.n_in, task.n_out, task.n_steps, task.eos) == (60, 9, 2000, 8)
+    batch = task.sample(np.random.default_rng(0), 50)
+    assert batch.conditions["symbols"].max() < 8
+    b = int(np.flatnonzero(batch.conditions["task"] == REVERSE)[0])
+    syms = batch.conditions["symbols"][b]
+    assert list(batch.labels[b]) == [-1] * 4 + list(syms[::-1]) + [8]
+    rate = lambda step, symbol: batch.x[b, 250 * step : 250 * (step + 1), 5 * symbol : 5 * symbol + 5].mean() / 1e-3  # noqa: E731
+    assert rate(0, syms[0]) > 150 and rate(0, 8 + 3) > 150 and rate(3, 8) > 150 and rate(5, 8 + 1) > 150  # cue, EOS, prompt
+    counts, factors = task.selectivity_samples(batch.x[:, :, :3], batch, np.random.default_rng(1))
+    assert set(factors["Symbol"]) <= set("abcdefgh") and set(np.unique(factors["Position"])) <= {1, 2, 3}
+    for bad in ({"n_content": 1}, {"n_content": 32}, {"n_symbols_seq": 0}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            DuplicationReversal(**bad)

@@ -108,6 +108,11 @@ class Task(ABC):
     def sample(self, rng: np.random.Generator, batch: int) -> TaskBatch:
         """Draw ``batch`` trials with ``rng``."""
 
+    @property
+    def variant(self) -> str:
+        """'' for the paper's task; a reduced variant says here what it changes (printed beside every result)."""
+        return ""
+
     def loss(self, outputs: Tensor, batch: TaskBatch) -> Tensor:
         """Task loss of the network outputs (B, T, n_out); softmax cross-entropy over windows by default."""
         return window_cross_entropy(outputs, batch)

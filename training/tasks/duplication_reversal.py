@@ -12,6 +12,11 @@ episodes with all six outputs right (paper: 95.88 +- 1.39 %; LIF-only 0 %).
 :meth:`DuplicationReversal.selectivity_samples` turns a batch's spikes into the eLife selectivity
 data set: the spike count of every neuron in one randomly chosen input step per episode, with the
 factors Task x Position x Symbol.
+
+Reduced variants (issue 21: the paper's 50,000 iterations of 6 s episodes are GPU-sized) keep the task's
+structure with fewer content symbols (``n_content``: the first letters of the alphabet), shorter strings
+(``n_symbols_seq``) or shorter steps (``step_duration``); :attr:`DuplicationReversal.variant` names the
+departure, and every table, figure and summary that shows the run prints it.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from torch import Tensor
 from .base import SteppedTask, TaskBatch, symbol_stream_input, window_means
 
 CONTENT = tuple("abcdefghijklmnopqrstuvwxyz") + tuple("ABCDE")
+#: Indices of the non-content symbols in the paper's task (a variant with ``n_content`` symbols puts them at
+#: ``n_content`` ... ``n_content + 3``: :attr:`DuplicationReversal.eos`).
 EOS, PROMPT, CUE_DUPLICATE, CUE_REVERSE = len(CONTENT), len(CONTENT) + 1, len(CONTENT) + 2, len(CONTENT) + 3
 N_INPUT_SYMBOLS = len(CONTENT) + 4
 DUPLICATE, REVERSE = 0, 1
@@ -35,11 +42,43 @@ class DuplicationReversal(SteppedTask):
 
     n_symbols_seq: int = 5
     step_duration: float = 0.5
+    n_content: int = len(CONTENT)
     n_per_symbol: int = 5
     rate_on: float = 200.0
     rate_off: float = 2.0
     name: str = field(default="duplication_reversal", init=False)
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not 2 <= self.n_content <= len(CONTENT):
+            raise ValueError(f"n_content {self.n_content} must be between 2 and {len(CONTENT)} content symbols.")
+        if self.n_symbols_seq < 1:
+            raise ValueError(f"n_symbols_seq {self.n_symbols_seq} must be at least 1.")
+
+    @property
+    def variant(self) -> str:
+        """'' for the paper's task (eLife §8); otherwise what this reduced variant changes, e.g.
+        ``"reduced: 3-symbol strings of 8 symbols, 250 ms steps"``."""
+        paper = DuplicationReversal.__dataclass_fields__
+        if all(getattr(self, k) == paper[k].default for k in ("n_symbols_seq", "step_duration", "n_content")):
+            return ""
+        return (f"reduced: {self.n_symbols_seq}-symbol strings of {self.n_content} symbols, "
+                f"{self.step_duration * 1e3:g} ms steps (paper: 5 of 31, 500 ms)")
+
+    @property
+    def alphabet(self) -> tuple[str, ...]:
+        """The content symbols of this variant (the first ``n_content`` of :data:`CONTENT`)."""
+        return CONTENT[: self.n_content]
+
+    @property
+    def eos(self) -> int:
+        """Index of the end-of-sequence symbol (input and output)."""
+        return self.n_content
+
+    @property
+    def n_input_symbols(self) -> int:
+        """Content symbols + ``*`` + ``?`` + the two task cues."""
+        return self.n_content + 4
 
     @property
     def n_seq_steps(self) -> int:
@@ -48,11 +87,11 @@ class DuplicationReversal(SteppedTask):
 
     @property
     def n_in(self) -> int:
-        return N_INPUT_SYMBOLS * self.n_per_symbol
+        return self.n_input_symbols * self.n_per_symbol
 
     @property
     def n_out(self) -> int:
-        return len(CONTENT) + 1
+        return self.n_content + 1
 
     @property
     def n_steps(self) -> int:
@@ -61,17 +100,18 @@ class DuplicationReversal(SteppedTask):
     def sample(self, rng: np.random.Generator, batch: int) -> TaskBatch:  # noqa: D102
         n, S, L = self.n_symbols_seq, self.n_seq_steps, self.step_steps
         task = rng.integers(0, 2, batch).astype(np.int8)
-        symbols = rng.integers(0, len(CONTENT), (batch, n)).astype(np.int8)
-        shown = np.zeros((batch, S, N_INPUT_SYMBOLS), dtype=bool)
+        eos, prompt, cue_duplicate, cue_reverse = (self.n_content + k for k in range(4))
+        symbols = rng.integers(0, self.n_content, (batch, n)).astype(np.int8)
+        shown = np.zeros((batch, S, self.n_input_symbols), dtype=bool)
         shown[np.arange(batch)[:, None], np.arange(n)[None, :], symbols] = True
-        shown[:, n, EOS] = True
-        shown[:, n + 1 :, PROMPT] = True
-        shown[np.arange(batch), 0, np.where(task == DUPLICATE, CUE_DUPLICATE, CUE_REVERSE)] = True
+        shown[:, n, eos] = True
+        shown[:, n + 1 :, prompt] = True
+        shown[np.arange(batch), 0, np.where(task == DUPLICATE, cue_duplicate, cue_reverse)] = True
         x = symbol_stream_input(rng, shown, L, self.n_per_symbol, self.rate_on, self.rate_off, self.dt)
         answer = np.where(task[:, None] == DUPLICATE, symbols, symbols[:, ::-1])
         labels = np.full((batch, S), -1, dtype=np.int64)
         labels[:, n + 1 : n + 1 + n] = answer
-        labels[:, S - 1] = EOS
+        labels[:, S - 1] = eos
         ends = (np.arange(S) + 1) * L
         windows = np.stack([ends - 1, ends], axis=1)  # the value at the end of each 500 ms window
         conditions = {"task": task, "symbols": symbols}
@@ -99,5 +139,5 @@ class DuplicationReversal(SteppedTask):
         counts = np.take_along_axis(spikes, steps[:, :, None], axis=1).sum(axis=1)
         symbol = batch.conditions["symbols"][np.arange(B), position]
         factors = {"Task": np.where(batch.conditions["task"] == DUPLICATE, "duplication", "reversal"),
-                   "Position": position + 1, "Symbol": np.asarray(CONTENT)[symbol]}
+                   "Position": position + 1, "Symbol": np.asarray(self.alphabet)[symbol]}
         return counts, factors
