@@ -132,3 +132,73 @@ def episode_activity(run_dir: str | os.PathLike, n_episodes: int, *, bin_size: f
         factors=factors, success=n_right / done, bin_size=bin_steps * task.dt, step_duration=task.step_duration,
         n_symbols_seq=task.n_symbols_seq, variant=task.variant,
     )
+
+
+@dataclass
+class TaskSequences:
+    """Average activity of a duplication/reversal network for one sequence under both tasks (poster B)."""
+
+    word: str  # the sequence, e.g. "abcde"
+    duplication: np.ndarray  # (bins, neurons) normalised rates of the duplication episodes' display half, sorted
+    reversal: np.ndarray  # (bins, neurons) normalised rates of the reversal episodes, same neuron order
+    order: np.ndarray  # neuron indices, sorted by peak time in (the sorting half of) the duplication episodes
+    reliability: float  # Spearman r of peak bins between the two halves of the duplication episodes
+    changed: float  # fraction of active neurons whose peak lies in another step under reversal than under duplication
+    changed_control: float  # the same between the two halves of the duplication episodes (what noise alone changes)
+    changed_loading: float  # ... among neurons whose duplication peak lies in the loading (input) steps
+    n_active: int  # neurons firing in both tasks
+    n_episodes: int  # per task
+    success: dict[str, float]  # per task, fraction of these episodes entirely right
+    bin_size: float
+    step_duration: float
+    step_names: list[str]
+    variant: str = ""
+
+
+def task_sequences(run_dir: str | os.PathLike, word: str | None = None, n_episodes: int = 200, *, bin_size: float = 0.05,
+                   seed: int = 12345) -> TaskSequences:
+    """Simulate ``n_episodes`` episodes of one sequence ``word`` (default: the first letters of the alphabet, "abcde") under
+    duplication and under reversal (PyTorch, float64; fresh input spikes drawn from ``seed``) and compare the averaged,
+    peak-sorted activity (Salaj et al. 2020 poster, panel B: "neurons change their preference depending on the task, as
+    early as during the loading of the input sequence")."""
+    import torch
+
+    from lsnn.analysis.sequences import cross_validated_sequence, normalized_traces, peak_bins
+    from lsnn.training.tasks.duplication_reversal import DUPLICATE, REVERSE
+
+    run = load_run(run_dir)
+    task = run.task
+    if not isinstance(task, DuplicationReversal):
+        raise ValueError(f"{run_dir} was trained on {run.cfg.task!r}, not duplication_reversal.")
+    word = word or "".join(task.alphabet[: task.n_symbols_seq])
+    bin_steps = int(round(bin_size / task.dt))
+    if bin_steps < 1 or task.step_steps % bin_steps:
+        raise ValueError(f"bin_size {bin_size} s must divide the symbol duration {task.step_duration} s into whole steps of {task.dt} s.")
+    if n_episodes < 4:
+        raise ValueError(f"n_episodes must be at least 4 (the duplication episodes are split in halves); got {n_episodes}.")
+    rng = np.random.default_rng(seed)
+    counts, success = {}, {}
+    for name, kind in (("duplication", DUPLICATE), ("reversal", REVERSE)):
+        batch = task.fixed_sequence(rng, word, kind, n_episodes)
+        binned, right = [], 0.0
+        for part, out in iter_held_out(run, n_episodes, batch=batch, record_state=False):
+            spikes = out.spikes.numpy()
+            B, T, n = spikes.shape
+            binned.append(spikes.reshape(B, T // bin_steps, bin_steps, n).sum(axis=2))
+            right += task.metrics(torch.as_tensor(out.outputs), part)["success"] * B
+        counts[name], success[name] = np.concatenate(binned), right / n_episodes
+    dup, rev = counts["duplication"], counts["reversal"]
+    seq = cross_validated_sequence(dup, rng)
+    active = (dup.sum(axis=(0, 1)) > 0) & (rev.sum(axis=(0, 1)) > 0)
+    bins_per_step = task.step_steps // bin_steps
+    step_dup, step_rev = peak_bins(dup) // bins_per_step, peak_bins(rev) // bins_per_step
+    step_a, step_b = peak_bins(dup[seq.sort_trials]) // bins_per_step, peak_bins(dup[seq.display_trials]) // bins_per_step
+    loading = active & (step_dup < task.n_symbols_seq)
+    fraction = lambda mask: float(mask[active].mean()) if active.any() else float("nan")  # noqa: E731
+    return TaskSequences(
+        word=word, duplication=seq.traces, reversal=normalized_traces(rev)[:, seq.order], order=seq.order, reliability=seq.reliability,
+        changed=fraction(step_dup != step_rev), changed_control=fraction(step_a != step_b),
+        changed_loading=float((step_dup != step_rev)[loading].mean()) if loading.any() else float("nan"),
+        n_active=int(active.sum()), n_episodes=n_episodes, success=success, bin_size=bin_steps * task.dt,
+        step_duration=task.step_duration, step_names=task.step_names(word), variant=task.variant,
+    )

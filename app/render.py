@@ -151,14 +151,16 @@ def _twelve_ax(run_dir: Path, out: Path, device: str) -> list[Path]:
 
 def _duplication_reversal(run_dir: Path, out: Path, device: str) -> list[Path]:
     from lsnn.analysis import anova_selectivity, categories_per_neuron, cross_validated_sequence, rate_selection, selectivity_counts
-    from lsnn.app.episodes import episode_activity
-    from lsnn.figures.spike_codes import figure_selectivity, figure_sequences
+    from lsnn.app.episodes import episode_activity, task_sequences
+    from lsnn.figures.spike_codes import figure_selectivity, figure_sequences, figure_task_sequences
     from lsnn.training.runs import read_config
 
     cfg = read_config(run_dir)
     act = episode_activity(run_dir, min(DUPREV_EPISODES, cfg.n_test))
     rng = np.random.default_rng(0)
     written = [_save(_with_variant(figure_sequences(cross_validated_sequence(act.counts, rng), act.bin_size), act.variant), out / "sequences.png")]
+    sequences = task_sequences(run_dir, n_episodes=min(DUPREV_EPISODES, cfg.n_test), bin_size=act.bin_size)
+    written.append(_save(figure_task_sequences(sequences), out / "task_sequences.png"))
     keep = rate_selection(act.selectivity_counts, act.step_duration)
     try:
         if not keep.any():

@@ -218,3 +218,35 @@ def figure_sequences(seq: "SortedSequence", bin_size: float, t_start: float = 0.
             ax.set_ylabel("")
         fig.colorbar(image, ax=list(axes), label="normalised rate")
     return fig
+
+
+def figure_task_sequences(data) -> Figure:
+    """Poster B: the averaged, normalised activity for one sequence under duplication and under reversal, neurons in
+    one order (peak time under duplication, found on the other half of its episodes), the steps' symbols on top.
+    ``data``: :class:`lsnn.app.episodes.TaskSequences`."""
+    panels = (("DUPLICATION", data.duplication, f"neurons sorted on half of the episodes, shown: the other half (r = {data.reliability:.2f})"),
+              ("REVERSAL", data.reversal, "same order as duplication"))
+    n_bins, n_neurons = data.duplication.shape
+    t_stop = n_bins * data.bin_size
+    with style_context():
+        fig = Figure(figsize=(10.5, 4.6), layout="constrained")
+        axes = fig.subplots(1, 2, sharey=True)
+        for ax, (task, traces, note) in zip(axes, panels):
+            image = ax.imshow(traces.T, aspect="auto", origin="lower", cmap="viridis", vmin=0, vmax=1, extent=(0, t_stop, 0, n_neurons),
+                              interpolation="nearest")
+            for k in range(1, len(data.step_names)):
+                ax.axvline(k * data.step_duration, color="w", ls=":", lw=0.8)
+            top = ax.secondary_xaxis("top")
+            top.set_xticks([(k + 0.5) * data.step_duration for k in range(len(data.step_names))], data.step_names)
+            top.tick_params(length=0)
+            ax.set_xlabel("time in the episode (s)")
+            ax.set_title(f"{task} of '{data.word}' ({data.n_episodes} episodes, {100 * data.success[task.lower()]:.0f} % right)\n{note}",
+                         fontsize=9)
+            _integer_axis(ax.yaxis)
+        axes[0].set_ylabel(f"neuron ({n_neurons}, sorted by peak time under duplication)")
+        fig.colorbar(image, ax=list(axes), label="rate / neuron's maximum")
+        fig.suptitle(f"peak in another step under reversal: {100 * data.changed:.0f} % of {data.n_active} active neurons "
+                     f"({100 * data.changed_loading:.0f} % of those peaking while the sequence is loaded)\n"
+                     f"control, between two halves of the duplication episodes: {100 * data.changed_control:.0f} %"
+                     + (f"\ntask variant -- {data.variant}" if data.variant else ""), fontsize=8.5)
+    return fig

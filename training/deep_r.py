@@ -50,7 +50,7 @@ class DeepR:
                 W = getattr(net, name)
                 mask_name, sign_name = MATRICES[name]
                 pre_sign = getattr(net, sign_name).to(W.dtype)[None, :].expand_as(W)
-                random_sign = torch.where(torch.rand(W.shape, generator=generator) < 0.5, -1.0, 1.0).to(W.dtype)
+                random_sign = torch.where(torch.rand(W.shape, generator=generator) < 0.5, -1.0, 1.0).to(W.device, W.dtype)
                 weight_sign = torch.sign(W)
                 sign = torch.where(pre_sign != 0, pre_sign, torch.where(weight_sign != 0, weight_sign, random_sign))
                 self.signs[name] = sign
@@ -83,7 +83,7 @@ class DeepR:
             theta = W * sign
             theta -= lr * self.l1
             if self.temperature > 0:
-                theta += math.sqrt(2 * lr * self.temperature) * torch.randn(W.shape, generator=generator, dtype=W.dtype)
+                theta += math.sqrt(2 * lr * self.temperature) * torch.randn(W.shape, generator=generator, dtype=W.dtype).to(W.device)
             dead = mask & (theta < 0)
             mask &= ~dead
             removed += int(dead.sum())

@@ -25,7 +25,11 @@ def firing_rates(spikes: Tensor, dt: float) -> Tensor:
 
 def firing_rate_loss(spikes: Tensor, target_rate: float, dt: float) -> Tensor:
     """``sum_j (r_j - r0)^2`` with r_j, r0 in spikes per step (r0 = target_rate [Hz] * dt)."""
-    rates = spikes.mean(dim=(0, 1))
+    return rate_deviation_loss(spikes.mean(dim=(0, 1)), target_rate, dt)
+
+
+def rate_deviation_loss(rates: Tensor, target_rate: float, dt: float) -> Tensor:
+    """``sum_j (r_j - r0)^2`` of given per-neuron rates r_j in spikes per step (e.g. averaged over data-parallel ranks)."""
     return ((rates - target_rate * dt) ** 2).sum()
 
 

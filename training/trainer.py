@@ -35,11 +35,14 @@ from .baselines import KINDS as BASELINE_KINDS
 from .baselines import ANNBaseline
 from .config import RL_TASKS, STP_MODELS, TrainConfig
 from .deep_r import DeepR
+from .distributed import DataParallel, resolve_device
+from .distributed import start as start_data_parallel
+from .distributed import stop as stop_data_parallel
 from .init import adaptation_time_constants, ei_weights, gaussian_weights, random_signs, sparse_mask
 from .kernel import keep_freed_memory
 from .model import LSNN
 from .noise import held_out_noise, training_noise
-from .regularizers import firing_rate_loss, step_decay
+from .regularizers import rate_deviation_loss, step_decay
 from .runs import (BASELINE, CHECKPOINT, CONFIG, METRICS, NETWORK, TEST, RunError, held_out_batches, load_checkpoint,
                    provenance, read_config, run_lock, save_checkpoint, write_json)
 from .tasks import TASKS, Task, TaskBatch, window_means
@@ -132,18 +135,37 @@ def _generator(*key: int) -> torch.Generator:
 
 
 def train_step(net: LSNN | ANNBaseline, optimizer: torch.optim.Optimizer, task: Task, batch: TaskBatch, cfg: TrainConfig,
-               lr: float, i_ext: torch.Tensor | None = None) -> dict[str, Any]:
+               lr: float, i_ext: torch.Tensor | None = None, parallel: DataParallel | None = None,
+               model: torch.nn.Module | None = None) -> dict[str, Any]:
     """One BPTT step on ``batch``: forward (memory-lean path), task loss + rate regulariser, backward,
     gradient norm (clipped to ``cfg.grad_clip``), Adam step at learning rate ``lr``. ``i_ext``: injected
     current (the iteration's noise, :mod:`lsnn.training.noise`). Returns the iteration's metrics; raises
-    :class:`RuntimeError` on a non-finite loss or gradient, before the step."""
+    :class:`RuntimeError` on a non-finite loss or gradient, before the step.
+
+    Data-parallel (``parallel``, ``model`` = ``net`` in DistributedDataParallel): ``batch`` is this rank's share;
+    the task loss is weighted by the share's targets and the rates are averaged over the ranks, so that the
+    averaged gradient equals the whole batch's (:mod:`lsnn.training.distributed`); metrics are the whole batch's."""
     for group in optimizer.param_groups:
         group["lr"] = lr
-    out = net(batch.x, record_state=False) if i_ext is None else net(batch.x, i_ext=i_ext, record_state=False)  # memory-lean path
+    forward = net if model is None else model
+    out = forward(batch.x, record_state=False) if i_ext is None else forward(batch.x, i_ext=i_ext, record_state=False)  # memory-lean path
     task_loss = task.loss(out.outputs, batch)
-    rate_loss = firing_rate_loss(out.spikes, cfg.rate_target, net.dt) if out.spikes is not None else torch.zeros(())
-    loss = task_loss + cfg.rate_coefficient * rate_loss
-    if not torch.isfinite(loss):
+    weight = 1.0
+    if parallel is not None:
+        units = task.loss_units(batch)
+        weight = parallel.world * units / parallel.total(units)
+    if out.spikes is not None:
+        rates = out.spikes.mean(dim=(0, 1))
+        if parallel is not None:
+            rates = parallel.mean(rates)
+        rate_loss = rate_deviation_loss(rates, cfg.rate_target, net.dt)
+    else:
+        rate_loss = torch.zeros((), device=out.outputs.device)
+    loss = weight * task_loss + cfg.rate_coefficient * rate_loss
+    finite = bool(torch.isfinite(loss))
+    if parallel is not None:  # every rank stops, or none (a rank alone in backward would wait forever)
+        finite = parallel.total(0.0 if finite else 1.0) == 0.0
+    if not finite:
         raise FloatingPointError(f"the loss is {loss.item()}")
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
@@ -151,9 +173,14 @@ def train_step(net: LSNN | ANNBaseline, optimizer: torch.optim.Optimizer, task: 
     if not np.isfinite(grad_norm):
         raise FloatingPointError(f"the gradient is not finite (norm {grad_norm})")
     optimizer.step()
-    return {"loss": loss.item(), "task_loss": task_loss.item(), "rate_loss": rate_loss.item(), "grad_norm": grad_norm,
-            **task.metrics(out.outputs, batch), "lr": lr,
-            "rate_hz": out.spikes.mean().item() / net.dt if out.spikes is not None else None}
+    record = {"task_loss": task_loss.item(), **task.metrics(out.outputs, batch)}
+    if parallel is not None:
+        record = parallel.weighted_metrics(record, task.loss_units(batch))
+    spikes_per_step = None if out.spikes is None else (out.spikes.mean() if parallel is None else rates.detach().mean()).item()
+    record["rate_hz"] = None if spikes_per_step is None else spikes_per_step / net.dt
+    rate_value = rate_loss.item()
+    total = loss.item() if parallel is None else record["task_loss"] + cfg.rate_coefficient * rate_value  # the whole batch's
+    return {"loss": total, "task_loss": record.pop("task_loss"), "rate_loss": rate_value, "grad_norm": grad_norm, **record, "lr": lr}
 
 
 @torch.no_grad()
@@ -186,11 +213,11 @@ def evaluate(net: LSNN, task: Task, n_trials: int, batch_size: int, seed: int, p
             spikes += float(out.spikes.sum())
             steps += out.spikes.shape[0] * out.spikes.shape[1]
         if per_trial:
-            right = (window_means(out.outputs, batch.windows).argmax(-1).numpy() == batch.labels) | (batch.labels < 0)
+            right = (window_means(out.outputs, batch.windows).argmax(-1).cpu().numpy() == batch.labels) | (batch.labels < 0)
             correct_trials.extend("1" if r else "0" for r in right.all(axis=1))
         delay = batch.conditions.get("delay")
         if delay is not None and delay.shape == batch.labels.shape:
-            correct = (window_means(out.outputs, batch.windows).argmax(-1).numpy() == batch.labels)
+            correct = (window_means(out.outputs, batch.windows).argmax(-1).cpu().numpy() == batch.labels)
             for d, c in zip(delay[batch.labels >= 0], correct[batch.labels >= 0]):
                 tally = by_delay.setdefault(round(float(d), 6), [0, 0])
                 tally[0] += int(c)
@@ -234,12 +261,13 @@ def prepare_run_folder(cfg: TrainConfig, run_dir: Path, resume: bool) -> None:
         write_json(run_dir / CONFIG, cfg.to_dict())
 
 
-def restore(run_dir: Path, net, optimizer, deep_r: DeepR | None) -> int:
-    """Load the last checkpoint into ``net``, ``optimizer`` and ``deep_r``; drop metrics logged after it.
-    Returns the iteration to continue from (0 for a new run)."""
+def restore(run_dir: Path, net, optimizer, deep_r: DeepR | None, truncate_metrics: bool = True) -> int:
+    """Load the last checkpoint into ``net``, ``optimizer`` and ``deep_r``; drop metrics logged after it (unless
+    ``truncate_metrics`` is False: a data-parallel rank other than 0). Returns the iteration to continue from (0 for a new run)."""
     ckpt_path, metrics_path = run_dir / CHECKPOINT, run_dir / METRICS
     if not ckpt_path.exists():
-        metrics_path.unlink(missing_ok=True)
+        if truncate_metrics:
+            metrics_path.unlink(missing_ok=True)
         return 0
     state = load_checkpoint(ckpt_path, required=("iteration", "model", "optimizer", "deep_r_active"))
     try:
@@ -250,8 +278,8 @@ def restore(run_dir: Path, net, optimizer, deep_r: DeepR | None) -> int:
     start = int(state["iteration"])
     if deep_r is not None:
         deep_r.n_active = int(state["deep_r_active"])
-    lines = metrics_path.read_text().splitlines() if metrics_path.exists() else []
-    if len(lines) != start:  # drop what was logged after the checkpoint (a finished run is left untouched)
+    lines = metrics_path.read_text().splitlines() if metrics_path.exists() and truncate_metrics else []
+    if truncate_metrics and len(lines) != start:  # drop what was logged after the checkpoint (a finished run is left untouched)
         atomic_write_text(metrics_path, "".join(line + "\n" for line in lines[:start]))
     return start
 
@@ -294,14 +322,20 @@ def finish(cfg: TrainConfig, run_dir: Path, net, task: Task, train_time: float |
 
 
 def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False, progress: bool = True,
-          max_iterations: int | None = None) -> dict[str, Any]:
+          max_iterations: int | None = None, device: str = "cpu") -> dict[str, Any]:
     """Train (or resume, or reuse a finished run) and return the test metrics and paths (module docstring).
 
     ``max_iterations`` stops this call after that many iterations (the run stays resumable; the
     result then has ``finished`` False and no test metrics): a time-boxed session of a long run.
-    STP models train with one intra-op thread (:func:`intra_op_threads`).
+    STP models train with one intra-op thread (:func:`intra_op_threads`). ``device``: ``cpu``, ``cuda`` or
+    ``auto``; under ``torchrun`` with several processes the batch is split over them (data-parallel,
+    :mod:`lsnn.training.distributed`) and rank 0 writes the run folder.
     """
+    from .distributed import launched_by_torchrun
+
     if cfg.task in RL_TASKS:  # reinforcement learning: rollouts and PPO instead of batches of a Task
+        if device != "cpu" or launched_by_torchrun():
+            raise RunError(f"{cfg.task} trains in one CPU process (its rollouts step one environment at a time); use --device cpu without torchrun.")
         from .rl.metarl import train_metarl
 
         return train_metarl(cfg, run_dir, resume=resume, progress=progress, max_iterations=max_iterations)
@@ -309,28 +343,53 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
     task = build_task(cfg)  # task parameters checked before anything is written
     if cfg.connectivity is not None and cfg.model in BASELINE_KINDS:
         raise RunError("DEEP R rewiring (connectivity) applies to spiking networks, not to the LSTM / tanh-RNN baselines.")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    with run_lock(run_dir), intra_op_threads(1 if cfg.model in STP_MODELS else None):
-        prepare_run_folder(cfg, run_dir, resume)
+    where = resolve_device(device)
+    parallel = start_data_parallel(where)
+    try:
+        if parallel is not None:
+            parallel.share(cfg.batch_size)  # the batch must split evenly, checked on every rank before anything is written
+        return _train(cfg, run_dir, task, resume, progress and (parallel is None or parallel.is_main), max_iterations, where, parallel)
+    finally:
+        stop_data_parallel(parallel)
+
+
+def _train(cfg: TrainConfig, run_dir: Path, task: Task, resume: bool, progress: bool, max_iterations: int | None,
+           where: torch.device, parallel: DataParallel | None) -> dict[str, Any]:
+    """The loop of :func:`train` on device ``where``, as one rank of ``parallel`` (None: the only process)."""
+    main = parallel is None or parallel.is_main
+    if main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    with run_lock(run_dir) if main else contextlib.nullcontext(), intra_op_threads(1 if cfg.model in STP_MODELS else None):
+        if main:
+            prepare_run_folder(cfg, run_dir, resume)
+        if parallel is not None:
+            parallel.barrier()  # the other ranks read the folder that rank 0 checked
         keep_freed_memory()  # reuse the large per-iteration buffers without page faults (process-wide)
-        net = build_model(cfg, task)
+        net = build_model(cfg, task).to(where)
         optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr)
         deep_r = DeepR(net, _generator(cfg.seed, 4), cfg.l1, cfg.temperature) if cfg.connectivity is not None else None
         signed = cfg.dale and deep_r is None and not isinstance(net, ANNBaseline)
-        start = restore(run_dir, net, optimizer, deep_r)
+        start = restore(run_dir, net, optimizer, deep_r, truncate_metrics=main)
+        model = parallel.wrap(net) if parallel is not None else None
+        share = parallel.share(cfg.batch_size) if parallel is not None else slice(None)
         checkpointed = start
 
         t0 = time.perf_counter() - logged_training_time(run_dir / METRICS)  # training time summed over sessions
         stop = cfg.n_iterations if max_iterations is None else min(cfg.n_iterations, start + max_iterations)
         net_dtype = next(net.parameters()).dtype
         bar = tqdm(range(start, stop), desc=f"train {cfg.task}/{cfg.model}", initial=start, total=cfg.n_iterations, disable=not progress)
-        with open(run_dir / METRICS, "a") if start < stop else contextlib.nullcontext() as log:  # a finished run writes nothing
+        writes = main and start < stop  # a finished run (and every rank but 0) writes nothing
+        with open(run_dir / METRICS, "a") if writes else contextlib.nullcontext() as log:
             for it in bar:
                 lr = cfg.lr * step_decay(it, every=cfg.lr_decay_every, factor=cfg.lr_decay_factor, ramp=cfg.lr_ramp)
                 batch = task.sample(np.random.default_rng([cfg.seed, 1, it]), cfg.batch_size)
                 try:
                     noise = training_noise(cfg.current_noise, (batch.n_trials, batch.x.shape[1], cfg.n_rec), cfg.seed, it, net_dtype)
-                    record = {"iteration": it, **train_step(net, optimizer, task, batch, cfg, lr, noise)}
+                    if parallel is not None:
+                        batch, noise = batch.subset(share), None if noise is None else noise[share]
+                    if noise is not None:
+                        noise = noise.to(where)
+                    record = {"iteration": it, **train_step(net, optimizer, task, batch, cfg, lr, noise, parallel, model)}
                 except FloatingPointError as exc:
                     raise RunError(f"iteration {it}: {exc}; set grad_clip or lower the learning rate "
                                    f"(the run resumes from its checkpoint at iteration {checkpointed}).") from None
@@ -340,21 +399,23 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
                     record["sign_zeroed"] = keep_dale_signs(net)
                 record["time_s"] = round(time.perf_counter() - t0, 3)
                 done = it + 1
-                if cfg.eval_every and done % cfg.eval_every == 0 and done < cfg.n_iterations:
+                if main and cfg.eval_every and done % cfg.eval_every == 0 and done < cfg.n_iterations:
                     t_eval = time.perf_counter()
                     tested = evaluate(net, task, min(cfg.eval_trials, cfg.n_test), cfg.test_batch, cfg.test_seed,
                                       current_noise=cfg.current_noise)
                     record.update({f"test_{k}": v for k, v in tested.items() if isinstance(v, float)})
                     t0 += time.perf_counter() - t_eval  # testing is not training time
-                log.write(dumps(record) + "\n")  # strict JSON: a NaN metric is written as null
-                log.flush()
+                if writes:
+                    log.write(dumps(record) + "\n")  # strict JSON: a NaN metric is written as null
+                    log.flush()
                 bar.set_postfix(loss=f"{record['loss']:.3f}", acc=f"{record.get('accuracy', float('nan')):.3f}",
                                 rate="-" if record["rate_hz"] is None else f"{record['rate_hz']:.1f}Hz")
                 if done % cfg.checkpoint_every == 0 or done == cfg.n_iterations:
-                    save_checkpoint(run_dir / CHECKPOINT, {"iteration": done, "model": net.state_dict(), "optimizer": optimizer.state_dict(),
-                                                           "deep_r_active": deep_r.n_active if deep_r else -1})
+                    if main:
+                        save_checkpoint(run_dir / CHECKPOINT, {"iteration": done, "model": net.state_dict(), "optimizer": optimizer.state_dict(),
+                                                               "deep_r_active": deep_r.n_active if deep_r else -1})
                     checkpointed = done
         bar.close()
-        if stop < cfg.n_iterations:
-            return {"run_dir": str(run_dir), "finished": False, "iteration": stop, "test": None, "network": None}
-        return finish(cfg, run_dir, net, task, time.perf_counter() - t0, start == cfg.n_iterations, progress)
+        if stop < cfg.n_iterations or not main:
+            return {"run_dir": str(run_dir), "finished": stop == cfg.n_iterations, "iteration": stop, "test": None, "network": None}
+        return finish(cfg, run_dir, net.cpu(), task, time.perf_counter() - t0, start == cfg.n_iterations, progress)

@@ -71,3 +71,29 @@ def test_reduced_variant_keeps_the_layout_and_says_so():
     for bad in ({"n_content": 1}, {"n_content": 32}, {"n_symbols_seq": 0}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             DuplicationReversal(**bad)
+
+
+def test_one_sequence_under_both_tasks(tmp_path):
+    """Poster B: fixed-sequence episodes differ only in their input spikes; the traces of both tasks come in one
+    neuron order, and the fractions of neurons changing their peak step are computed on the active neurons."""
+    from lsnn.app.episodes import task_sequences
+    from lsnn.training.config import make_config
+    from lsnn.training.tasks.duplication_reversal import DUPLICATE
+    from lsnn.training.trainer import train
+
+    task = DuplicationReversal(n_symbols_seq=3, n_content=8, step_duration=0.05)
+    batch = task.fixed_sequence(np.random.default_rng(0), "bad", DUPLICATE, 5)
+    assert (batch.conditions["symbols"] == [1, 0, 3]).all() and (batch.labels[:, 4:7] == [1, 0, 3]).all()
+    assert not np.array_equal(batch.x[0], batch.x[1]) and task.step_names("bad") == ["b", "a", "d", "*", "?", "?", "?", "?"]
+    for word in ("bax", "ab"):
+        with pytest.raises(ValueError, match="must be 3 symbols"):
+            task.fixed_sequence(np.random.default_rng(0), word, DUPLICATE, 2)
+    run = tmp_path / "run"
+    train(make_config("duplication_reversal", "sfa", "tiny", {"n_iterations": 2}), run, progress=False)
+    both = task_sequences(run, n_episodes=20, bin_size=0.01)
+    assert both.word == "ab" and both.step_names == ["a", "b", "*", "?", "?", "?"]
+    assert both.duplication.shape == both.reversal.shape == (30, 20) and sorted(both.order) == list(range(20))
+    assert 0 <= both.changed <= 1 and 0 <= both.changed_control <= 1 and 0 < both.n_active <= 20
+    assert np.nanmax(both.reversal) == 1.0 and set(both.success) == {"duplication", "reversal"}
+    again = task_sequences(run, n_episodes=20, bin_size=0.01)
+    assert np.array_equal(again.reversal, both.reversal) and again.changed == both.changed  # seeded

@@ -117,6 +117,11 @@ class Task(ABC):
         """Task loss of the network outputs (B, T, n_out); softmax cross-entropy over windows by default."""
         return window_cross_entropy(outputs, batch)
 
+    def loss_units(self, batch: TaskBatch) -> int:
+        """How many terms :meth:`loss` averages over in ``batch`` (the windows with a target by default): the
+        weight of a share of a batch in data-parallel training (:mod:`lsnn.training.distributed`)."""
+        return int((batch.labels >= 0).sum())
+
     def metrics(self, outputs: Tensor, batch: TaskBatch) -> dict[str, float]:
         """Task metrics; ``accuracy`` (fraction of windows with a target answered correctly) by default."""
         return {"accuracy": window_accuracy(outputs, batch)}

@@ -98,10 +98,25 @@ class DuplicationReversal(SteppedTask):
         return self.n_seq_steps * self.step_steps
 
     def sample(self, rng: np.random.Generator, batch: int) -> TaskBatch:  # noqa: D102
-        n, S, L = self.n_symbols_seq, self.n_seq_steps, self.step_steps
         task = rng.integers(0, 2, batch).astype(np.int8)
+        symbols = rng.integers(0, self.n_content, (batch, self.n_symbols_seq)).astype(np.int8)
+        return self.episodes(rng, task, symbols)
+
+    def fixed_sequence(self, rng: np.random.Generator, word: str, task: int, n_episodes: int) -> TaskBatch:
+        """``n_episodes`` episodes of one sequence ``word`` (e.g. ``"abcde"``, letters of :attr:`alphabet`) and one
+        task (:data:`DUPLICATE` or :data:`REVERSE`), differing only in their Poisson input spikes (poster B)."""
+        if len(word) != self.n_symbols_seq or any(c not in self.alphabet for c in word):
+            raise ValueError(f"the sequence {word!r} must be {self.n_symbols_seq} symbols of {''.join(self.alphabet)!r}.")
+        if task not in (DUPLICATE, REVERSE):
+            raise ValueError(f"task must be {DUPLICATE} (duplication) or {REVERSE} (reversal); got {task!r}.")
+        symbols = np.tile(np.array([self.alphabet.index(c) for c in word], dtype=np.int8), (n_episodes, 1))
+        return self.episodes(rng, np.full(n_episodes, task, dtype=np.int8), symbols)
+
+    def episodes(self, rng: np.random.Generator, task: np.ndarray, symbols: np.ndarray) -> TaskBatch:
+        """The episodes of the given tasks (B,) and content symbols (B, n_symbols_seq), their input spikes drawn with ``rng``."""
+        n, S, L = self.n_symbols_seq, self.n_seq_steps, self.step_steps
+        batch = len(task)
         eos, prompt, cue_duplicate, cue_reverse = (self.n_content + k for k in range(4))
-        symbols = rng.integers(0, self.n_content, (batch, n)).astype(np.int8)
         shown = np.zeros((batch, S, self.n_input_symbols), dtype=bool)
         shown[np.arange(batch)[:, None], np.arange(n)[None, :], symbols] = True
         shown[:, n, eos] = True
@@ -117,6 +132,10 @@ class DuplicationReversal(SteppedTask):
         conditions = {"task": task, "symbols": symbols}
         phases = tuple(["input"] * n + ["eos"] + ["output"] * (n + 1))
         return TaskBatch(x, labels, windows, conditions, phases)
+
+    def step_names(self, word: str) -> list[str]:
+        """What each step shows for the sequence ``word``: its symbols, ``*``, then ``?`` per prompt step."""
+        return list(word) + ["*"] + ["?"] * (self.n_symbols_seq + 1)
 
     def metrics(self, outputs: Tensor, batch: TaskBatch) -> dict[str, float]:
         """``accuracy`` per output step and ``success``: episodes with every output right."""
