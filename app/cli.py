@@ -10,6 +10,7 @@
     lsnn simulate     simulate a saved NetworkSpec on saved inputs in Brian2 (or print its equations)
     lsnn intro        the poster's introduction panel: one ALIF neuron under a current step
     lsnn analyze      spike-code analyses (mixed selectivity, sequences) of count tables or spike files
+    lsnn data         speech corpora: the offline synthetic corpus (synth-speech), a corpus folder checked (check)
 
 Each subcommand's module (``lsnn.app.commands.<name>``) is light to import: it declares its arguments,
 and the wing it calls (Brian2, PyTorch, Neo/Elephant) is imported only when that subcommand runs, so
@@ -41,6 +42,7 @@ COMMANDS = {
     "figures": ("figures", "draw the paper's figures of a run folder or a reproduction/demo results folder"),
     "simulate": ("simulate", "simulate a saved NetworkSpec on saved inputs in Brian2 (or print its equations)"),
     "intro": ("intro", "the poster's introduction panel: one ALIF neuron under a current step (Brian2)"),
+    "data": ("data", "speech corpora: build the offline synthetic corpus (synth-speech) or check a corpus folder"),
     "analyze": ("analyze", "spike-code analyses (mixed selectivity, sequences) of count tables or spike files"),
 }
 
