@@ -34,6 +34,13 @@ COMPARISONS: dict[str, tuple[dict[str, float | None], str]] = {
                          "one network (97.85 % without noise) tested with Gaussian current noise sigma 0.05 / 0.075 / 0.1 / "
                          "0.2 / 0.5: 92.65 / 89.05 / 80.25 / 27.25 / 0.25 %; our rows train and test with the noise "
                          "(lsnn evaluate --current-noise tests a noise-free network, the paper's protocol)"),
+    "neurips-timit": ({"sfa": 66.8, "lif": None},
+                      "LSNN (300 regular + 100 adaptive neurons, DEEP R 20 %): frame error 33.2 % on the core test set = 66.8 % frame "
+                      "accuracy (39 folded phones); LSTMs of Greff et al.: mean error ~40 % over 200 hyper-parameter trials, 29.7 % for "
+                      "the best 20"),
+    "elife-gsc": ({"sfa": 90.88, "lif": 88.79},
+                  "mean of five: SNN with SFA 90.88 +- 0.22 %, without SFA 88.79 +- 0.16 % (best of five 91.21 / 89.04 %; "
+                  "2048 neurons, 18,000 iterations)"),
 }
 
 #: Variants of the comparisons that are not a plain model: the model and the configuration it changes.

@@ -3,6 +3,7 @@
 #   bash scripts/run.sh demo   set everything up on a fresh machine, then run the main job (lsnn demo)
 #   bash scripts/run.sh test   set everything up, then run the whole test-suite
 #   bash scripts/run.sh setup  only set up (.venv with the pinned dependencies, compilers)
+#   bash scripts/run.sh setup-speech  also the speech synthesizers espeak-ng and flite (lsnn data synth-speech)
 #   bash scripts/run.sh setup-genn / test-genn   the GeNN environment (.venv-genn, GeNN source in .genn/)
 #                              alone, and the genn tests in it (CPU-only GeNN); `test` includes both
 # Set-up is idempotent: a second call reuses .venv unless pyproject.toml changed (.venv-genn: unless
@@ -57,19 +58,23 @@ setup() {
   fi
 }
 
-# What only the tests need from the system: Debian's slurm-wlm and munge, for the one-node SLURM cluster that
-# tests/slurm_cluster.py starts (lsnn reproduce/sweep --executor slurm). Optional: without root or apt-get
-# those tests skip with the reason.
-setup_test_tools() {
-  command -v slurmctld >/dev/null 2>&1 && command -v munged >/dev/null 2>&1 && return 0
+# Optional system packages, installed with apt-get where this runs as root (otherwise what needs them says so):
+#   the speech synthesizers espeak-ng and flite (lsnn data synth-speech, the speech tests), and, for the tests only,
+#   slurm-wlm and munge (the one-node SLURM cluster of tests/slurm_cluster.py). Missing ones make those tests skip.
+apt_optional() {
+  local missing=()
+  for pair in "$@"; do command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}"); done
+  [ "${#missing[@]}" = 0 ] && return 0
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    echo "[setup] apt-get install slurm-wlm munge (the tests' local SLURM cluster)"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slurm-wlm munge >/dev/null; } \
-      || echo "[setup] installing slurm-wlm/munge failed; the SLURM tests skip" >&2
+    echo "[setup] apt-get install ${missing[*]}"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; } \
+      || echo "[setup] installing ${missing[*]} failed; what needs them skips or says so" >&2
   else
-    echo "[setup] no slurm-wlm/munge and no root apt-get: the SLURM tests skip" >&2
+    echo "[setup] not installed (needs root apt-get): ${missing[*]}; what needs them skips or says so" >&2
   fi
 }
+setup_speech() { apt_optional espeak-ng:espeak-ng flite:flite; }
+setup_test_tools() { setup_speech; apt_optional slurmctld:slurm-wlm munged:munge; }
 
 # The GeNN environment of environments/genn.yml, with pip: its own venv (brian2genn 1.7 needs Brian2 2.5
 # and numpy < 2) and a writable copy of the GeNN 4.9 source (GeNN builds its libraries into it). Exports
@@ -116,6 +121,9 @@ cmd=${1:-test}
 shift || true
 case "$cmd" in
   setup) setup ;;
+  setup-speech)
+    setup
+    setup_speech ;;
   setup-genn)
     setup
     setup_genn || exit $? ;;
@@ -141,5 +149,5 @@ case "$cmd" in
       test_genn || rc=$?
     fi
     exit "$rc" ;;
-  *) echo "usage: bash scripts/run.sh {setup|demo|test|setup-genn|test-genn} [args]" >&2; exit 2 ;;
+  *) echo "usage: bash scripts/run.sh {setup|demo|test|setup-speech|setup-genn|test-genn} [args]" >&2; exit 2 ;;
 esac

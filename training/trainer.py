@@ -341,6 +341,7 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
         return train_metarl(cfg, run_dir, resume=resume, progress=progress, max_iterations=max_iterations)
     run_dir = Path(run_dir)
     task = build_task(cfg)  # task parameters checked before anything is written
+    task.check_data()
     if cfg.connectivity is not None and cfg.model in BASELINE_KINDS:
         raise RunError("DEEP R rewiring (connectivity) applies to spiking networks, not to the LSTM / tanh-RNN baselines.")
     where = resolve_device(device)

@@ -11,7 +11,7 @@ from lsnn.training.config import MODELS, PRESETS
 
 #: Names of the reproductions (kept here, light to import, and checked against lsnn.app.reproduce by the tests).
 NAMES = ("elife-table1", "elife-fig2b", "elife-fig2a", "elife-xor", "elife-12ax", "elife-12ax-sfa-fraction", "elife-12ax-noise",
-         "elife-dup-rev", "neurips-smnist", "neurips-l2l", "neurips-metarl")
+         "elife-dup-rev", "neurips-smnist", "neurips-l2l", "neurips-metarl", "neurips-timit", "elife-gsc")
 #: Named variants of the comparisons beyond the plain models (as lsnn.app.published.VARIANTS, checked by the tests).
 VARIANTS = ("sfa-all", "sfa-10pct", "sfa-noise0.05", "sfa-noise0.075", "sfa-noise0.1", "sfa-noise0.2", "sfa-noise0.5")
 TABLE1_ROWS = ("lif", "sfa-0.2", "sfa-2", "sfa-4", "sfa-8", "sfa-power-law-8", "sfa-uniform-8")
@@ -31,7 +31,9 @@ def add_parser(sub, name: str, help_text: str) -> None:
                                    "sequential MNIST (NeurIPS Fig. 1B, Tables S1/S2; MNIST from $LSNN_MNIST_DIR or ../shared/data/mnist); neurips-l2l: "
                                    "learning-to-learn from a teacher (NeurIPS Fig. 2: target networks and sines against the linear "
                                    "predictor and backprop); neurips-metarl: meta-reinforcement learning, navigation to a hidden "
-                                   "goal with PPO (NeurIPS Fig. 3, suppl. Fig. S1).")
+                                   "goal with PPO (NeurIPS Fig. 3, suppl. Fig. S1); neurips-timit: TIMIT frame-wise phones ($LSNN_TIMIT_DIR); "
+                                   "elife-gsc: Google Speech Commands ($LSNN_SPEECH_COMMANDS_DIR; both default to the synthetic corpus "
+                                   "of lsnn data synth-speech --out data/synthetic-speech).")
     p.add_argument("table", choices=NAMES, metavar="NAME", help=", ".join(NAMES))
     p.add_argument("--preset", choices=PRESETS, default="quick",
                    help="quick: a 2-core CPU (Table 1: 150 iterations, delays 0.2/2/4 s, about 30 min per seed; 12AX and "

@@ -180,3 +180,14 @@ def test_speech_tasks_train_and_validate_in_brian2(synthetic_corpus, tmp_path, t
     assert result["test"]["task_variant"].startswith("SYNTHETIC") and 0 <= result["test"]["accuracy"] <= 1
     report = validate_run(tmp_path / "run", device="numpy", n_trials=2, nwb=False, progress=False)
     assert report["n_identical_rasters"] == report["n_trials"] == 2
+
+
+def test_reproduce_neurips_timit_names_the_synthetic_corpus(synthetic_corpus, tmp_path, cli, monkeypatch):
+    monkeypatch.setenv("LSNN_TIMIT_DIR", str(synthetic_corpus / "timit"))
+    monkeypatch.setenv("LSNN_CACHE_DIR", str(tmp_path / "cache"))
+    rc, out, err = cli.run("reproduce", "neurips-timit", "--preset", "tiny", "--device", "numpy", "--out", tmp_path / "r", "--no-progress")
+    assert rc == 0, err
+    assert "| sfa |" in out and "66.8" in out and "Data: SYNTHETIC TIMIT-layout corpus" in out and "2/2" in out
+    monkeypatch.setenv("LSNN_TIMIT_DIR", str(tmp_path / "absent"))
+    cli.error("train", "--task", "timit", "--preset", "tiny", "--run-dir", tmp_path / "x", "--no-progress", match="LSNN_TIMIT_DIR")
+    assert not (tmp_path / "x").exists()  # refused before the run folder is written

@@ -57,6 +57,16 @@ def speaker_of(filename: str) -> str:
     return filename.split("_nohash_")[0]
 
 
+def check_layout(root: str | os.PathLike) -> None:
+    """:class:`CorpusError` unless ``root`` holds Speech Commands' two lists (cheap; nothing is read)."""
+    root = Path(root)
+    if not root.is_dir():
+        raise CorpusError(f"Speech Commands folder {root} does not exist; set LSNN_SPEECH_COMMANDS_DIR (or --set task_params.data_dir=...) "
+                          "to it, or build the synthetic corpus: lsnn data synth-speech --out data/synthetic-speech.")
+    for name in ("validation_list.txt", "testing_list.txt"):
+        _listed(root, name)
+
+
 def command_clips(root: str | os.PathLike, split: str, *, unknown_fraction: float = 0.1, silence_fraction: float = 0.1,
                   seed: int = 0) -> list[Clip]:
     """The clips of ``split`` (``train``, ``validation``, ``test``) for the 12 classes (module docstring), sorted by class
@@ -64,8 +74,7 @@ def command_clips(root: str | os.PathLike, split: str, *, unknown_fraction: floa
     if split not in SPLITS:
         raise ValueError(f"split {split!r} is not a Speech Commands split; choose one of {', '.join(SPLITS)}.")
     root = Path(root)
-    if not root.is_dir():
-        raise CorpusError(f"Speech Commands folder {root} does not exist; point --set task_params.data_dir=... at it.")
+    check_layout(root)
     validation, testing = _listed(root, "validation_list.txt"), _listed(root, "testing_list.txt")
     words = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("_"))
     if not words:

@@ -85,6 +85,17 @@ def corpus_label(root: str | os.PathLike, name: str) -> str:
     return f"SYNTHETIC {name}-layout corpus ({info.get('made_by', 'lsnn data synth-speech')})"
 
 
+def check_layout(root: str | os.PathLike) -> None:
+    """:class:`CorpusError` unless ``root`` holds TIMIT's ``TRAIN`` and ``TEST`` folders (cheap; nothing is read)."""
+    root = Path(root)
+    if not root.is_dir():
+        raise CorpusError(f"TIMIT folder {root} does not exist; set LSNN_TIMIT_DIR (or --set task_params.data_dir=...) to the corpus "
+                          "root (with TRAIN/ and TEST/), or build the synthetic corpus: lsnn data synth-speech --out data/synthetic-speech.")
+    for part in ("TRAIN", "TEST"):
+        if _child(root, part) is None:
+            raise CorpusError(f"{root} has no {part} folder; it is not a TIMIT corpus root.")
+
+
 def timit_utterances(root: str | os.PathLike, split: str) -> list[Utterance]:
     """The sentences of ``split`` (``train``, ``dev``, ``test``: module docstring), sorted by key; :class:`CorpusError`
     naming the folder when the layout is not TIMIT's."""
@@ -92,7 +103,7 @@ def timit_utterances(root: str | os.PathLike, split: str) -> list[Utterance]:
         raise ValueError(f"split {split!r} is not a TIMIT split; choose one of {', '.join(SPLITS)}.")
     root = Path(root)
     if not root.is_dir():
-        raise CorpusError(f"TIMIT folder {root} does not exist; point --set task_params.data_dir=... at the corpus root (with TRAIN/ and TEST/).")
+        check_layout(root)
     part = _child(root, "TRAIN" if split == "train" else "TEST")
     if part is None:
         raise CorpusError(f"{root} has no {'TRAIN' if split == 'train' else 'TEST'} folder; it is not a TIMIT corpus root.")

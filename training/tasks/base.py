@@ -113,6 +113,9 @@ class Task(ABC):
         """'' for the paper's task; a reduced variant says here what it changes (printed beside every result)."""
         return ""
 
+    def check_data(self) -> None:
+        """Raise a clear error if the task's data files are missing (checked before a run folder is written; cheap)."""
+
     def loss(self, outputs: Tensor, batch: TaskBatch) -> Tensor:
         """Task loss of the network outputs (B, T, n_out); softmax cross-entropy over windows by default."""
         return window_cross_entropy(outputs, batch)

@@ -17,9 +17,9 @@ labelled so (:attr:`Task.variant`). The features of a split are computed once an
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -89,15 +89,20 @@ def load_commands(data_dir: str, split: str) -> SpeechSplit:
     return _standardised(_commands_raw, data_dir, split)
 
 
+#: Environment variables naming the corpora when ``data_dir`` is not given, and the synthetic corpus used otherwise.
+DATA_ENV = {"timit": "LSNN_TIMIT_DIR", "gsc": "LSNN_SPEECH_COMMANDS_DIR"}
+SYNTHETIC_DEFAULT = {"timit": "data/synthetic-speech/timit", "gsc": "data/synthetic-speech/speech_commands"}
+
+
 def _default_dir(kind: str) -> str:
-    return str(Path("data") / ("synthetic-speech/timit" if kind == "timit" else "synthetic-speech/speech_commands"))
+    return os.environ.get(DATA_ENV[kind]) or SYNTHETIC_DEFAULT[kind]
 
 
 @dataclass(frozen=True)
 class TimitFrames(Task):
     """TIMIT frame-wise phone classification (module docstring)."""
 
-    data_dir: str = ""  # "": data/synthetic-speech/timit (made by lsnn data synth-speech --out data/synthetic-speech)
+    data_dir: str = ""  # "": $LSNN_TIMIT_DIR, else data/synthetic-speech/timit (lsnn data synth-speech --out data/synthetic-speech)
     n_frames: int = 780  # frames per sequence (longer sentences are cut; TIMIT's longest is ~7.8 s)
     steps_per_frame: int = 10
     name: str = field(default="timit", init=False)
@@ -114,6 +119,10 @@ class TimitFrames(Task):
     @property
     def variant(self) -> str:
         return timit.corpus_label(self.root, "TIMIT") if timit.is_synthetic(self.root) else ""
+
+    def check_data(self) -> None:
+        """The corpus folder has TIMIT's TRAIN and TEST parts."""
+        timit.check_layout(self.root)
 
     @property
     def n_in(self) -> int:
@@ -166,7 +175,7 @@ class TimitFrames(Task):
 class SpeechCommands(Task):
     """Speech Commands keyword spotting, 12 classes (module docstring)."""
 
-    data_dir: str = ""  # "": data/synthetic-speech/speech_commands
+    data_dir: str = ""  # "": $LSNN_SPEECH_COMMANDS_DIR, else data/synthetic-speech/speech_commands
     name: str = field(default="gsc", init=False)
     input_kind: str = field(default="analog", init=False)
 
@@ -177,6 +186,10 @@ class SpeechCommands(Task):
     @property
     def variant(self) -> str:
         return timit.corpus_label(self.root, "Speech Commands") if timit.is_synthetic(self.root) else ""
+
+    def check_data(self) -> None:
+        """The corpus folder has Speech Commands' lists."""
+        gsc.check_layout(self.root)
 
     @property
     def n_in(self) -> int:
