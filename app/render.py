@@ -8,8 +8,9 @@ folder                             figures
 run folder (``lsnn train``)        ``training_curves.png``; when finished, one held-out trial of the
                                    task: ``store_recall_trial.png`` (eLife Fig. 1D-E style, Brian2 over
                                    PyTorch), ``12ax_episode.png`` (Fig. 3B), ``sequences.png`` and
-                                   ``selectivity.png`` (duplication/reversal, Fig. 4B-F),
-                                   ``memory_decoding.png`` (20-D STORE-RECALL, Fig. 2A), else ``trial.png``;
+                                   ``selectivity.png`` and ``task_sequences.png`` (duplication/reversal,
+                                   Fig. 4B-F, poster B), ``memory_decoding.png`` (20-D STORE-RECALL, Fig. 2A),
+                                   ``speech_trial.png`` (TIMIT, Speech Commands), else ``trial.png``;
                                    ``intrinsic_timescales.png`` (eLife Appendix 1 §1: time scales and
                                    adaptation indices of LIF and ALIF neurons)
 Table 1 results (``reproduce``)    ``table1.png`` (ours next to the paper's)
@@ -105,7 +106,7 @@ def run_figures(run_dir: Path, out: Path, device: str = "numpy") -> list[Path]:
         return written  # unfinished run, or an ANN baseline: no spiking network to draw
     draw: dict[str, Callable[[Path, Path, str], list[Path]]] = {
         "store_recall": _store_recall_trial, "12ax": _twelve_ax, "duplication_reversal": _duplication_reversal, "smnist": _smnist,
-        "store_recall_20d": _memory_decoding}
+        "store_recall_20d": _memory_decoding, "timit": _speech, "gsc": _speech}
     return written + draw.get(cfg.task, _generic_trial)(run_dir, out, device) + _timescales(run_dir, out)
 
 
@@ -179,6 +180,13 @@ def _with_variant(fig, variant: str):
     if variant:
         fig.text(0.5, 0.0, f"task variant -- {variant}", ha="center", va="bottom", fontsize=7, style="italic")
     return fig
+
+
+def _speech(run_dir: Path, out: Path, device: str) -> list[Path]:
+    from lsnn.app.speech import speech_trial
+    from lsnn.figures.speech import figure_speech_trial
+
+    return [_save(figure_speech_trial(speech_trial(run_dir, 0)), out / "speech_trial.png")]
 
 
 def _memory_decoding(run_dir: Path, out: Path, device: str) -> list[Path]:

@@ -22,6 +22,7 @@ EXPECTED_TEXT = {
     "elife_appendix": "SFA network (ALIF neurons): median intrinsic time scale",
     "neurips_fig3": "Brian2 replay identical: True",
     "neurips_fig2": "internal model MSE on the probes after 0 examples",
+    "speech": "Speech Commands accuracy:",
 }
 
 
@@ -101,6 +102,25 @@ def tiny_metarl_results(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def tiny_speech_runs(tmp_path_factory):
+    """Tiny TIMIT and Speech Commands runs on a small synthetic corpus (None without espeak-ng and flite)."""
+    import shutil
+
+    if not (shutil.which("espeak-ng") and shutil.which("flite")):
+        return None
+    from lsnn.training.config import make_config
+    from lsnn.training.speech.synth import synth_speech
+    from lsnn.training.trainer import train
+
+    out = tmp_path_factory.mktemp("speech")
+    synth_speech(out / "corpus", commands_speakers=2, commands_held_out=1, timit_speakers=2, timit_dev=1, timit_test=1, sentences=2,
+                 progress=False)
+    for task, folder in (("timit", "timit"), ("gsc", "speech_commands")):
+        train(make_config(task, "sfa", "tiny", {"task_params.data_dir": str(out / "corpus" / folder)}), out / task, progress=False)
+    return out
+
+
+@pytest.fixture(scope="module")
 def tiny_l2l_results(tmp_path_factory):
     """A tiny `lsnn reproduce neurips-l2l` results folder (both families, one validated episode each)."""
     from lsnn.app.l2l import reproduce_l2l
@@ -112,7 +132,9 @@ def tiny_l2l_results(tmp_path_factory):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_executes(path, tmp_path, tiny_demo, tiny_table1, tiny_fig2b, tiny_duplication_reversal, tiny_12ax, tiny_smnist_results,
-                           tiny_metarl_results, tiny_l2l_results, monkeypatch):
+                           tiny_metarl_results, tiny_l2l_results, tiny_speech_runs, monkeypatch):
+    if path.stem == "speech" and tiny_speech_runs is None:
+        pytest.skip("espeak-ng and flite are not installed (the synthetic corpus cannot be made)")
     monkeypatch.setenv("LSNN_DEMO_RESULTS", str(tiny_demo))
     monkeypatch.setenv("LSNN_TABLE1_RESULTS", str(tiny_table1))
     monkeypatch.setenv("LSNN_FIG2B_RESULTS", str(tiny_fig2b))
@@ -123,6 +145,9 @@ def test_notebook_executes(path, tmp_path, tiny_demo, tiny_table1, tiny_fig2b, t
     monkeypatch.setenv("LSNN_SMNIST_RUN", str(tiny_smnist_results / "runs" / "deep-r-lsnn-1ms-s0"))
     monkeypatch.setenv("LSNN_METARL_RESULTS", str(tiny_metarl_results))
     monkeypatch.setenv("LSNN_L2L_RESULTS", str(tiny_l2l_results))
+    if tiny_speech_runs is not None:
+        monkeypatch.setenv("LSNN_TIMIT_RUN", str(tiny_speech_runs / "timit"))
+        monkeypatch.setenv("LSNN_GSC_RUN", str(tiny_speech_runs / "gsc"))
     nb = nbformat.read(path, as_version=4)
     # run as a lab member runs it: Jupyter started in notebooks/ (relative default paths resolve from there)
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
