@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .sphere import read_audio
-from .timit import CorpusError
+from .timit import CorpusError, require_folder
 
 WORDS = ("yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go")
 SILENCE, UNKNOWN = "_silence_", "_unknown_"
@@ -60,9 +60,7 @@ def speaker_of(filename: str) -> str:
 def check_layout(root: str | os.PathLike) -> None:
     """:class:`CorpusError` unless ``root`` holds Speech Commands' two lists (cheap; nothing is read)."""
     root = Path(root)
-    if not root.is_dir():
-        raise CorpusError(f"Speech Commands folder {root} does not exist; set LSNN_SPEECH_COMMANDS_DIR (or --set task_params.data_dir=...) "
-                          "to it, or build the synthetic corpus: lsnn data synth-speech --out data/synthetic-speech.")
+    require_folder(root, "Speech Commands", "LSNN_SPEECH_COMMANDS_DIR")
     for name in ("validation_list.txt", "testing_list.txt"):
         _listed(root, name)
 

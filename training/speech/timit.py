@@ -85,12 +85,17 @@ def corpus_label(root: str | os.PathLike, name: str) -> str:
     return f"SYNTHETIC {name}-layout corpus ({info.get('made_by', 'lsnn data synth-speech')})"
 
 
+def require_folder(root: Path, corpus: str, variable: str) -> None:
+    """:class:`CorpusError` naming the folder, the environment variable to set and the synthetic alternative, if ``root`` is absent."""
+    if not root.is_dir():
+        raise CorpusError(f"{corpus} folder {root} does not exist; set {variable} (or --set task_params.data_dir=...) to the corpus root, "
+                          "or build the synthetic corpus: lsnn data synth-speech --out data/synthetic-speech.")
+
+
 def check_layout(root: str | os.PathLike) -> None:
     """:class:`CorpusError` unless ``root`` holds TIMIT's ``TRAIN`` and ``TEST`` folders (cheap; nothing is read)."""
     root = Path(root)
-    if not root.is_dir():
-        raise CorpusError(f"TIMIT folder {root} does not exist; set LSNN_TIMIT_DIR (or --set task_params.data_dir=...) to the corpus "
-                          "root (with TRAIN/ and TEST/), or build the synthetic corpus: lsnn data synth-speech --out data/synthetic-speech.")
+    require_folder(root, "TIMIT", "LSNN_TIMIT_DIR")
     for part in ("TRAIN", "TEST"):
         if _child(root, part) is None:
             raise CorpusError(f"{root} has no {part} folder; it is not a TIMIT corpus root.")

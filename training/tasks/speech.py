@@ -98,8 +98,48 @@ def _default_dir(kind: str) -> str:
     return os.environ.get(DATA_ENV[kind]) or SYNTHETIC_DEFAULT[kind]
 
 
+class _SpeechTask(Task):
+    """What both speech tasks share: the corpus folder (``data_dir``, else the environment variable, else the synthetic
+    corpus), its label, the layout check, and the held-out set in order."""
+
+    kind = ""  # "timit" or "gsc"
+    corpus_name = ""
+
+    @property
+    def root(self) -> str:
+        return self.data_dir or _default_dir(self.kind)  # type: ignore[attr-defined]
+
+    @property
+    def variant(self) -> str:
+        return timit.corpus_label(self.root, self.corpus_name) if timit.is_synthetic(self.root) else ""
+
+    def check_data(self) -> None:
+        """The corpus folder has the layout's parts (nothing is read)."""
+        (timit.check_layout if self.kind == "timit" else gsc.check_layout)(self.root)
+
+    def split(self, name: str) -> SpeechSplit:
+        return (load_timit if self.kind == "timit" else load_commands)(self.root, name)
+
+    def sample(self, rng: np.random.Generator, batch: int) -> TaskBatch:
+        """``batch`` training examples drawn uniformly."""
+        split = self.split("train")
+        return self._batch(split, rng.integers(0, len(split.features), batch))
+
+    def held_out_batches(self, n_test: int, batch_size: int, seed: int) -> Iterator[TaskBatch]:
+        """The test examples (TIMIT: the core test set) in order, cycling past the end, in batches."""
+        split = self.split("test")
+        start = 0
+        while True:
+            size = min(batch_size, n_test - start) if start < n_test else batch_size
+            yield self._batch(split, np.arange(start, start + size) % len(split.features))
+            start += size
+
+    def _batch(self, split: SpeechSplit, index: np.ndarray) -> TaskBatch:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
-class TimitFrames(Task):
+class TimitFrames(_SpeechTask):
     """TIMIT frame-wise phone classification (module docstring)."""
 
     data_dir: str = ""  # "": $LSNN_TIMIT_DIR, else data/synthetic-speech/timit (lsnn data synth-speech --out data/synthetic-speech)
@@ -107,22 +147,12 @@ class TimitFrames(Task):
     steps_per_frame: int = 10
     name: str = field(default="timit", init=False)
     input_kind: str = field(default="analog", init=False)
+    kind = "timit"
+    corpus_name = "TIMIT"
 
     def __post_init__(self) -> None:
         if self.n_frames < 1 or self.steps_per_frame < 1:
             raise ValueError(f"n_frames and steps_per_frame must be at least 1; got {self.n_frames}, {self.steps_per_frame}.")
-
-    @property
-    def root(self) -> str:
-        return self.data_dir or _default_dir("timit")
-
-    @property
-    def variant(self) -> str:
-        return timit.corpus_label(self.root, "TIMIT") if timit.is_synthetic(self.root) else ""
-
-    def check_data(self) -> None:
-        """The corpus folder has TIMIT's TRAIN and TEST parts."""
-        timit.check_layout(self.root)
 
     @property
     def n_in(self) -> int:
@@ -147,20 +177,6 @@ class TimitFrames(Task):
         windows = np.stack([np.arange(F) * L, (np.arange(F) + 1) * L], axis=1)
         return TaskBatch(x, labels, windows, {"utterance": index.astype(np.int64)}, tuple(["frame"] * F))
 
-    def sample(self, rng: np.random.Generator, batch: int) -> TaskBatch:
-        """``batch`` training sentences drawn uniformly."""
-        split = load_timit(self.root, "train")
-        return self._batch(split, rng.integers(0, len(split.features), batch))
-
-    def held_out_batches(self, n_test: int, batch_size: int, seed: int) -> Iterator[TaskBatch]:
-        """The core test sentences in order (cycling past the end), in batches."""
-        split = load_timit(self.root, "test")
-        start = 0
-        while True:
-            size = min(batch_size, n_test - start) if start < n_test else batch_size
-            yield self._batch(split, np.arange(start, start + size) % len(split.features))
-            start += size
-
     def metrics(self, outputs: Tensor, batch: TaskBatch) -> dict[str, float]:
         """``accuracy`` over the frames with a phone (61 classes) and ``accuracy_39`` after folding (q frames not scored)."""
         predicted = window_means(outputs.detach(), batch.windows).argmax(-1).cpu().numpy()
@@ -172,24 +188,14 @@ class TimitFrames(Task):
 
 
 @dataclass(frozen=True)
-class SpeechCommands(Task):
+class SpeechCommands(_SpeechTask):
     """Speech Commands keyword spotting, 12 classes (module docstring)."""
 
     data_dir: str = ""  # "": $LSNN_SPEECH_COMMANDS_DIR, else data/synthetic-speech/speech_commands
     name: str = field(default="gsc", init=False)
     input_kind: str = field(default="analog", init=False)
-
-    @property
-    def root(self) -> str:
-        return self.data_dir or _default_dir("gsc")
-
-    @property
-    def variant(self) -> str:
-        return timit.corpus_label(self.root, "Speech Commands") if timit.is_synthetic(self.root) else ""
-
-    def check_data(self) -> None:
-        """The corpus folder has Speech Commands' lists."""
-        gsc.check_layout(self.root)
+    kind = "gsc"
+    corpus_name = "Speech Commands"
 
     @property
     def n_in(self) -> int:
@@ -207,20 +213,6 @@ class SpeechCommands(Task):
         x = np.stack([split.features[k] for k in index]).astype(np.float32)
         labels = np.array([split.labels[k][0] for k in index], dtype=np.int64)[:, None]
         return TaskBatch(x, labels, np.array([[0, self.n_steps]]), {"label": labels[:, 0], "clip": index.astype(np.int64)}, ("answer",))
-
-    def sample(self, rng: np.random.Generator, batch: int) -> TaskBatch:
-        """``batch`` training clips drawn uniformly."""
-        split = load_commands(self.root, "train")
-        return self._batch(split, rng.integers(0, len(split.features), batch))
-
-    def held_out_batches(self, n_test: int, batch_size: int, seed: int) -> Iterator[TaskBatch]:
-        """The test clips in order (cycling past the end), in batches."""
-        split = load_commands(self.root, "test")
-        start = 0
-        while True:
-            size = min(batch_size, n_test - start) if start < n_test else batch_size
-            yield self._batch(split, np.arange(start, start + size) % len(split.features))
-            start += size
 
 
 def per_frame_predictions(outputs: Tensor, batch: TaskBatch) -> np.ndarray:
