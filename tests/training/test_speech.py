@@ -168,7 +168,7 @@ def test_synthetic_corpus_in_both_layouts_with_held_out_voices(synthetic_corpus,
 
 
 @pytest.mark.parametrize("task", ["timit", "gsc"])
-def test_speech_tasks_train_and_validate_in_brian2(synthetic_corpus, tmp_path, task, monkeypatch):
+def test_speech_tasks_train_and_validate_in_brian2(synthetic_corpus, tmp_path, task, monkeypatch, cli):
     from lsnn.training.config import make_config
     from lsnn.training.trainer import train
     from lsnn.training.validate import validate_run
@@ -180,6 +180,8 @@ def test_speech_tasks_train_and_validate_in_brian2(synthetic_corpus, tmp_path, t
     assert result["test"]["task_variant"].startswith("SYNTHETIC") and 0 <= result["test"]["accuracy"] <= 1
     report = validate_run(tmp_path / "run", device="numpy", n_trials=2, nwb=False, progress=False)
     assert report["n_identical_rasters"] == report["n_trials"] == 2
+    rc, out, err = cli.run("figures", tmp_path / "run", "--out", tmp_path / "fig")
+    assert rc == 0 and (tmp_path / "fig" / "speech_trial.png").stat().st_size > 10_000, err
 
 
 def test_reproduce_neurips_timit_names_the_synthetic_corpus(synthetic_corpus, tmp_path, cli, monkeypatch):
