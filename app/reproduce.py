@@ -289,9 +289,9 @@ COMPARISONS: dict[str, Comparison] = {c.name: c for c in (
     Comparison("elife-12ax-noise", "Fig. 3 control: 12AX under Gaussian current noise (sigma, V per ms), 200 neurons", "12ax",
                "success", "episodes entirely right", *published.COMPARISONS["elife-12ax-noise"],
                {p: ({}, n) for p, n in _VALIDATE.items()}),
-    Comparison("neurips-timit", "NeurIPS §4: TIMIT frame-wise phone classification, 400 neurons (DEEP R 20 %)", "timit", "accuracy_39",
+    Comparison("neurips-timit", "NeurIPS §4: TIMIT frame-wise phone classification (paper: 400 neurons, DEEP R 20 %)", "timit", "accuracy_39",
                "frame accuracy, 39 phones", *published.COMPARISONS["neurips-timit"], {"quick": ({}, 8), "paper": ({}, 32), "tiny": ({}, 2)}),
-    Comparison("elife-gsc", "Appendix 1 §3: Google Speech Commands, 12 classes, 2048 neurons", "gsc", "accuracy", "test accuracy",
+    Comparison("elife-gsc", "Appendix 1 §3: Google Speech Commands, 12 classes (paper: 2048 neurons)", "gsc", "accuracy", "test accuracy",
                *published.COMPARISONS["elife-gsc"], {"quick": ({}, 32), "paper": ({}, 256), "tiny": ({}, 2)}),
 )}
 
@@ -327,7 +327,9 @@ def reproduce_comparison(name: str, out: str | os.PathLike, *, preset: str = "qu
                   comparison.variants.get(model), f"{name}: {model}, seed {seed}")
              for model in models for seed in range(seeds)]
     frame = run_cells(cells, comparison.metric, validate_trials, progress, device, log, executor)
-    write_comparison(frame, comparison, out, preset, data=_data_label(cells[0].cfg))
+    cfg = cells[0].cfg
+    write_comparison(frame, comparison, out, preset, data=_data_label(cfg),
+                     network=f"{cfg.n_rec} neurons, {cfg.n_iterations} iterations of batch {cfg.batch_size} ({cells[0].labels['model']})")
     return frame
 
 
@@ -353,7 +355,7 @@ def summarize_comparison(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("mean", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def write_comparison(frame: pd.DataFrame, comparison: Comparison, out: Path, preset: str, data: str = "") -> None:
+def write_comparison(frame: pd.DataFrame, comparison: Comparison, out: Path, preset: str, data: str = "", network: str = "") -> None:
     """``<name>_runs.csv`` (one line per run), ``<name>.json`` and ``<name>.md`` (summary, ordering, wall time)."""
     save_csv(frame, out / f"{comparison.name}_runs.csv")
     summary = summarize_comparison(frame)
@@ -373,6 +375,7 @@ def write_comparison(frame: pd.DataFrame, comparison: Comparison, out: Path, pre
         "Ours, best to worst: " + _ordering(summary) + ".",
         f"Paper: {comparison.claim}.",
         *([f"Data: {data}."] if data else []),
+        *([f"This preset: {network}."] if network else []),
         f"Runs: {len(frame)}; wall time of this invocation {frame['wall_s'].sum() / 60:.1f} min (training, testing and validation)"
         + (f"; {int(frame['reused'].sum())} finished runs reused from earlier invocations (their time not counted)." if frame["reused"].any() else "."),
     ]
