@@ -328,7 +328,9 @@ def results_figures(folder: Path, out: Path, kind: str) -> list[Path]:
         for name in _comparison_names(folder):
             info = json.loads((folder / f"{name}.json").read_text()) if (folder / f"{name}.json").is_file() else {}
             metric = {"accuracy": "accuracy", "success": "episodes entirely right"}.get(info.get("metric"), "accuracy")
-            fig = figure_comparison(pd.read_csv(folder / f"{name}_runs.csv"), info.get("title", name), metric)
+            data = info.get("data", "")
+            note = "data: SYNTHETIC corpus" if "SYNTHETIC" in data else ""
+            fig = figure_comparison(pd.read_csv(folder / f"{name}_runs.csv"), info.get("title", name), metric, note)
             written.append(_save(fig, out / f"{name}.png"))
         return written
     from lsnn.app.episodes import example_trial

@@ -16,10 +16,11 @@ VARIANT_LABELS = {"sfa": "SFA", "lif": "LIF", "elif": "ELIF", "stp_d": "STP-D", 
                   **{f"sfa-noise{s:g}": f"σ = {s:g}" for s in (0.05, 0.075, 0.1, 0.2, 0.5)}}
 
 
-def figure_comparison(frame: pd.DataFrame, title: str, metric_label: str) -> Figure:
+def figure_comparison(frame: pd.DataFrame, title: str, metric_label: str, note: str = "") -> Figure:
     """One bar per variant (in the frame's order) with the seeds as dots and the paper's value as a black tick.
 
-    ``title``: the comparison (e.g. "Fig. 2B: 1-D STORE-RECALL"); ``metric_label``: the y axis, in %."""
+    ``title``: the comparison (e.g. "Fig. 2B: 1-D STORE-RECALL"); ``metric_label``: the y axis, in %; ``note``: a line
+    under the title (e.g. that the data are a SYNTHETIC corpus)."""
     models = list(dict.fromkeys(frame["model"]))
     with style_context():
         fig = Figure(figsize=(1.6 + 0.8 * len(models), 3.2), layout="constrained")  # labels never clipped
@@ -38,6 +39,7 @@ def figure_comparison(frame: pd.DataFrame, title: str, metric_label: str) -> Fig
         ax.set_ylim(0, 104)  # dots of seeds at 100 % stay visible
         ax.set_ylabel(f"{metric_label} (%)")
         n_seeds = int(frame.groupby("model").size().max())
-        ax.set_title(f"{title.split(',')[0]}\n(bars: mean ± s.d. over {n_seeds} seed{'s' if n_seeds > 1 else ''})", fontsize=8)
+        ax.set_title(f"{title.split(',')[0]}\n(bars: mean ± s.d. over {n_seeds} seed{'s' if n_seeds > 1 else ''})"
+                     + (f"\n{note}" if note else ""), fontsize=8)
         ax.legend(frameon=False, fontsize=8)
     return fig
