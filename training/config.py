@@ -397,7 +397,8 @@ def _preset_timit(model: str, preset: str) -> dict[str, Any]:
     if model != "sfa":
         cfg.update(connectivity=None, dale=False)
     if preset == "quick":  # the synthetic corpus of lsnn data synth-speech: sentences of at most ~3.5 s
-        cfg.update(task_params={"n_frames": 360}, batch_size=16, n_iterations=1500, eval_every=250, eval_trials=36, n_test=36, test_batch=12)
+        cfg.update(task_params={"n_frames": 360, "normalisation": "utterance"}, batch_size=16, n_iterations=1500, eval_every=250,
+                   eval_trials=36, n_test=36, test_batch=12)
     elif preset == "tiny":
         cfg.update(task_params={"n_frames": 40, "steps_per_frame": 2}, n_rec=24, batch_size=4, n_iterations=4, checkpoint_every=2,
                    n_test=4, test_batch=4)

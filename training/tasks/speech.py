@@ -1,6 +1,8 @@
 """The speech tasks: TIMIT frame-wise phone classification (NeurIPS 2018 §4 and supplement) and Speech Commands
 keyword spotting (eLife Appendix 1 §3, specs §5). Both feed MFCCs (:mod:`lsnn.training.speech.features`) as analog
-input currents, standardised with the mean and s.d. of each channel over the training split.
+input currents, standardised with the mean and s.d. of each channel over the training split (``normalisation``
+"corpus"), or per utterance ("utterance": cepstral mean and variance normalisation; the quick TIMIT preset on the
+synthetic corpus, whose test voice no training speaker has).
 
 - :class:`TimitFrames` (``--task timit``): 39 channels (13 MFCC + deltas + delta-deltas) every 10 ms, each frame
   held for ``steps_per_frame`` = 10 steps of 1 ms; one readout window per frame (the readout averaged over its 10
@@ -69,24 +71,29 @@ def _commands_raw(data_dir: str, split: str) -> tuple[list[np.ndarray], tuple[np
     return feats, tuple(np.array([c.label]) for c in clips), tuple(c.key for c in clips)
 
 
-def _standardised(raw, data_dir: str, split: str) -> SpeechSplit:
-    train = raw(data_dir, "train")[0]
-    flat = np.concatenate(train)
-    mean, std = flat.mean(axis=0), flat.std(axis=0) + 1e-6
+#: How channels are standardised: with the training split's mean and s.d. (``corpus``), or each example with its own
+#: (``utterance``: cepstral mean and variance normalisation, which removes much of a speaker's and a channel's imprint).
+NORMALISATIONS = ("corpus", "utterance")
+
+
+def _standardised(raw, data_dir: str, split: str, normalisation: str = "corpus") -> SpeechSplit:
     feats, labels, keys = raw(data_dir, split)
-    return SpeechSplit(_standardise(list(feats), mean, std), labels, keys)
+    if normalisation == "utterance":
+        return SpeechSplit(tuple(((f - f.mean(axis=0)) / (f.std(axis=0) + 1e-6)).astype(np.float32) for f in feats), labels, keys)
+    flat = np.concatenate(raw(data_dir, "train")[0])
+    return SpeechSplit(_standardise(list(feats), flat.mean(axis=0), flat.std(axis=0) + 1e-6), labels, keys)
 
 
 @functools.lru_cache(maxsize=8)
-def load_timit(data_dir: str, split: str) -> SpeechSplit:
-    """The standardised MFCCs (train-split statistics) and 61-phone frame labels of ``split`` of the corpus at ``data_dir``."""
-    return _standardised(_timit_raw, data_dir, split)
+def load_timit(data_dir: str, split: str, normalisation: str = "corpus") -> SpeechSplit:
+    """The standardised MFCCs (:data:`NORMALISATIONS`) and 61-phone frame labels of ``split`` of the corpus at ``data_dir``."""
+    return _standardised(_timit_raw, data_dir, split, normalisation)
 
 
 @functools.lru_cache(maxsize=8)
-def load_commands(data_dir: str, split: str) -> SpeechSplit:
-    """The standardised MFCCs (train-split statistics) and classes of ``split`` of the Speech Commands corpus at ``data_dir``."""
-    return _standardised(_commands_raw, data_dir, split)
+def load_commands(data_dir: str, split: str, normalisation: str = "corpus") -> SpeechSplit:
+    """The standardised MFCCs (:data:`NORMALISATIONS`) and classes of ``split`` of the Speech Commands corpus at ``data_dir``."""
+    return _standardised(_commands_raw, data_dir, split, normalisation)
 
 
 #: Environment variables naming the corpora when ``data_dir`` is not given, and the synthetic corpus used otherwise.
@@ -118,7 +125,11 @@ class _SpeechTask(Task):
         (timit.check_layout if self.kind == "timit" else gsc.check_layout)(self.root)
 
     def split(self, name: str) -> SpeechSplit:
-        return (load_timit if self.kind == "timit" else load_commands)(self.root, name)
+        return (load_timit if self.kind == "timit" else load_commands)(self.root, name, self.normalisation)  # type: ignore[attr-defined]
+
+    def _check_normalisation(self) -> None:
+        if self.normalisation not in NORMALISATIONS:  # type: ignore[attr-defined]
+            raise ValueError(f"normalisation must be one of {', '.join(NORMALISATIONS)}; got {self.normalisation!r}.")  # type: ignore[attr-defined]
 
     def sample(self, rng: np.random.Generator, batch: int) -> TaskBatch:
         """``batch`` training examples drawn uniformly."""
@@ -145,12 +156,14 @@ class TimitFrames(_SpeechTask):
     data_dir: str = ""  # "": $LSNN_TIMIT_DIR, else data/synthetic-speech/timit (lsnn data synth-speech --out data/synthetic-speech)
     n_frames: int = 780  # frames per sequence (longer sentences are cut; TIMIT's longest is ~7.8 s)
     steps_per_frame: int = 10
+    normalisation: str = "corpus"  # NORMALISATIONS
     name: str = field(default="timit", init=False)
     input_kind: str = field(default="analog", init=False)
     kind = "timit"
     corpus_name = "TIMIT"
 
     def __post_init__(self) -> None:
+        self._check_normalisation()
         if self.n_frames < 1 or self.steps_per_frame < 1:
             raise ValueError(f"n_frames and steps_per_frame must be at least 1; got {self.n_frames}, {self.steps_per_frame}.")
 
@@ -192,10 +205,14 @@ class SpeechCommands(_SpeechTask):
     """Speech Commands keyword spotting, 12 classes (module docstring)."""
 
     data_dir: str = ""  # "": $LSNN_SPEECH_COMMANDS_DIR, else data/synthetic-speech/speech_commands
+    normalisation: str = "corpus"  # NORMALISATIONS
     name: str = field(default="gsc", init=False)
     input_kind: str = field(default="analog", init=False)
     kind = "gsc"
     corpus_name = "Speech Commands"
+
+    def __post_init__(self) -> None:
+        self._check_normalisation()
 
     @property
     def n_in(self) -> int:
