@@ -263,6 +263,7 @@ class Comparison:
     variants: dict[str, float | None]
     claim: str
     presets: dict[str, tuple[dict[str, Any], int]]
+    paper_shows_bars: bool = True  # a variant without a number: a bar of a figure (True) or not reported at all (False)
 
 
 _VALIDATE = {"quick": 64, "paper": 256, "tiny": 4}
@@ -290,7 +291,8 @@ COMPARISONS: dict[str, Comparison] = {c.name: c for c in (
                "success", "episodes entirely right", *published.COMPARISONS["elife-12ax-noise"],
                {p: ({}, n) for p, n in _VALIDATE.items()}),
     Comparison("neurips-timit", "NeurIPS §4: TIMIT frame-wise phone classification (paper: 400 neurons, DEEP R 20 %)", "timit", "accuracy_39",
-               "frame accuracy, 39 phones", *published.COMPARISONS["neurips-timit"], {"quick": ({}, 8), "paper": ({}, 32), "tiny": ({}, 2)}),
+               "frame accuracy, 39 phones", *published.COMPARISONS["neurips-timit"], {"quick": ({}, 8), "paper": ({}, 32), "tiny": ({}, 2)},
+               paper_shows_bars=False),
     Comparison("elife-gsc", "Appendix 1 §3: Google Speech Commands, 12 classes (paper: 2048 neurons)", "gsc", "accuracy", "test accuracy",
                *published.COMPARISONS["elife-gsc"], {"quick": ({}, 32), "paper": ({}, 256), "tiny": ({}, 2)}),
 )}
@@ -362,7 +364,8 @@ def write_comparison(frame: pd.DataFrame, comparison: Comparison, out: Path, pre
     table = pd.DataFrame({
         f"{comparison.metric_label}, % (mean +- std, n)": [
             f"{r['mean']:.1f}" + ("" if np.isnan(r["std"]) else f" +- {r['std']:.1f}") + f" ({r['n']})" for _, r in summary.iterrows()],
-        "paper, %": [("bar only" if r["model"] in comparison.variants else "not reported") if pd.isna(r["paper"]) else f"{r['paper']:g}"
+        "paper, %": [("bar only" if r["model"] in comparison.variants and comparison.paper_shows_bars else "not reported")
+                     if pd.isna(r["paper"]) else f"{r['paper']:g}"
                      for _, r in summary.iterrows()],
         "rate, Hz": ["-" if pd.isna(r["rate_hz"]) else f"{r['rate_hz']:.1f}" for _, r in summary.iterrows()],
         "Brian2 identical trials": ["- (no spikes)" if r["model"] in ANN_BASELINES else r["identical"] for _, r in summary.iterrows()],

@@ -42,12 +42,13 @@ class SpeechTrial:
             centre = (self.windows[:, 0] + self.windows[:, 1]) / 2 * self.dt
             pred = self.predicted()
             right = has & (fold_39(np.where(has, self.labels, 0)) == fold_39(pred))
-            ax.scatter(centre[has], self.labels[has], s=6, c="0.6", label="transcription (.PHN)", marker="s", linewidths=0)
-            ax.scatter(centre[has & right], pred[has & right], s=5, c="tab:green", label="network, right (39 phones)")
-            ax.scatter(centre[has & ~right], pred[has & ~right], s=5, c="tab:red", label="network, wrong")
-            ax.set_ylabel("phone")
-            used = np.unique(np.r_[self.labels[has], pred[has]])
-            ax.set_yticks(used, [self.class_names[k] for k in used], fontsize=5)
+            used = np.unique(np.r_[self.labels[has], pred[has]])  # one row per phone that occurs, in the class order
+            row = lambda classes: np.searchsorted(used, classes)  # noqa: E731
+            ax.scatter(centre[has], row(self.labels[has]), s=6, c="0.6", label="transcription (.PHN)", marker="s", linewidths=0)
+            ax.scatter(centre[has & right], row(pred[has & right]), s=5, c="tab:green", label="network, right (39 phones)")
+            ax.scatter(centre[has & ~right], row(pred[has & ~right]), s=5, c="tab:red", label="network, wrong")
+            ax.set_ylabel("phone (those that occur)")
+            ax.set_yticks(np.arange(len(used)), [self.class_names[k] for k in used], fontsize=6 if len(used) < 30 else 5)
             ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
             ax.set_title(f"phone per 10 ms frame: {100 * right[has].mean():.0f} % of {int(has.sum())} frames right (39 phones)", fontsize=9)
         else:

@@ -16,8 +16,8 @@ def figure_speech_trial(trial) -> Figure:
     T = trial.features.shape[0]
     t = np.arange(T) * trial.dt
     with style_context():
-        fig = Figure(figsize=(9.5, 8.4), layout="constrained")
-        axes = fig.subplots(4, 1, sharex=True, height_ratios=[1.2, 1.6, 1.0, 1.3])
+        fig = Figure(figsize=(9.5, 10.0), layout="constrained")
+        axes = fig.subplots(4, 1, sharex=True, height_ratios=[1.1, 1.5, 0.9, 2.2])
         image = axes[0].imshow(trial.features.T, aspect="auto", origin="lower", cmap="magma", extent=(0, T * trial.dt, 0, trial.features.shape[1]),
                                interpolation="nearest")
         axes[0].set_ylabel("MFCC channel")
