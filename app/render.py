@@ -176,9 +176,9 @@ def _duplication_reversal(run_dir: Path, out: Path, device: str) -> list[Path]:
 
 
 def _with_variant(fig, variant: str):
-    """Print a reduced task variant under the figure (nothing for the paper's task)."""
+    """Print a reduced task variant above the figure (nothing for the paper's task)."""
     if variant:
-        fig.text(0.5, 0.0, f"task variant -- {variant}", ha="center", va="bottom", fontsize=7, style="italic")
+        fig.suptitle(f"task variant -- {variant}", fontsize=8, style="italic")
     return fig
 
 
