@@ -24,8 +24,8 @@ the logged metrics are averaged over the ranks with the same weights. Backends: 
 kernel is CPU-only; on CUDA the recurrence runs in the pure-PyTorch loops of :mod:`lsnn.training.bptt`.
 TF32 is *disabled* (``torch.backends.cuda.matmul.allow_tf32 = False``, cuDNN likewise): its 10-bit mantissa
 would make the float32 training diverge from the float32 reference the Brian2 validation compares with.
-Checkpoints are written from CPU copies and read with ``map_location="cpu"``, so a run started on a GPU
-resumes on a CPU and the reverse.
+Checkpoints are read with ``map_location="cpu"`` and loaded into the network on its device, so a run started
+on a GPU resumes on a CPU and the reverse; the held-out test and the ``network.npz`` export run on the CPU.
 """
 
 from __future__ import annotations
@@ -81,7 +81,8 @@ class DataParallel:
         """``net`` in DistributedDataParallel (its forward averages the gradients over the ranks in backward)."""
         from torch.nn.parallel import DistributedDataParallel
 
-        device_ids = [net.W_rec.device.index] if next(net.parameters()).is_cuda else None
+        device = next(net.parameters()).device  # the LSNN or an ANN baseline
+        device_ids = [device.index] if device.type == "cuda" else None
         return DistributedDataParallel(net, device_ids=device_ids, find_unused_parameters=True)
 
     def mean(self, tensor: torch.Tensor) -> torch.Tensor:

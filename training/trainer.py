@@ -35,7 +35,7 @@ from .baselines import KINDS as BASELINE_KINDS
 from .baselines import ANNBaseline
 from .config import RL_TASKS, STP_MODELS, TrainConfig
 from .deep_r import DeepR
-from .distributed import DataParallel, resolve_device
+from .distributed import DataParallel, launched_by_torchrun, resolve_device
 from .distributed import start as start_data_parallel
 from .distributed import stop as stop_data_parallel
 from .init import adaptation_time_constants, ei_weights, gaussian_weights, random_signs, sparse_mask
@@ -150,7 +150,7 @@ def train_step(net: LSNN | ANNBaseline, optimizer: torch.optim.Optimizer, task: 
     forward = net if model is None else model
     out = forward(batch.x, record_state=False) if i_ext is None else forward(batch.x, i_ext=i_ext, record_state=False)  # memory-lean path
     task_loss = task.loss(out.outputs, batch)
-    weight = 1.0
+    weight, units = 1.0, None
     if parallel is not None:
         units = task.loss_units(batch)
         weight = parallel.world * units / parallel.total(units)
@@ -175,7 +175,7 @@ def train_step(net: LSNN | ANNBaseline, optimizer: torch.optim.Optimizer, task: 
     optimizer.step()
     record = {"task_loss": task_loss.item(), **task.metrics(out.outputs, batch)}
     if parallel is not None:
-        record = parallel.weighted_metrics(record, task.loss_units(batch))
+        record = parallel.weighted_metrics(record, units)
     spikes_per_step = None if out.spikes is None else (out.spikes.mean() if parallel is None else rates.detach().mean()).item()
     record["rate_hz"] = None if spikes_per_step is None else spikes_per_step / net.dt
     rate_value = rate_loss.item()
@@ -331,8 +331,6 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
     ``auto``; under ``torchrun`` with several processes the batch is split over them (data-parallel,
     :mod:`lsnn.training.distributed`) and rank 0 writes the run folder.
     """
-    from .distributed import launched_by_torchrun
-
     if cfg.task in RL_TASKS:  # reinforcement learning: rollouts and PPO instead of batches of a Task
         if device != "cpu" or launched_by_torchrun():
             raise RunError(f"{cfg.task} trains in one CPU process (its rollouts step one environment at a time); use --device cpu without torchrun.")

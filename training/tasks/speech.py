@@ -24,7 +24,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 from torch import Tensor
 
 from ..speech import commands as gsc
@@ -231,7 +230,3 @@ class SpeechCommands(_SpeechTask):
         labels = np.array([split.labels[k][0] for k in index], dtype=np.int64)[:, None]
         return TaskBatch(x, labels, np.array([[0, self.n_steps]]), {"label": labels[:, 0], "clip": index.astype(np.int64)}, ("answer",))
 
-
-def per_frame_predictions(outputs: Tensor, batch: TaskBatch) -> np.ndarray:
-    """(B, frames) predicted 61-phone classes of a TIMIT batch."""
-    return window_means(torch.as_tensor(outputs), batch.windows).argmax(-1).cpu().numpy()
