@@ -165,7 +165,7 @@ class SlurmRunner:
             if previous and previous.get("state") == "submitted" and previous.get("job_id") in queued:
                 handles[job.name] = self._attach(previous["job_id"])
                 self.log(f"[lsnn slurm] {job.name}: following job {previous['job_id']} (submitted earlier)")
-        attempts = {job.name: int(record.get(job.name, {}).get("attempts", 0)) if job.name in handles else 0 for job in jobs}
+        attempts = {name: int(record[name].get("attempts", 1)) for name in handles}  # fresh jobs get 1 below
         fresh = [job for job in jobs if job.name not in handles]
         by_name = {job.name: job for job in jobs}
         if fresh:
