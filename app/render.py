@@ -100,8 +100,9 @@ def run_figures(run_dir: Path, out: Path, device: str = "numpy") -> list[Path]:
 
         curve = accuracy_curve(run_dir)
         if not curve.empty:
-            written.append(_save(figure_time_to_accuracy(curve, title=f"{label}; periodic tests on "
-                                                         f"{int(curve['n_trials'].iloc[0])} held-out trials"), out / "time_to_accuracy.png"))
+            written.append(_save(figure_time_to_accuracy(curve, title=f"{label}\nperiodic tests on "
+                                                         f"{int(curve['n_trials'].iloc[0])} held-out trials (accuracy of the answers)"),
+                                 out / "time_to_accuracy.png"))
     if not (run_dir / NETWORK).is_file():
         return written  # unfinished run, or an ANN baseline: no spiking network to draw
     draw: dict[str, Callable[[Path, Path, str], list[Path]]] = {
@@ -159,7 +160,8 @@ def _duplication_reversal(run_dir: Path, out: Path, device: str) -> list[Path]:
     cfg = read_config(run_dir)
     act = episode_activity(run_dir, min(DUPREV_EPISODES, cfg.n_test))
     rng = np.random.default_rng(0)
-    written = [_save(_with_variant(figure_sequences(cross_validated_sequence(act.counts, rng), act.bin_size), act.variant), out / "sequences.png")]
+    sequence = figure_sequences(cross_validated_sequence(act.counts, rng), act.bin_size, event_label="episode start")
+    written = [_save(_with_variant(sequence, act.variant), out / "sequences.png")]
     sequences = task_sequences(run_dir, n_episodes=min(DUPREV_EPISODES, cfg.n_test), bin_size=act.bin_size)
     written.append(_save(figure_task_sequences(sequences), out / "task_sequences.png"))
     keep = rate_selection(act.selectivity_counts, act.step_duration)
@@ -327,7 +329,7 @@ def results_figures(folder: Path, out: Path, kind: str) -> list[Path]:
         written = []
         for name in _comparison_names(folder):
             info = json.loads((folder / f"{name}.json").read_text()) if (folder / f"{name}.json").is_file() else {}
-            metric = {"accuracy": "accuracy", "success": "episodes entirely right"}.get(info.get("metric"), "accuracy")
+            metric = info.get("metric_label") or {"accuracy": "accuracy", "success": "episodes entirely right"}.get(info.get("metric"), "accuracy")
             data = info.get("data", "")
             note = "data: SYNTHETIC corpus" if "SYNTHETIC" in data else ""
             fig = figure_comparison(pd.read_csv(folder / f"{name}_runs.csv"), info.get("title", name), metric, note)

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -39,7 +41,8 @@ def figure_comparison(frame: pd.DataFrame, title: str, metric_label: str, note: 
         ax.set_ylim(0, 104)  # dots of seeds at 100 % stay visible
         ax.set_ylabel(f"{metric_label} (%)")
         n_seeds = int(frame.groupby("model").size().max())
-        ax.set_title(f"{title.split(',')[0]}\n(bars: mean ± s.d. over {n_seeds} seed{'s' if n_seeds > 1 else ''})"
+        name = textwrap.fill(title.split(" (paper")[0].split(",")[0], width=18 + 12 * len(models))  # never wider than the axes
+        ax.set_title(f"{name}\n(bars: mean ± s.d. over {n_seeds} seed{'s' if n_seeds > 1 else ''})"
                      + (f"\n{note}" if note else ""), fontsize=8)
         ax.legend(frameon=False, fontsize=8)
     return fig
