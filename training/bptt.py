@@ -206,8 +206,10 @@ class Workspace:
 WORKSPACE = Workspace()
 
 
-def forward_compiled(lib, I_in, W_stack, delays, alpha, rho, beta, b0, A_min, n_ref, adaptive):
-    """:func:`forward_loop` in the compiled kernel (contiguous CPU tensors); same return values."""
+def forward_compiled(lib, I_in, W_stack, delays, alpha, rho, beta, b0, A_min, n_ref, adaptive, stp=None):
+    """:func:`forward_loop` in the compiled kernel (contiguous CPU tensors); same return values, and with
+    short-term plasticity (``stp = (U, F_decay, D_decay)``, per neuron; :mod:`lsnn.training.stp`) also
+    ``(S, Us, Rs)``: what each spike delivered, z(t) e(t), and the presynaptic u(t), r(t), each (T, B, n)."""
     T, B, n = I_in.shape
     dtype = I_in.dtype
     I_in = I_in.contiguous()
@@ -220,16 +222,23 @@ def forward_compiled(lib, I_in, W_stack, delays, alpha, rho, beta, b0, A_min, n_
     vec = [v.contiguous() for v in (alpha, rho, beta, b0, A_min)]
     nref = n_ref.to(dtype).contiguous()
     alpha, rho, beta, b0, A_min = vec
+    U, Fd, Dd = (None, None, None) if stp is None else (v.to(dtype).expand(n).contiguous() for v in stp)
+    S, Us, Rs = (None, None, None) if stp is None else (WORKSPACE.empty((T, B, n), dtype) for _ in range(3))
     lib.call("lsnn_forward", dtype, T=T, B=B, n=n, nd=len(delays), delays=d, I_in=I_in, WsT=WsT, alpha=alpha, rho=rho, beta=beta,
-             b0=b0, A_min=A_min, n_ref=nref, adaptive=int(adaptive), Z=Z, V=Vs, A=As, OK=OK, CLAMP=CLAMP,
-             n_threads=torch.get_num_threads())
-    return Z, Vs, As, OK, CLAMP
+             b0=b0, A_min=A_min, n_ref=nref, adaptive=int(adaptive), stp_U=U, stp_Fd=Fd, stp_Dd=Dd, Z=Z, V=Vs, A=As, OK=OK,
+             CLAMP=CLAMP, S=S, U=Us, R=Rs, n_threads=torch.get_num_threads())
+    if stp is None:
+        return Z, Vs, As, OK, CLAMP
+    return Z, Vs, As, OK, CLAMP, (S, Us, Rs)
 
 
-def backward_compiled(lib, gZ, gV, gA, Z, Vs, As, OK, CLAMP, W_stack, delays, alpha, rho, beta, gamma, adaptive):
+def backward_compiled(lib, gZ, gV, gA, Z, Vs, As, OK, CLAMP, W_stack, delays, alpha, rho, beta, gamma, adaptive,
+                      stp=None, stp_record=None):
     """:func:`backward_loop` in the compiled kernel; returns dL/dI_in and dL/dW_stack.
 
-    ``gZ``, ``gV``, ``gA`` may be None (no gradient reaches that output): nothing is read for them.
+    ``gZ``, ``gV``, ``gA`` may be None (no gradient reaches that output): nothing is read for them. With
+    short-term plasticity, ``stp`` and ``stp_record`` are those of :func:`forward_compiled`; the STP
+    parameters themselves get no gradient.
     """
     T, B, n = Z.shape
     dtype = Z.dtype
@@ -239,9 +248,11 @@ def backward_compiled(lib, gZ, gV, gA, Z, Vs, As, OK, CLAMP, W_stack, delays, al
     g = [None if x is None else x.contiguous() for x in (gZ, gV, gA)]
     vec = [v.contiguous() for v in (alpha, rho, beta)]
     W = W_stack.contiguous()
+    U, Fd, Dd = (None, None, None) if stp is None else (v.to(dtype).expand(n).contiguous() for v in stp)
+    S, Us, Rs = (None, None, None) if stp is None else stp_record
     lib.call("lsnn_backward", dtype, T=T, B=B, n=n, nd=len(delays), delays=d, gZ=g[0], gV=g[1], gA=g[2], Z=Z, Vs=Vs, As=As, OK=OK,
-             CLAMP=CLAMP, W=W, alpha=vec[0], rho=vec[1], beta=vec[2], gamma=float(gamma), adaptive=int(adaptive), Ibar=Ibar,
-             gWT=gWT, n_threads=torch.get_num_threads())
+             CLAMP=CLAMP, W=W, alpha=vec[0], rho=vec[1], beta=vec[2], gamma=float(gamma), adaptive=int(adaptive), S=S, Us=Us,
+             Rs=Rs, stp_U=U, stp_Fd=Fd, stp_Dd=Dd, Ibar=Ibar, gWT=gWT, n_threads=torch.get_num_threads())
     return Ibar, gWT.transpose(1, 2)
 
 

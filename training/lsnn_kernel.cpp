@@ -19,6 +19,9 @@
 //   Abar    = gA - z Vbar - zbar psi V / A^2;  abar = rho abar + beta [not floored] Abar
 //   Vbar    = alpha Vbar + zbar psi / A + gV
 // and, event-driven over the spikes, gW_d[j][i] += Ibar_j(t + d) for every z_i(t) = 1 (stored as gWT[i][j]).
+// With short-term plasticity (stp_U not null; eLife eqs. 6-10, lsnn/training/stp.py) a spike delivers
+// s_i = z_i (U_i + u_i)(1 - r_i) instead of z_i (stp_step), the rows above are scaled by s_i, and the backward
+// pass carries the adjoints of u and r as well (see backward()).
 
 #include <cmath>
 #include <cstdint>
@@ -54,33 +57,60 @@ inline void neuron_step(int64_t n, const F* __restrict__ b0, const F* __restrict
     }
 }
 
-// Recurrent input of one trial, event-driven: Vn += sum_d sum_{i: z_i(t - d) = 1} Ws_d[i][:].
+// Recurrent input of one trial, event-driven: Vn += sum_d sum_{i: s_i(t - d) != 0} s_i(t - d) Ws_d[i][:], where s is
+// what a spike delivers: z itself (1, an exact factor) or, with STP, z times the efficacy at emission.
 template <typename F>
 inline void add_recurrent_spikes(int64_t t, int64_t b, int64_t n, int64_t nd, const int64_t* delays, int64_t stride,
-                                 const F* Z, const F* WsT, F* __restrict__ Vn) {
+                                 const F* S, const F* WsT, F* __restrict__ Vn) {
     for (int64_t k = 0; k < nd; ++k) {
         const int64_t d = delays[k];
         if (t - d < 0) continue;
-        const F* zs = Z + (t - d) * stride + b * n;
+        const F* ss = S + (t - d) * stride + b * n;
         const F* W = WsT + k * n * n;
         for (int64_t i = 0; i < n; ++i) {
-            if (zs[i] == F(0)) continue;
+            const F s = ss[i];
+            if (s == F(0)) continue;
             const F* __restrict__ row = W + i * n;
-            for (int64_t j = 0; j < n; ++j) Vn[j] += row[j];
+            if (s == F(1)) {
+                for (int64_t j = 0; j < n; ++j) Vn[j] += row[j];
+            } else {
+                for (int64_t j = 0; j < n; ++j) Vn[j] += s * row[j];
+            }
         }
+    }
+}
+
+// Presynaptic short-term plasticity of one trial at step t (eLife Methods eqs. 6-10, lsnn/training/stp.py):
+//   s = z (U + u)(1 - r);  u <- Fd u + U (1 - U - u) z;  r <- Dd r + (U + u_new)(1 - r) z
+// with Fd = exp(-dt/F), Dd = exp(-dt/D); u(t), r(t) before the update are recorded for the backward pass.
+template <typename F>
+inline void stp_step(int64_t n, const F* __restrict__ U, const F* __restrict__ Fd, const F* __restrict__ Dd,
+                     const F* __restrict__ z, F* __restrict__ u, F* __restrict__ r, F* __restrict__ So,
+                     F* __restrict__ Uo, F* __restrict__ Ro) {
+    for (int64_t j = 0; j < n; ++j) {
+        const F uj = u[j], rj = r[j], zj = z[j];
+        const F omr = F(1) - rj;
+        const F u_new = Fd[j] * uj + U[j] * (F(1) - U[j] - uj) * zj;
+        Uo[j] = uj;
+        Ro[j] = rj;
+        So[j] = zj * (U[j] + uj) * omr;
+        u[j] = u_new;
+        r[j] = Dd[j] * rj + (U[j] + u_new) * omr * zj;
     }
 }
 
 template <typename F>
 void forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* I_in, const F* WsT,
              const F* alpha, const F* rho, const F* beta, const F* b0, const F* A_min, const F* n_ref,
-             int adaptive, F* Z, F* V_out, F* A_out, uint8_t* OK, uint8_t* CLAMP, int n_threads) {
+             int adaptive, const F* stp_U, const F* stp_Fd, const F* stp_Dd, F* Z, F* V_out, F* A_out, uint8_t* OK,
+             uint8_t* CLAMP, F* S, F* U_out, F* R_out, int n_threads) {
     // Branch-free inner loops over neurons (so that they vectorise); z in {0, 1} makes A*z and
     // (1 - rho)*z exact, so the results equal the branching form bit for bit.
+    // stp_U null: no STP (S, U_out, R_out unused); else S, U_out, R_out receive s, u, r of every step.
     const int64_t stride = B * n;
 #pragma omp parallel for schedule(static) num_threads(n_threads)
     for (int64_t b = 0; b < B; ++b) {
-        std::vector<F> V_(n, 0), Vn_(n), a_(n, 0), since_(n, F(1 << 20));
+        std::vector<F> V_(n, 0), Vn_(n), a_(n, 0), since_(n, F(1 << 20)), u_(stp_U ? n : 0, 0), r_(stp_U ? n : 0, 0);
         F* __restrict__ V = V_.data();
         F* __restrict__ Vn = Vn_.data();
         F* __restrict__ a = a_.data();
@@ -100,7 +130,8 @@ void forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays,
                 OKo[j] = okf[j] != F(0);
                 if (CLo) CLo[j] = clf[j] != F(0);
             }
-            add_recurrent_spikes<F>(t, b, n, nd, delays, stride, Z, WsT, Vn);
+            if (stp_U) stp_step<F>(n, stp_U, stp_Fd, stp_Dd, Zo, u_.data(), r_.data(), S + o, U_out + o, R_out + o);
+            add_recurrent_spikes<F>(t, b, n, nd, delays, stride, stp_U ? S : Z, WsT, Vn);
             std::swap(V, Vn);
         }
     }
@@ -206,9 +237,17 @@ inline void matvec_block(const F* Ib, const F* Wp, F* zbar, int64_t nb, int64_t 
 template <typename F>
 void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* gZ, const F* gV,
               const F* gA, const F* Z, const F* Vs, const F* As, const uint8_t* OK, const uint8_t* CLAMP,
-              const F* W, const F* alpha, const F* rho, const F* beta, F gamma, int adaptive, F* Ibar, F* gWT,
-              int n_threads) {
+              const F* W, const F* alpha, const F* rho, const F* beta, F gamma, int adaptive, const F* S, const F* Us,
+              const F* Rs, const F* stp_U, const F* stp_Fd, const F* stp_Dd, F* Ibar, F* gWT, int n_threads) {
+    // With STP (stp_U not null), what neuron i sends is s_i = z_i e_i with e_i = (U + u_i)(1 - r_i), so the
+    // recurrent sum W^T Ibar gives sbar_i (the adjoint of s_i), and, with ubar, rbar the adjoints of u(t+1),
+    // r(t+1) and u_new = Fd u + U (1 - U - u) z:
+    //   g     = ubar + rbar (1 - r) z
+    //   zbar += sbar e + rbar (U + u_new)(1 - r) + g U (1 - U - u)
+    //   ubar  = sbar z (1 - r) + g (Fd - U z);   rbar = -sbar z (U + u) + rbar (Dd - (U + u_new) z)
+    // sbar is needed where psi != 0 (through zbar) or z = 1 (through ubar, rbar); gW_d[j][i] += Ibar_j s_i.
     const int64_t stride = B * n;
+    const bool stp = stp_U != nullptr;
     // Each thread owns a contiguous block of trials for the whole reverse sweep (no per-step
     // synchronisation). W^T Ibar(t + d) is computed only for the neurons whose pseudo-derivative is
     // nonzero at step t (dot products), or, when most are, as a register-tiled dense product.
@@ -219,6 +258,8 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
         const int64_t nb = b_hi - b_lo;
         const int64_t np = padded(n);
         std::vector<F> Vbar_(nb * n, 0), abar_(nb * n, 0), zbar_(nb * np, 0), psi_(nb * n);
+        std::vector<F> sbar_(stp ? nb * np : 0, 0), ubar_(stp ? nb * n : 0, 0), rbar_(stp ? nb * n : 0, 0);
+        F* acc_ = stp ? sbar_.data() : zbar_.data();  // where the recurrent sum W^T Ibar goes
         std::vector<int64_t> active_(nb * n), n_active(nb);
         std::vector<F> Wp(nd * n * np, 0);  // W_d rows padded to np (a multiple of the block width)
         std::vector<F> WT(nd * n * n);      // W_d transposed: row j = column j of W_d
@@ -248,8 +289,15 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
                 }
                 int64_t m = 0;
                 int64_t* act = active_.data() + q * n;
-                for (int64_t j = 0; j < n; ++j)
-                    if (psi[j] != F(0)) act[m++] = j;
+                if (stp) {
+                    const F* __restrict__ Zo = Z + o;
+                    for (int64_t j = 0; j < n; ++j)
+                        if (psi[j] != F(0) || Zo[j] != F(0)) act[m++] = j;
+                    std::memset(sbar_.data() + q * np, 0, np * sizeof(F));
+                } else {
+                    for (int64_t j = 0; j < n; ++j)
+                        if (psi[j] != F(0)) act[m++] = j;
+                }
                 n_active[q] = m;
                 total_active += m;
             }
@@ -261,16 +309,34 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
                 if (t + d >= T) continue;
                 const F* Ibd = Ibar + (t + d) * stride + b_lo * n;
                 if (!sparse) {
-                    matvec_block<F>(Ibd, Wp.data() + k * n * np, zbar_.data(), nb, n, np);
+                    matvec_block<F>(Ibd, Wp.data() + k * n * np, acc_, nb, n, np);
                     continue;
                 }
                 for (int64_t q = 0; q < nb; ++q) {
-                    F* zbar = zbar_.data() + q * np;
+                    F* zbar = acc_ + q * np;
                     const int64_t* act = active_.data() + q * n;
                     for (int64_t a = 0; a < n_active[q]; ++a) {
                         const int64_t j = act[a];
                         zbar[j] += dot<F>(WT.data() + (k * n + j) * n, Ibd + q * n, n);
                     }
+                }
+            }
+            for (int64_t q = 0; stp && q < nb; ++q) {
+                const int64_t o = t * stride + (b_lo + q) * n;
+                const F* __restrict__ Zo = Z + o;
+                const F* __restrict__ uo = Us + o;
+                const F* __restrict__ ro = Rs + o;
+                const F* __restrict__ sbar = sbar_.data() + q * np;
+                F* __restrict__ zbar = zbar_.data() + q * np;
+                F* __restrict__ ubar = ubar_.data() + q * n;
+                F* __restrict__ rbar = rbar_.data() + q * n;
+                for (int64_t j = 0; j < n; ++j) {
+                    const F U = stp_U[j], z = Zo[j], u = uo[j], omr = F(1) - ro[j];
+                    const F Uun = U + stp_Fd[j] * u + U * (F(1) - U - u) * z;  // U + u(t+1)
+                    const F g = ubar[j] + rbar[j] * omr * z;
+                    zbar[j] += sbar[j] * (U + u) * omr + rbar[j] * Uun * omr + g * U * (F(1) - U - u);
+                    ubar[j] = sbar[j] * z * omr + g * (stp_Fd[j] - U * z);
+                    rbar[j] = -sbar[j] * z * (U + u) + rbar[j] * (stp_Dd[j] - Uun * z);
                 }
             }
             for (int64_t q = 0; q < nb; ++q) {
@@ -301,8 +367,10 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
             }
         }
     }
-    // weight gradients, event-driven over presynaptic spikes: gWT[k][i][j] += Ibar_j(t + d_k) for z_i(t) = 1.
-    // Threads own disjoint ranges of presynaptic neurons i (rows of gWT): no races, fixed summation order.
+    // weight gradients, event-driven over presynaptic spikes: gWT[k][i][j] += s_i(t) Ibar_j(t + d_k) for z_i(t) = 1
+    // (s = z, or z e with STP). Threads own disjoint ranges of presynaptic neurons i (rows of gWT): no races,
+    // fixed summation order.
+    const F* Src = stp ? S : Z;
 #pragma omp parallel num_threads(n_threads)
     {
         int64_t i_lo, i_hi;
@@ -312,12 +380,17 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
             F* gk = gWT + k * n * n;
             for (int64_t t = 0; t + d < T; ++t)
                 for (int64_t b = 0; b < B; ++b) {
-                    const F* zs = Z + t * stride + b * n;
+                    const F* ss = Src + t * stride + b * n;
                     const F* __restrict__ Ib = Ibar + (t + d) * stride + b * n;
                     for (int64_t i = i_lo; i < i_hi; ++i) {
-                        if (zs[i] == F(0)) continue;
+                        const F s = ss[i];
+                        if (s == F(0)) continue;
                         F* __restrict__ g = gk + i * n;
-                        for (int64_t j = 0; j < n; ++j) g[j] += Ib[j];
+                        if (s == F(1)) {
+                            for (int64_t j = 0; j < n; ++j) g[j] += Ib[j];
+                        } else {
+                            for (int64_t j = 0; j < n; ++j) g[j] += s * Ib[j];
+                        }
                     }
                 }
         }
@@ -526,22 +599,24 @@ void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_
 
 extern "C" {
 
-int lsnn_kernel_version() { return 8; }
+int lsnn_kernel_version() { return 9; }
 
 #define LSNN_EXPORT(SUFFIX, F)                                                                                    \
     void lsnn_forward_##SUFFIX(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* I_in,  \
                                const F* WsT, const F* alpha, const F* rho, const F* beta, const F* b0,             \
-                               const F* A_min, const F* n_ref, int adaptive, F* Z, F* V, F* A, uint8_t* OK,  \
-                               uint8_t* CLAMP, int n_threads) {                                                    \
-        forward<F>(T, B, n, nd, delays, I_in, WsT, alpha, rho, beta, b0, A_min, n_ref, adaptive, Z, V, A, OK,     \
-                   CLAMP, n_threads);                                                                              \
+                               const F* A_min, const F* n_ref, int adaptive, const F* stp_U, const F* stp_Fd, \
+                               const F* stp_Dd, F* Z, F* V, F* A, uint8_t* OK, uint8_t* CLAMP, F* S, F* U, F* R,   \
+                               int n_threads) {                                                                    \
+        forward<F>(T, B, n, nd, delays, I_in, WsT, alpha, rho, beta, b0, A_min, n_ref, adaptive, stp_U, stp_Fd,   \
+                   stp_Dd, Z, V, A, OK, CLAMP, S, U, R, n_threads);                                                \
     }                                                                                                              \
     void lsnn_backward_##SUFFIX(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* gZ,    \
                                 const F* gV, const F* gA, const F* Z, const F* Vs, const F* As, const uint8_t* OK, \
                                 const uint8_t* CLAMP, const F* W, const F* alpha, const F* rho, const F* beta,     \
-                                F gamma, int adaptive, F* Ibar, F* gWT, int n_threads) {                           \
+                                F gamma, int adaptive, const F* S, const F* Us, const F* Rs, const F* stp_U,      \
+                                const F* stp_Fd, const F* stp_Dd, F* Ibar, F* gWT, int n_threads) {                \
         backward<F>(T, B, n, nd, delays, gZ, gV, gA, Z, Vs, As, OK, CLAMP, W, alpha, rho, beta, gamma, adaptive,   \
-                    Ibar, gWT, n_threads);                                                                         \
+                    S, Us, Rs, stp_U, stp_Fd, stp_Dd, Ibar, gWT, n_threads);                                       \
     }
 
 LSNN_EXPORT(f32, float)

@@ -10,11 +10,19 @@ reaches the targets scaled by the efficacy at emission, and the variables jump a
     u_i(t+dt) = exp(-dt/F_i) u_i(t) + U_i (1 - U_i - u_i(t)) z_i(t)
     r_i(t+dt) = exp(-dt/D_i) r_i(t) + (U_i + u_i(t+dt)) (1 - r_i(t)) z_i(t)
 
-with the neuron map of :mod:`lsnn.training.model` otherwise unchanged. The recursion is written step by
-step with ordinary tensor operations and autograd differentiates it (the papers' STP networks are small:
-60-220 neurons); gradients flow through the efficacies too (z carries the pseudo-derivative, as in the
-authors' TensorFlow code). The independent check is :func:`lsnn.training.reference.reference_forward`,
-which gathers every synapse's delayed input separately, and the NumPy map of :mod:`lsnn.models.reference`.
+with the neuron map of :mod:`lsnn.training.model` otherwise unchanged. Gradients flow through the
+efficacies too (z carries the pseudo-derivative, as in the authors' TensorFlow code); U, F and D are not
+trained. Two implementations, chosen by :func:`stp_recurrence`:
+
+- on CPU with the compiled kernel, :class:`CompiledSTPRecurrence`: the kernel's forward and adjoint loops
+  of :mod:`lsnn.training.bptt` with the STP state added (``lsnn_kernel.cpp``: ``stp_step`` and the
+  ``sbar``/``ubar``/``rbar`` adjoints of the backward), the hand-derived gradient of the same map;
+- elsewhere, :func:`stp_loop`: the recursion step by step with ordinary tensor operations, differentiated
+  by autograd (single graph nodes per step for the STP state, the spike and the membrane).
+
+The independent checks are :func:`lsnn.training.reference.reference_forward`, which gathers every
+synapse's delayed input separately, and the NumPy map of :mod:`lsnn.models.reference`; the tests hold
+both implementations to them.
 """
 
 from __future__ import annotations
@@ -24,6 +32,8 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
+from .bptt import _compiled_kernel, backward_compiled, forward_compiled
+from .kernel import load as load_kernel
 from .pseudo_derivative import pseudo_derivative
 
 class PresynapticSTP(torch.autograd.Function):
@@ -86,6 +96,28 @@ class MembraneStep(torch.autograd.Function):
         return alpha * g, (1 - alpha) * g, (-z * g if ctx.needs_input_grad[2] else None), -A * g, None
 
 
+class CompiledSTPRecurrence(torch.autograd.Function):
+    """``(I_in, W_stack) -> (Z, V, A)`` with STP, forward and hand-written backward in the compiled kernel
+    (CPU). Arguments as :func:`stp_recurrence`, plus ``adaptive`` and ``stp = (U, F_decay, D_decay)``."""
+
+    @staticmethod
+    def forward(ctx, I_in, W_stack, delays, alpha, rho, beta, b0, A_min, n_ref, gamma, adaptive, stp):  # noqa: D102
+        Z, Vs, As, OK, CLAMP, record = forward_compiled(load_kernel(), I_in, W_stack, delays, alpha, rho, beta, b0, A_min, n_ref,
+                                                        adaptive, stp)
+        ctx.save_for_backward(Z, Vs, As, OK, W_stack, alpha, rho, beta, *record, *stp, *(() if CLAMP is None else (CLAMP,)))
+        ctx.delays, ctx.gamma, ctx.adaptive = delays, gamma, adaptive
+        ctx.mark_non_differentiable(OK)
+        ctx.set_materialize_grads(False)
+        return Z, Vs, As
+
+    @staticmethod
+    def backward(ctx, gZ, gV, gA):  # noqa: D102
+        Z, Vs, As, OK, W_stack, alpha, rho, beta, S, Us, Rs, U, Fd, Dd, *clamp = ctx.saved_tensors
+        gI, gW = backward_compiled(load_kernel(), gZ, gV, gA, Z, Vs, As, OK, clamp[0] if clamp else None, W_stack, ctx.delays,
+                                   alpha, rho, beta, ctx.gamma, ctx.adaptive, stp=(U, Fd, Dd), stp_record=(S, Us, Rs))
+        return gI, gW, None, None, None, None, None, None, None, None, None, None
+
+
 def stp_recurrence(
     I_in: Tensor,
     W_stack: Tensor,
@@ -104,9 +136,33 @@ def stp_recurrence(
     """Run the map with STP on time-major input currents ``I_in`` (T, B, n); returns (Z, V, A), each (T, B, n).
 
     ``W_stack[k]`` holds the recurrent weights with delay ``delays[k]`` steps; ``F_decay = exp(-dt/F)`` and
-    ``D_decay = exp(-dt/D)`` per presynaptic neuron; the other arguments are those of
-    :class:`~lsnn.training.bptt.LSNNRecurrence`.
+    ``D_decay = exp(-dt/D)`` per presynaptic neuron (or scalars); the other arguments are those of
+    :class:`~lsnn.training.bptt.LSNNRecurrence`. The compiled kernel on CPU when it is available (module
+    docstring), else :func:`stp_loop`.
     """
+    if _compiled_kernel(I_in, W_stack) is None:
+        return stp_loop(I_in, W_stack, delays, alpha, rho, beta, b0, A_min, n_ref, gamma, U, F_decay, D_decay)
+    adaptive = bool((beta != 0).any())
+    stp = tuple(torch.as_tensor(v, dtype=I_in.dtype) for v in (U, F_decay, D_decay))
+    return CompiledSTPRecurrence.apply(I_in, W_stack, tuple(delays), alpha, rho, beta, b0, A_min, n_ref, gamma, adaptive, stp)
+
+
+def stp_loop(
+    I_in: Tensor,
+    W_stack: Tensor,
+    delays: Sequence[int],
+    alpha: Tensor,
+    rho: Tensor,
+    beta: Tensor,
+    b0: Tensor,
+    A_min: Tensor,
+    n_ref: Tensor,
+    gamma: float,
+    U: Tensor,
+    F_decay: Tensor,
+    D_decay: Tensor,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """:func:`stp_recurrence` step by step under autograd (any device; the fallback of the compiled kernel)."""
     T, B, n = I_in.shape
     zeros = torch.zeros(B, n, dtype=I_in.dtype, device=I_in.device)
     V, a, u, r = zeros, zeros, zeros, zeros

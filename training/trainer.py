@@ -40,6 +40,7 @@ from .distributed import start as start_data_parallel
 from .distributed import stop as stop_data_parallel
 from .init import adaptation_time_constants, ei_weights, gaussian_weights, random_signs, sparse_mask
 from .kernel import keep_freed_memory
+from .kernel import load as load_kernel
 from .model import LSNN
 from .noise import held_out_noise, training_noise
 from .regularizers import rate_deviation_loss, step_decay
@@ -235,7 +236,7 @@ def evaluate(net: LSNN, task: Task, n_trials: int, batch_size: int, seed: int, p
 def intra_op_threads(n: int | None) -> Iterator[None]:
     """Run the block with ``n`` PyTorch intra-op threads (None: unchanged), restoring the setting after.
 
-    The per-step STP recursion is a long chain of operations on small tensors; for those a second thread
+    The per-step STP recursion (:func:`lsnn.training.stp.stp_loop`, used without the compiled kernel) is a long chain of operations on small tensors; for those a second thread
     only adds synchronisation, and on a busy 2-core machine it costs up to 20x (measured with
     ``stp_d`` on STORE-RECALL while another training ran: 1.6 s vs 34.7 s per 1,000-step batch of 64)."""
     previous = torch.get_num_threads()
@@ -327,7 +328,8 @@ def train(cfg: TrainConfig, run_dir: str | os.PathLike, *, resume: bool = False,
 
     ``max_iterations`` stops this call after that many iterations (the run stays resumable; the
     result then has ``finished`` False and no test metrics): a time-boxed session of a long run.
-    STP models train with one intra-op thread (:func:`intra_op_threads`). ``device``: ``cpu``, ``cuda`` or
+    STP models that run the per-step loop (no compiled kernel, or not on the CPU) train with one intra-op
+    thread (:func:`intra_op_threads`). ``device``: ``cpu``, ``cuda`` or
     ``auto``; under ``torchrun`` with several processes the batch is split over them (data-parallel,
     :mod:`lsnn.training.distributed`) and rank 0 writes the run folder.
     """
@@ -358,7 +360,8 @@ def _train(cfg: TrainConfig, run_dir: Path, task: Task, resume: bool, progress: 
     main = parallel is None or parallel.is_main
     if main:
         run_dir.mkdir(parents=True, exist_ok=True)
-    with run_lock(run_dir) if main else contextlib.nullcontext(), intra_op_threads(1 if cfg.model in STP_MODELS else None):
+    stp_loop = cfg.model in STP_MODELS and (where.type != "cpu" or load_kernel() is None)
+    with run_lock(run_dir) if main else contextlib.nullcontext(), intra_op_threads(1 if stp_loop else None):
         if main:
             prepare_run_folder(cfg, run_dir, resume)
         if parallel is not None:

@@ -1,0 +1,118 @@
+"""Training speed of networks with short-term plasticity: the compiled kernel against the per-step loop
+and against the same network without STP, in one run.
+
+Workload: the eLife Fig. 2B quick preset of 1-D STORE-RECALL (``make_config("store_recall", "stp_d",
+"quick")``: its network, sequence length and batch), float32 as the trainer runs it. One training
+iteration = :func:`lsnn.training.trainer.train_step` (forward on the memory-lean path where one exists,
+task loss + rate regulariser, backward, Adam). Implementations, timed in interleaved rounds (the
+machine is shared and noisy):
+
+* ``stp-kernel`` -- the STP network through the compiled kernel (:class:`~lsnn.training.stp.CompiledSTPRecurrence`)
+* ``stp-loop``   -- the same network through the per-step autograd loop (:func:`~lsnn.training.stp.stp_loop`,
+                    the path before the kernel covered STP), with one intra-op thread as the trainer runs it
+* ``no-stp``     -- the same network and weights without STP (the LIF model's training path)
+
+Also printed: gradient agreement of the two STP paths in float64 on a slice of the batch (max relative
+difference per weight matrix). Target of issue 21: ``stp-kernel`` <= 1.5x ``no-stp``.
+
+    .venv/bin/python benchmarks/stp_speed.py                  # 3 rounds
+    .venv/bin/python benchmarks/stp_speed.py --rounds 5 --model stp_f
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+
+import numpy as np
+import torch
+
+from lsnn.training import stp as stp_module
+from lsnn.training.config import make_config
+from lsnn.training.trainer import build_model, build_task, intra_op_threads, train_step
+
+
+def without_stp(net):
+    """A copy of ``net`` with the same weights and no short-term plasticity."""
+    from lsnn.training.model import LSNN
+
+    return LSNN.from_spec(net.to_spec().copy(stp_U=None, stp_F=None, stp_D=None), gamma=net.gamma, dtype=net.dtype)
+
+
+class LoopOnly:
+    """Within the block, :func:`~lsnn.training.stp.stp_recurrence` takes the per-step loop."""
+
+    def __enter__(self):
+        self.saved = stp_module._compiled_kernel
+        stp_module._compiled_kernel = lambda *tensors: None
+
+    def __exit__(self, *exc):
+        stp_module._compiled_kernel = self.saved
+
+
+def iteration_time(net, task, batch, cfg, loop: bool) -> float:
+    """Seconds of one training iteration of ``net`` on ``batch`` (Adam on a fresh optimizer)."""
+    optimizer = torch.optim.Adam(net.parameters(), lr=0.0)  # lr 0: the weights stay those of the other paths
+    with (LoopOnly() if loop else _Null()), intra_op_threads(1 if loop else None):
+        t0 = time.perf_counter()
+        train_step(net, optimizer, task, batch, cfg, lr=0.0)
+        return time.perf_counter() - t0
+
+
+class _Null:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def gradient_agreement(net, task, batch, cfg, n_trials: int = 4) -> dict[str, float]:
+    """Max |kernel - loop| / max |loop| of dL/dW_in, dL/dW_rec, dL/dW_out in float64 on ``n_trials`` trials."""
+    from lsnn.training.model import LSNN
+
+    net64 = LSNN.from_spec(net.to_spec(), gamma=net.gamma, dtype=torch.float64)
+    sub = batch.subset(slice(0, n_trials))
+    grads = []
+    for loop in (False, True):
+        with LoopOnly() if loop else _Null():
+            out = net64(sub.x, record_state=False)
+            loss = task.loss(out.outputs, sub) + out.spikes.mean()
+            grads.append(torch.autograd.grad(loss, [net64.W_in, net64.W_rec, net64.W_out]))
+    return {name: float((a - b).abs().max() / b.abs().max()) for name, a, b in zip(("W_in", "W_rec", "W_out"), *grads)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", choices=("stp_d", "stp_f"), default="stp_d")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    cfg = make_config("store_recall", args.model, "quick")
+    task = build_task(cfg)
+    torch.manual_seed(0)
+    net = build_model(cfg, task)
+    plain = without_stp(net)
+    batch = task.sample(np.random.default_rng(0), cfg.batch_size)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print(f"workload: store_recall {args.model} quick, {net.n_rec} neurons, {task.n_steps} steps, batch {cfg.batch_size}, float32")
+    print("gradient agreement kernel vs loop (float64, max rel. difference):",
+          ", ".join(f"{k} {v:.1e}" for k, v in gradient_agreement(net, task, batch, cfg).items()))
+    runs = {"stp-kernel": (net, False), "stp-loop": (net, True), "no-stp": (plain, False)}
+    for name, (model, loop) in runs.items():  # warm-up (kernel build, allocator)
+        iteration_time(model, task, batch, cfg, loop)
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(args.rounds):
+        for name, (model, loop) in runs.items():
+            times[name].append(iteration_time(model, task, batch, cfg, loop))
+    base = statistics.median(times["no-stp"])
+    print(f"{'path':<12} {'median s/it':>12} {'best s/it':>10} {'x no-stp':>9}")
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(f"{name:<12} {median:12.3f} {min(values):10.3f} {median / base:9.2f}")
+
+
+if __name__ == "__main__":
+    main()
