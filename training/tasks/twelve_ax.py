@@ -74,6 +74,15 @@ class TwelveAX(SteppedTask):
         super().__post_init__()
 
     @property
+    def variant(self) -> str:
+        """'' for the paper's task (eLife §7); otherwise what this reduced variant changes, e.g.
+        ``"reduced: 30 symbols of 200 ms per episode"``."""
+        paper = TwelveAX.__dataclass_fields__
+        if all(getattr(self, k) == paper[k].default for k in ("n_symbols", "step_duration")):
+            return ""
+        return f"reduced: {self.n_symbols} symbols of {self.step_duration * 1e3:g} ms per episode (paper: 90 of 500 ms)"
+
+    @property
     def n_in(self) -> int:
         return len(SYMBOLS) * self.n_per_symbol
 
