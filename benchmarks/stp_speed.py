@@ -8,7 +8,7 @@ task loss + rate regulariser, backward, Adam). Implementations, timed in interle
 machine is shared and noisy):
 
 * ``stp-kernel`` -- the STP network through the compiled kernel (:class:`~lsnn.training.stp.CompiledSTPRecurrence`)
-* ``stp-loop``   -- the same network through the per-step autograd loop (:func:`~lsnn.training.stp.stp_loop`,
+* ``stp-loop``   -- the same network through the per-step autograd loop (:func:`~lsnn.training.stp.stp_recurrence` without the kernel,
                     the path before the kernel covered STP), with one intra-op thread as the trainer runs it
 * ``no-stp``     -- the same network and weights without STP (the LIF model's training path)
 
@@ -22,6 +22,7 @@ difference per weight matrix). Target of issue 21: ``stp-kernel`` <= 1.5x ``no-s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import statistics
@@ -56,18 +57,10 @@ class LoopOnly:
 def iteration_time(net, task, batch, cfg, loop: bool) -> float:
     """Seconds of one training iteration of ``net`` on ``batch`` (Adam on a fresh optimizer)."""
     optimizer = torch.optim.Adam(net.parameters(), lr=0.0)  # lr 0: the weights stay those of the other paths
-    with (LoopOnly() if loop else _Null()), intra_op_threads(1 if loop else None):
+    with LoopOnly() if loop else contextlib.nullcontext(), intra_op_threads(1 if loop else None):
         t0 = time.perf_counter()
         train_step(net, optimizer, task, batch, cfg, lr=0.0)
         return time.perf_counter() - t0
-
-
-class _Null:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
 
 
 def gradient_agreement(net, task, batch, cfg, n_trials: int = 4) -> dict[str, float]:
@@ -78,7 +71,7 @@ def gradient_agreement(net, task, batch, cfg, n_trials: int = 4) -> dict[str, fl
     sub = batch.subset(slice(0, n_trials))
     grads = []
     for loop in (False, True):
-        with LoopOnly() if loop else _Null():
+        with LoopOnly() if loop else contextlib.nullcontext():
             out = net64(sub.x, record_state=False)
             loss = task.loss(out.outputs, sub) + out.spikes.mean()
             grads.append(torch.autograd.grad(loss, [net64.W_in, net64.W_rec, net64.W_out]))

@@ -17,7 +17,7 @@ trained. Two implementations, chosen by :func:`stp_recurrence`:
 - on CPU with the compiled kernel, :class:`CompiledSTPRecurrence`: the kernel's forward and adjoint loops
   of :mod:`lsnn.training.bptt` with the STP state added (``lsnn_kernel.cpp``: ``stp_step`` and the
   ``sbar``/``ubar``/``rbar`` adjoints of the backward), the hand-derived gradient of the same map;
-- elsewhere, :func:`stp_loop`: the recursion step by step with ordinary tensor operations, differentiated
+- elsewhere, the per-step loop of :func:`stp_recurrence`: the recursion step by step with ordinary tensor operations, differentiated
   by autograd (single graph nodes per step for the STP state, the spike and the membrane).
 
 The independent checks are :func:`lsnn.training.reference.reference_forward`, which gathers every
@@ -35,6 +35,7 @@ from torch import Tensor
 from .bptt import _compiled_kernel, backward_compiled, forward_compiled
 from .kernel import load as load_kernel
 from .pseudo_derivative import pseudo_derivative
+
 
 class PresynapticSTP(torch.autograd.Function):
     """One step of the presynaptic STP state, as a single graph node (the elementwise chain below costs
@@ -138,31 +139,12 @@ def stp_recurrence(
     ``W_stack[k]`` holds the recurrent weights with delay ``delays[k]`` steps; ``F_decay = exp(-dt/F)`` and
     ``D_decay = exp(-dt/D)`` per presynaptic neuron (or scalars); the other arguments are those of
     :class:`~lsnn.training.bptt.LSNNRecurrence`. The compiled kernel on CPU when it is available (module
-    docstring), else :func:`stp_loop`.
+    docstring); else (any device, or ``LSNN_KERNEL=python``) the per-step loop below, under autograd.
     """
-    if _compiled_kernel(I_in, W_stack) is None:
-        return stp_loop(I_in, W_stack, delays, alpha, rho, beta, b0, A_min, n_ref, gamma, U, F_decay, D_decay)
-    adaptive = bool((beta != 0).any())
-    stp = tuple(torch.as_tensor(v, dtype=I_in.dtype) for v in (U, F_decay, D_decay))
-    return CompiledSTPRecurrence.apply(I_in, W_stack, tuple(delays), alpha, rho, beta, b0, A_min, n_ref, gamma, adaptive, stp)
-
-
-def stp_loop(
-    I_in: Tensor,
-    W_stack: Tensor,
-    delays: Sequence[int],
-    alpha: Tensor,
-    rho: Tensor,
-    beta: Tensor,
-    b0: Tensor,
-    A_min: Tensor,
-    n_ref: Tensor,
-    gamma: float,
-    U: Tensor,
-    F_decay: Tensor,
-    D_decay: Tensor,
-) -> tuple[Tensor, Tensor, Tensor]:
-    """:func:`stp_recurrence` step by step under autograd (any device; the fallback of the compiled kernel)."""
+    adaptive = bool((beta != 0).any())  # the papers' STP networks are LIF: constant thresholds, no a(t)
+    if _compiled_kernel(I_in, W_stack) is not None:
+        stp = tuple(torch.as_tensor(v, dtype=I_in.dtype) for v in (U, F_decay, D_decay))
+        return CompiledSTPRecurrence.apply(I_in, W_stack, tuple(delays), alpha, rho, beta, b0, A_min, n_ref, gamma, adaptive, stp)
     T, B, n = I_in.shape
     zeros = torch.zeros(B, n, dtype=I_in.dtype, device=I_in.device)
     V, a, u, r = zeros, zeros, zeros, zeros
@@ -171,7 +153,6 @@ def stp_loop(
     currents = I_in.unbind(0)  # one backward node for all steps (indexing I_in[t] would cost O(T) per step)
     sent: list[Tensor] = []  # e(t) z(t): what each neuron's spike delivers
     Z, Vs, As = [], [], []
-    adaptive = bool((beta != 0).any())  # the papers' STP networks are LIF: constant thresholds, no a(t)
     A = torch.maximum(b0, A_min).expand(B, n)
     for t in range(T):
         if adaptive:

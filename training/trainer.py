@@ -236,7 +236,8 @@ def evaluate(net: LSNN, task: Task, n_trials: int, batch_size: int, seed: int, p
 def intra_op_threads(n: int | None) -> Iterator[None]:
     """Run the block with ``n`` PyTorch intra-op threads (None: unchanged), restoring the setting after.
 
-    The per-step STP recursion (:func:`lsnn.training.stp.stp_loop`, used without the compiled kernel) is a long chain of operations on small tensors; for those a second thread
+    The per-step STP recursion (the loop of :func:`lsnn.training.stp.stp_recurrence` without the compiled
+    kernel) is a long chain of operations on small tensors; for those a second thread
     only adds synchronisation, and on a busy 2-core machine it costs up to 20x (measured with
     ``stp_d`` on STORE-RECALL while another training ran: 1.6 s vs 34.7 s per 1,000-step batch of 64)."""
     previous = torch.get_num_threads()
