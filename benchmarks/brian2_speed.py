@@ -2,7 +2,9 @@
 
 Prints steps/s of one trial (simulation only; build and compile times printed separately) for
 numpy, cython and cpp_standalone at several connectivities, and the throughput of many trials of
-840 steps (the sMNIST trial length) run by one compiled C++ standalone project. For
+840 steps (the sMNIST trial length) run by one compiled C++ standalone project -- with a cold
+project cache, for the same network again and for another network of the same size (the compiled
+project kept between calls, :func:`lsnn.models.simulation.project_folder`). For
 cpp_standalone the compiled binary is also re-run ``--repeats`` times (median and best loop time),
 once as the builder makes it and once with every time constant declared per neuron
 (``shared_constants=False``, the baseline: decay factors recomputed per neuron and per synaptic
@@ -110,16 +112,19 @@ def main() -> None:
                     kind = "uniform" if uniform else "random"
                     print(f"{kind:>8} {p:>5.2f} {rate:>8.1f} {label:>10} {args.steps / np.median(times):>9.0f} {args.steps / min(times):>9.0f}", flush=True)
     if args.trials and "cpp_standalone" in args.devices:
-        spec, rng = network(args.connectivity[0])
-        x = poisson_input(rng, 840, spec.n_in, rate=20.0, n_trials=args.trials)
-        t0 = time.perf_counter()
-        res = simulate(spec, x, device="cpp_standalone", record_v=False, trials_per_run=args.trials_per_run, progress=True)
-        total = time.perf_counter() - t0
-        print(
-            f"cpp_standalone, {args.trials} trials x 840 steps, p = {args.connectivity[0]}: one compile, "
-            f"{total:.1f} s in total ({res.run_time:.1f} s running the binary, {res.loop_time:.1f} s in its loop), "
-            f"{args.trials / total:.1f} trials/s overall, {args.trials * 840 / res.run_time:.0f} trial-steps/s running"
-        )
+        # the compiled-project cache (lsnn.models.simulation.project_folder) in a fresh folder: a cold build, the
+        # same network again, and another network of the same size (other weights and synapse counts)
+        os.environ["LSNN_CACHE_DIR"] = tempfile.mkdtemp(prefix="lsnn_bench_cache_")
+        print(f"\n# cpp_standalone, {args.trials} trials x 840 steps, p = {args.connectivity[0]}, one simulate call each")
+        for label, seed in (("cold project cache", 0), ("same network again", 0), ("another network, same size", 3)):
+            spec, rng = network(args.connectivity[0], seed=seed)
+            x = poisson_input(rng, 840, spec.n_in, rate=20.0, n_trials=args.trials)
+            t0 = time.perf_counter()
+            res = simulate(spec, x, device="cpp_standalone", record_v=False, trials_per_run=args.trials_per_run, progress=False)
+            total = time.perf_counter() - t0
+            print(f"{label:>27}: {total:.1f} s in total ({res.run_time:.1f} s running the binary, {res.loop_time:.1f} s in its loop), "
+                  f"{args.trials / total:.1f} trials/s overall, {args.trials / res.loop_time:.1f} trials/s in the loop", flush=True)
+        shutil.rmtree(os.environ["LSNN_CACHE_DIR"], ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -7,14 +7,20 @@ copies. One small runner per kind of device decides how:
   compiled once and cached;
 - :class:`StandaloneRunner` (``cpp_standalone``, ``cuda_standalone``): the project is generated and
   compiled **once**; every batch is a re-run of the same binary with new inputs passed through
-  ``device.run(run_args=...)``;
+  ``device.run(run_args=...)``. C++ standalone projects are kept between calls (:func:`project_folder`):
+  the next network of the same size recompiles only the files that changed (Brian2 writes only changed
+  files, ``make`` rebuilds only what they affect; the weights are data files, not code);
 - :class:`GeNNRunner` (``genn``): all trials in one network, generated, compiled and run inside
   ``network.run`` (Brian2GeNN refuses a separate build), with the layout Brian2GeNN supports.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import hashlib
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -41,6 +47,8 @@ logger = logging.getLogger(__name__)
 
 #: Default number of synapses simulated at once (copies x synapses per trial).
 SYNAPSE_BUDGET = 4_000_000
+#: C++ standalone projects kept in ``$LSNN_CACHE_DIR/brian2-projects`` (least recently used removed first).
+PROJECT_CACHE_SIZE = 4
 
 
 @dataclass
@@ -252,6 +260,79 @@ def check_genn_operations(network) -> None:
                 )
 
 
+def _cache_root() -> Path:
+    return Path(os.environ.get("LSNN_CACHE_DIR") or Path.home() / ".cache" / "lsnn") / "brian2-projects"
+
+
+def _project_key(device: str, spec: NetworkSpec, batches: Batches, record: dict) -> str:
+    """Name of the cached project of a simulation: what fixes the generated code's shape (sizes, layout,
+    monitors). Another network under the same name only costs a fuller rebuild, never a wrong result:
+    ``make`` recompiles every changed file."""
+    import brian2
+
+    parts = (brian2.__version__, device, spec.n_in, spec.n_rec, spec.n_out, spec.input_kind, spec.has_stp, batches.size,
+             len(batches.starts) > 1, batches.drive is not None, batches.x.shape[1], sorted(record.items()))
+    return f"{device}-{hashlib.sha1(repr(parts).encode()).hexdigest()[:16]}"
+
+
+@contextlib.contextmanager
+def project_folder(device: str, spec: NetworkSpec, batches: Batches, record: dict) -> Iterator[Path]:
+    """The folder a standalone project is generated in: for ``cpp_standalone`` a cached folder per network
+    size (:func:`_project_key`), locked while in use, emptied of inputs and results afterwards and kept
+    compiled for the next call (removed instead if the block fails: a build cut short may leave
+    half-written objects); a fresh temporary folder, removed afterwards, for the other devices, when
+    the cached one is in use by another process, or when ``LSNN_BRIAN2_CACHE=0``."""
+    lock = None
+    if device == "cpp_standalone" and os.environ.get("LSNN_BRIAN2_CACHE", "1") != "0":
+        import fcntl
+
+        root = _cache_root()
+        folder = root / _project_key(device, spec, batches, record)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            lock = open(folder.with_suffix(".lock"), "w")  # noqa: SIM115 (held until the end of the block)
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # read-only cache, or another process builds this project now
+            if lock is not None:
+                lock.close()
+            lock = None
+    if lock is None:
+        folder = Path(tempfile.mkdtemp(prefix=f"lsnn_{device}_"))
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return
+    gc.collect()  # Brian2 names code objects after the objects still alive: stable names keep the sources unchanged
+    try:
+        yield folder
+    except BaseException:  # a build or run cut short may leave half-written objects that make would take as current
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    finally:
+        for part in ("results", "static_arrays"):  # inputs, weights and recordings: rewritten by every build / run
+            shutil.rmtree(folder / part, ignore_errors=True)
+        if folder.exists():
+            os.utime(folder)  # most recently used
+        lock.close()
+        _prune_projects(root, keep=folder)
+
+
+def _prune_projects(root: Path, keep: Path) -> None:
+    """Remove the least recently used cached projects beyond :data:`PROJECT_CACHE_SIZE` (not ``keep``, nor
+    one another process holds)."""
+    import fcntl
+
+    folders = sorted((p for p in root.iterdir() if p.is_dir() and p != keep), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in folders[PROJECT_CACHE_SIZE - 1:]:
+        try:
+            with open(old.with_suffix(".lock"), "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            continue
+
+
 RUNNERS = {"numpy": RuntimeRunner, "cython": RuntimeRunner, "cpp_standalone": StandaloneRunner, "genn": GeNNRunner,
            "cuda_standalone": StandaloneRunner}
 
@@ -286,7 +367,9 @@ def simulate(
         Trials simulated side by side in one network (default: as many as fit
         ``SYNAPSE_BUDGET`` synapses). GeNN runs all trials in one network.
     build_dir : path, optional
-        Where standalone projects are generated (default: a temporary folder, removed afterwards).
+        Where standalone projects are generated (default: for C++ standalone a project folder kept
+        compiled in ``$LSNN_CACHE_DIR/brian2-projects`` for the next network of the same size, see
+        :func:`project_folder`; for the other devices a temporary folder, removed afterwards).
     progress : bool
         Show a progress bar over batches of trials.
 
@@ -318,19 +401,17 @@ def simulate(
     run_time = loop_time = 0.0
     t0 = time.perf_counter()
     own_dir = device in STANDALONE and build_dir is None
-    directory = Path(tempfile.mkdtemp(prefix=f"lsnn_{device}_")) if own_dir else (None if build_dir is None else Path(build_dir))
     bar = tqdm(total=n_trials, desc=f"Brian2 {device}", unit="trial", disable=not progress, leave=False)
     try:
-        with use_device(device, directory):
-            for part, n, run_s, loop_s in runner.run(spec, batches, record, spec.dt, directory):
-                parts.append(part)
-                run_time += run_s
-                loop_time += loop_s
-                bar.update(n)
+        with project_folder(device, spec, batches, record) if own_dir else contextlib.nullcontext(build_dir and Path(build_dir)) as directory:
+            with use_device(device, directory):
+                for part, n, run_s, loop_s in runner.run(spec, batches, record, spec.dt, directory):
+                    parts.append(part)
+                    run_time += run_s
+                    loop_time += loop_s
+                    bar.update(n)
     finally:
         bar.close()
-        if own_dir:
-            shutil.rmtree(directory, ignore_errors=True)
 
     def cat(k: int):
         if parts[0][k] is None:
