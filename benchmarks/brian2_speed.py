@@ -77,7 +77,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--devices", nargs="+", default=["numpy", "cython", "cpp_standalone"])
     parser.add_argument("--connectivity", nargs="+", type=float, default=[0.12, 0.5, 1.0])
-    parser.add_argument("--steps", type=int, default=20_000, help="steps of the single-trial run (numpy uses 1/10)")
+    parser.add_argument("--steps", type=int, default=20_000, help="steps of the single-trial run (numpy uses 1/10; 0: skip it)")
     parser.add_argument("--trials", type=int, default=1000, help="trials of 840 steps for the one-compile throughput run")
     parser.add_argument("--trials-per-run", type=int, default=None)
     parser.add_argument("--repeats", type=int, default=5, help="re-runs of the compiled single-trial binary")
@@ -86,7 +86,7 @@ def main() -> None:
     print(f"# {platform.node()} {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
     print("# loop s: Brian2's simulation loop; run s: + standalone process start and file I/O; total s: + build/compile")
     print(f"{'device':>15} {'p':>5} {'steps':>7} {'rate Hz':>8} {'loop s':>8} {'run s':>8} {'total s':>8} {'steps/s loop':>13} {'steps/s run':>12}")
-    for p in args.connectivity:
+    for p in args.connectivity if args.steps else ():
         spec, rng = network(p)
         for device in args.devices:
             steps = args.steps // 10 if device == "numpy" else args.steps

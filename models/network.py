@@ -167,9 +167,10 @@ def continuous_drive(spec: NetworkSpec, x: np.ndarray, i_ext: np.ndarray | None)
 
 
 def input_timed_array(x: np.ndarray, dt: float) -> TimedArray:
-    """2-D TimedArray of spike inputs: ``x`` (copies, T, n_in) 0/1 -> values (T, copies*n_in)."""
+    """2-D TimedArray of spike inputs: ``x`` (copies, T, n_in) 0/1 -> values (T, copies*n_in), booleans: one byte
+    per entry in the file a standalone binary reads at each re-run (8 as doubles)."""
     copies, T, n_in = x.shape
-    values = np.ascontiguousarray(x.transpose(1, 0, 2).reshape(T, copies * n_in), dtype=np.float64)
+    values = np.ascontiguousarray(x.transpose(1, 0, 2).reshape(T, copies * n_in), dtype=np.bool_)
     return TimedArray(values, dt=dt * second, name="x_in")
 
 
