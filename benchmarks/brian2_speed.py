@@ -81,6 +81,9 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=1000, help="trials of 840 steps for the one-compile throughput run")
     parser.add_argument("--trials-per-run", type=int, default=None)
     parser.add_argument("--repeats", type=int, default=5, help="re-runs of the compiled single-trial binary")
+    parser.add_argument("--uniform-trials", action="store_true",
+                        help="throughput run on the sequential-MNIST-like network (uniform delays and time constants, as the "
+                             "trainer's networks) instead of the random one")
     args = parser.parse_args()
     os.environ.setdefault("CYTHON_CACHE_DIR", os.path.abspath(".cython_cache"))
     print(f"# {platform.node()} {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
@@ -115,9 +118,10 @@ def main() -> None:
         # the compiled-project cache (lsnn.models.simulation.project_folder) in a fresh folder: a cold build, the
         # same network again, and another network of the same size (other weights and synapse counts)
         os.environ["LSNN_CACHE_DIR"] = tempfile.mkdtemp(prefix="lsnn_bench_cache_")
-        print(f"\n# cpp_standalone, {args.trials} trials x 840 steps, p = {args.connectivity[0]}, one simulate call each")
+        kind = "uniform (sMNIST-like)" if args.uniform_trials else "random"
+        print(f"\n# cpp_standalone, {args.trials} trials x 840 steps, {kind} network, p = {args.connectivity[0]}, one simulate call each")
         for label, seed in (("cold project cache", 0), ("same network again", 0), ("another network, same size", 3)):
-            spec, rng = network(args.connectivity[0], seed=seed)
+            spec, rng = network(args.connectivity[0], seed=seed, uniform=args.uniform_trials)
             x = poisson_input(rng, 840, spec.n_in, rate=20.0, n_trials=args.trials)
             t0 = time.perf_counter()
             res = simulate(spec, x, device="cpp_standalone", record_v=False, trials_per_run=args.trials_per_run, progress=False)
