@@ -160,15 +160,18 @@ class Batches:
         return range(0, len(self.x), self.size)
 
     def get(self, start: int) -> tuple[np.ndarray, np.ndarray | None, int]:
-        """Inputs of the batch at ``start``, padded to ``size`` copies, and its number of real trials."""
+        """Inputs of the batch at ``start``, padded to ``size`` copies, and its number of real trials (a full
+        batch is a view, not a copy)."""
         n = min(self.size, len(self.x) - start)
-        xb = np.zeros((self.size, *self.x.shape[1:]))
-        xb[:n] = self.x[start : start + n]
-        db = None
-        if self.drive is not None:
-            db = np.zeros((self.size, *self.drive.shape[1:]))
-            db[:n] = self.drive[start : start + n]
-        return xb, db, n
+
+        def padded(a: np.ndarray | None) -> np.ndarray | None:
+            if a is None or n == self.size:
+                return None if a is None else a[start : start + n]
+            out = np.zeros((self.size, *a.shape[1:]))
+            out[:n] = a[start : start + n]
+            return out
+
+        return padded(self.x), padded(self.drive), n
 
 
 class RuntimeRunner:
