@@ -276,8 +276,8 @@ def _project_key(device: str, spec: NetworkSpec, batches: Batches, record: dict)
     import brian2
 
     # the machine too: Brian2 compiles with -march=native, and a cache on a shared home folder meets other CPUs
-    parts = (platform.node(), platform.machine(), brian2.__version__, device, spec.n_in, spec.n_rec, spec.n_out, spec.input_kind, spec.has_stp, batches.size,
-             len(batches.starts) > 1, batches.drive is not None, batches.x.shape[1], sorted(record.items()))
+    parts = (platform.node(), platform.machine(), brian2.__version__, device, spec.n_in, spec.n_rec, spec.n_out, spec.input_kind,
+             spec.has_stp, batches.size, len(batches.starts) > 1, batches.drive is not None, batches.x.shape[1], sorted(record.items()))
     return f"{device}-{hashlib.sha1(repr(parts).encode()).hexdigest()[:16]}"
 
 
