@@ -81,7 +81,7 @@ def twelve_ax_episode(run_dir: str | os.PathLike, index: int = 0) -> TwelveAXEpi
     return TwelveAXEpisode(
         symbols=act.batch.conditions["symbols"][0], targets=act.batch.labels[0], answers=answers, x=np.asarray(act.batch.x[0]),
         spikes=act.spikes[0], thresholds=act.thresholds[0], adaptive=run.spec.beta > 0, dt=run.spec.dt,
-        step_duration=run.task.step_duration, symbol_names=SYMBOLS,
+        step_duration=run.task.step_duration, symbol_names=SYMBOLS, variant=run.task.variant,
     )
 
 

@@ -30,6 +30,7 @@ class TwelveAXEpisode:
     dt: float
     step_duration: float
     symbol_names: tuple[str, ...]  # label of each symbol index
+    variant: str = ""  # the task's reduced variant ('' for the paper's task)
 
 
 def figure_12ax_episode(ep: TwelveAXEpisode, n_thresholds: int = 5, t_max: float | None = None) -> Figure:
@@ -62,5 +63,7 @@ def figure_12ax_episode(ep: TwelveAXEpisode, n_thresholds: int = 5, t_max: float
         axes[3].set_xlabel("time (s)")
         axes[3].legend(loc="center right", fontsize="small", ncol=2)
         axes[3].set_xlim(0, t_max)
+        if ep.variant:
+            fig.suptitle(f"12AX, task variant -- {ep.variant}", fontsize=9)
         fig.tight_layout()
     return fig
