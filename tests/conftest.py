@@ -95,3 +95,27 @@ def slurm_cluster(tmp_path_factory):
             os.environ.pop("SLURM_CONF", None)
         else:
             os.environ["SLURM_CONF"] = previous
+
+
+@pytest.fixture
+def shipped_answers_as_claimed(tmp_path):
+    """``check(folder, n_trials, batch_size) -> meta`` for a network shipped in ``notebooks/data/<folder>``: its
+    ``evaluation_float64.json`` (written by ``lsnn evaluate --dtype float64`` on 1,000 held-out episodes) is
+    consistent, a float64 re-evaluation of the first ``n_trials`` episodes answers them episode for episode
+    as the file says, and the network's ``meta`` is returned for the test's own checks."""
+    import json
+
+    from lsnn.models.spec import NetworkSpec
+    from lsnn.training.evaluation import evaluate_run
+
+    def check(folder: str, n_trials: int, batch_size: int) -> dict:
+        shipped = ROOT / "notebooks" / "data" / folder
+        claim = json.loads((shipped / "evaluation_float64.json").read_text())
+        assert claim["n_trials"] == 1000 and claim["success"] == pytest.approx(claim["correct"].count("1") / 1000)
+        report = evaluate_run(shipped, n_trials=n_trials, dtype="float64", batch_size=batch_size, progress=False, out=tmp_path)
+        assert report["correct"] == claim["correct"][:n_trials]
+        meta = NetworkSpec.load(shipped / "network.npz").meta
+        assert meta["source"] == "lsnn train"
+        return meta
+
+    return check

@@ -1,7 +1,6 @@
 """Duplication / reversal: episode layout, answers in the same or reversed order then EOS, success per
 episode, the eLife selectivity samples (Task x Position x Symbol), and a tiny training run."""
 
-import json
 
 import numpy as np
 import pytest
@@ -101,20 +100,10 @@ def test_one_sequence_under_both_tasks(tmp_path):
     assert np.array_equal(again.reversal, both.reversal) and again.changed == both.changed  # seeded
 
 
-def test_shipped_reduced_network_answers_the_episodes_it_claims(tmp_path):
+def test_shipped_reduced_network_answers_the_episodes_it_claims(shipped_answers_as_claimed):
     """The reduced duplication/reversal network in notebooks/data (made by lsnn train, 6,000 iterations): float64
     re-evaluation of its first 50 held-out episodes gives, episode for episode, the answers recorded by
     ``lsnn evaluate --dtype float64`` on all 1,000, whose success is the one the README reports."""
-    from pathlib import Path
-
-    from lsnn.models.spec import NetworkSpec
-    from lsnn.training.evaluation import evaluate_run
-
-    shipped = Path(__file__).resolve().parents[2] / "notebooks" / "data" / "duplication_reversal_reduced"
-    claim = json.loads((shipped / "evaluation_float64.json").read_text())
-    assert claim["n_trials"] == 1000 and claim["success"] == pytest.approx(claim["correct"].count("1") / 1000)
-    report = evaluate_run(shipped, n_trials=50, dtype="float64", batch_size=50, progress=False, out=tmp_path)  # the run's test batches
-    assert report["correct"] == claim["correct"][:50]
-    meta = NetworkSpec.load(shipped / "network.npz").meta
-    assert meta["source"] == "lsnn train" and meta["task"]["n_symbols_seq"] == 3 and meta["task"]["n_content"] == 8
+    meta = shipped_answers_as_claimed("duplication_reversal_reduced", n_trials=50, batch_size=50)  # the run's test batches
+    assert meta["task"]["n_symbols_seq"] == 3 and meta["task"]["n_content"] == 8
     assert DuplicationReversal(n_symbols_seq=3, n_content=8, step_duration=0.25).variant.startswith("reduced")

@@ -5,7 +5,6 @@ reduced-variant network answers as it claims."""
 import re
 
 import numpy as np
-import pytest
 import torch
 
 from lsnn.training.tasks import TwelveAX
@@ -65,21 +64,10 @@ def test_12ax_trains_with_the_tiny_preset(tmp_path):
     assert result["finished"] and set(result["test"]) >= {"accuracy", "success"}
 
 
-def test_shipped_reduced_network_answers_the_episodes_it_claims(tmp_path):
+def test_shipped_reduced_network_answers_the_episodes_it_claims(shipped_answers_as_claimed):
     """The reduced 12AX network in notebooks/data (made by lsnn train, 30 symbols of 200 ms, 4,000 iterations):
     float64 re-evaluation of its first 40 held-out episodes gives, episode for episode, the answers recorded by
     ``lsnn evaluate --dtype float64`` on all 1,000, whose success is the one the README reports."""
-    import json
-    from pathlib import Path
-
-    from lsnn.models.spec import NetworkSpec
-    from lsnn.training.evaluation import evaluate_run
-
-    shipped = Path(__file__).resolve().parents[2] / "notebooks" / "data" / "twelve_ax_reduced"
-    claim = json.loads((shipped / "evaluation_float64.json").read_text())
-    assert claim["n_trials"] == 1000 and claim["success"] == pytest.approx(claim["correct"].count("1") / 1000)
-    report = evaluate_run(shipped, n_trials=40, dtype="float64", batch_size=20, progress=False, out=tmp_path)  # the run's test batches
-    assert report["correct"] == claim["correct"][:40]
-    meta = NetworkSpec.load(shipped / "network.npz").meta
-    assert meta["source"] == "lsnn train" and meta["task"]["n_symbols"] == 30 and meta["task"]["step_duration"] == 0.2
+    meta = shipped_answers_as_claimed("twelve_ax_reduced", n_trials=40, batch_size=20)  # the run's test batches
+    assert meta["task"]["n_symbols"] == 30 and meta["task"]["step_duration"] == 0.2
     assert TwelveAX(n_symbols=30, step_duration=0.2).variant.startswith("reduced") and TwelveAX().variant == ""
