@@ -120,7 +120,8 @@ def write_sweep(frame: pd.DataFrame, out: Path, *, task: str, model: str, preset
                           metric: [f"{m:.1f} +- {s:.1f}" for m, s in zip(summary["mean"], summary["std"])],
                           "max": summary["max"].map(lambda v: f"{v:.1f}"), "runs": summary["runs"],
                           "rate (Hz)": summary["rate_hz"].map(lambda v: "-" if v is None or pd.isna(v) else f"{v:.1f}"),
-                          "Brian2 identical": summary["identical"]}, index=summary["point"])
+                          "Brian2 identical": summary["identical"]})
+    shown.index = summary["point"].to_numpy()  # set after building: an index given to the constructor would realign the columns
     shown.index.name = "grid point"
     lines = [f"# Sweep: {task} / {model}, preset `{preset}`", "",
              f"Test {metric} in % (mean +- std over seeds); fixed: {json.dumps(fixed) if fixed else 'nothing'}.", "",

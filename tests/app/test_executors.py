@@ -53,6 +53,10 @@ def test_sweep_runs_every_grid_point_locally(cli, tmp_path):
     summary = json.loads((tmp_path / "sweep.json").read_text())["summary"]
     assert [s["runs"] for s in summary] == [2, 2]
     assert abs(summary[0]["mean"] - runs[runs["point"] == "n_rec=20"]["accuracy"].mean()) < 1e-12
+    table = (tmp_path / "sweep.md").read_text()  # every column of the table filled: the grid value, max, runs, rate, validation
+    first = runs[runs["point"] == "n_rec=20"]
+    row = f"| n_rec=20 | 20 | {first['accuracy'].mean():.1f} +- {first['accuracy'].std(ddof=0):.1f} | {first['accuracy'].max():.1f} | 2 | "
+    assert row in table, table
 
 
 def test_reproduction_on_slurm_equals_the_same_run_here(cli, tmp_path, monkeypatch, slurm_cluster):
