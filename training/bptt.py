@@ -208,7 +208,8 @@ WORKSPACE = Workspace()
 
 def forward_compiled(lib, I_in, W_stack, delays, alpha, rho, beta, b0, A_min, n_ref, adaptive, stp=None):
     """:func:`forward_loop` in the compiled kernel (contiguous CPU tensors); same return values, and with
-    short-term plasticity (``stp = (U, F_decay, D_decay)``, per neuron; :mod:`lsnn.training.stp`) also
+    short-term plasticity (``stp = (U, F_decay, D_decay)``: contiguous (n,) tensors of ``I_in``'s dtype;
+    :mod:`lsnn.training.stp`) also
     ``(S, Us, Rs)``: what each spike delivered, z(t) e(t), and the presynaptic u(t), r(t), each (T, B, n)."""
     T, B, n = I_in.shape
     dtype = I_in.dtype
@@ -222,7 +223,7 @@ def forward_compiled(lib, I_in, W_stack, delays, alpha, rho, beta, b0, A_min, n_
     vec = [v.contiguous() for v in (alpha, rho, beta, b0, A_min)]
     nref = n_ref.to(dtype).contiguous()
     alpha, rho, beta, b0, A_min = vec
-    U, Fd, Dd = (None, None, None) if stp is None else (v.to(dtype).expand(n).contiguous() for v in stp)
+    U, Fd, Dd = (None, None, None) if stp is None else stp
     S, Us, Rs = (None, None, None) if stp is None else (WORKSPACE.empty((T, B, n), dtype) for _ in range(3))
     lib.call("lsnn_forward", dtype, T=T, B=B, n=n, nd=len(delays), delays=d, I_in=I_in, WsT=WsT, alpha=alpha, rho=rho, beta=beta,
              b0=b0, A_min=A_min, n_ref=nref, adaptive=int(adaptive), stp_U=U, stp_Fd=Fd, stp_Dd=Dd, Z=Z, V=Vs, A=As, OK=OK,
@@ -248,7 +249,7 @@ def backward_compiled(lib, gZ, gV, gA, Z, Vs, As, OK, CLAMP, W_stack, delays, al
     g = [None if x is None else x.contiguous() for x in (gZ, gV, gA)]
     vec = [v.contiguous() for v in (alpha, rho, beta)]
     W = W_stack.contiguous()
-    U, Fd, Dd = (None, None, None) if stp is None else (v.to(dtype).expand(n).contiguous() for v in stp)
+    U, Fd, Dd = (None, None, None) if stp is None else stp
     S, Us, Rs = (None, None, None) if stp is None else stp_record
     lib.call("lsnn_backward", dtype, T=T, B=B, n=n, nd=len(delays), delays=d, gZ=g[0], gV=g[1], gA=g[2], Z=Z, Vs=Vs, As=As, OK=OK,
              CLAMP=CLAMP, W=W, alpha=vec[0], rho=vec[1], beta=vec[2], gamma=float(gamma), adaptive=int(adaptive), S=S, Us=Us,

@@ -58,7 +58,7 @@ inline void neuron_step(int64_t n, const F* __restrict__ b0, const F* __restrict
 }
 
 // Recurrent input of one trial, event-driven: Vn += sum_d sum_{i: s_i(t - d) != 0} s_i(t - d) Ws_d[i][:], where s is
-// what a spike delivers: z itself (1, an exact factor) or, with STP, z times the efficacy at emission.
+// what a spike delivers: z itself (1: the product is exact) or, with STP, z times the efficacy at emission.
 template <typename F>
 inline void add_recurrent_spikes(int64_t t, int64_t b, int64_t n, int64_t nd, const int64_t* delays, int64_t stride,
                                  const F* S, const F* WsT, F* __restrict__ Vn) {
@@ -71,11 +71,7 @@ inline void add_recurrent_spikes(int64_t t, int64_t b, int64_t n, int64_t nd, co
             const F s = ss[i];
             if (s == F(0)) continue;
             const F* __restrict__ row = W + i * n;
-            if (s == F(1)) {
-                for (int64_t j = 0; j < n; ++j) Vn[j] += row[j];
-            } else {
-                for (int64_t j = 0; j < n; ++j) Vn[j] += s * row[j];
-            }
+            for (int64_t j = 0; j < n; ++j) Vn[j] += s * row[j];
         }
     }
 }
@@ -386,11 +382,7 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
                         const F s = ss[i];
                         if (s == F(0)) continue;
                         F* __restrict__ g = gk + i * n;
-                        if (s == F(1)) {
-                            for (int64_t j = 0; j < n; ++j) g[j] += Ib[j];
-                        } else {
-                            for (int64_t j = 0; j < n; ++j) g[j] += s * Ib[j];
-                        }
+                        for (int64_t j = 0; j < n; ++j) g[j] += s * Ib[j];
                     }
                 }
         }

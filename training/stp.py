@@ -17,8 +17,9 @@ trained. Two implementations, chosen by :func:`stp_recurrence`:
 - on CPU with the compiled kernel, :class:`CompiledSTPRecurrence`: the kernel's forward and adjoint loops
   of :mod:`lsnn.training.bptt` with the STP state added (``lsnn_kernel.cpp``: ``stp_step`` and the
   ``sbar``/``ubar``/``rbar`` adjoints of the backward), the hand-derived gradient of the same map;
-- elsewhere, the per-step loop of :func:`stp_recurrence`: the recursion step by step with ordinary tensor operations, differentiated
-  by autograd (single graph nodes per step for the STP state, the spike and the membrane).
+- elsewhere, the per-step loop of :func:`stp_recurrence`: the recursion step by step with ordinary tensor
+  operations, differentiated by autograd (single graph nodes per step for the STP state, the spike and the
+  membrane).
 
 The independent checks are :func:`lsnn.training.reference.reference_forward`, which gathers every
 synapse's delayed input separately, and the NumPy map of :mod:`lsnn.models.reference`; the tests hold
@@ -143,7 +144,8 @@ def stp_recurrence(
     """
     adaptive = bool((beta != 0).any())  # the papers' STP networks are LIF: constant thresholds, no a(t)
     if _compiled_kernel(I_in, W_stack) is not None:
-        stp = tuple(torch.as_tensor(v, dtype=I_in.dtype) for v in (U, F_decay, D_decay))
+        n = I_in.shape[2]  # per-neuron contiguous vectors, converted once for the forward and the backward pass
+        stp = tuple(torch.as_tensor(v, dtype=I_in.dtype).expand(n).contiguous() for v in (U, F_decay, D_decay))
         return CompiledSTPRecurrence.apply(I_in, W_stack, tuple(delays), alpha, rho, beta, b0, A_min, n_ref, gamma, adaptive, stp)
     T, B, n = I_in.shape
     zeros = torch.zeros(B, n, dtype=I_in.dtype, device=I_in.device)
