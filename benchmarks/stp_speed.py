@@ -31,7 +31,6 @@ import time
 import numpy as np
 import torch
 
-from lsnn.training import stp as stp_module
 from lsnn.training.config import make_config
 from lsnn.training.trainer import build_model, build_task, intra_op_threads, train_step
 
@@ -43,21 +42,20 @@ def without_stp(net):
     return LSNN.from_spec(net.to_spec().copy(stp_U=None, stp_F=None, stp_D=None), gamma=net.gamma, dtype=net.dtype)
 
 
-class LoopOnly:
-    """Within the block, :func:`~lsnn.training.stp.stp_recurrence` takes the per-step loop."""
-
-    def __enter__(self):
-        self.saved = stp_module._compiled_kernel
-        stp_module._compiled_kernel = lambda *tensors: None
-
-    def __exit__(self, *exc):
-        stp_module._compiled_kernel = self.saved
+@contextlib.contextmanager
+def loop_only():
+    """Within the block, :func:`~lsnn.training.stp.stp_recurrence` takes the per-step loop (``LSNN_KERNEL=python``)."""
+    os.environ["LSNN_KERNEL"] = "python"
+    try:
+        yield
+    finally:
+        os.environ.pop("LSNN_KERNEL")
 
 
 def iteration_time(net, task, batch, cfg, loop: bool) -> float:
     """Seconds of one training iteration of ``net`` on ``batch`` (Adam on a fresh optimizer)."""
     optimizer = torch.optim.Adam(net.parameters(), lr=0.0)  # lr 0: the weights stay those of the other paths
-    with LoopOnly() if loop else contextlib.nullcontext(), intra_op_threads(1 if loop else None):
+    with loop_only() if loop else contextlib.nullcontext(), intra_op_threads(1 if loop else None):
         t0 = time.perf_counter()
         train_step(net, optimizer, task, batch, cfg, lr=0.0)
         return time.perf_counter() - t0
@@ -71,7 +69,7 @@ def gradient_agreement(net, task, batch, cfg, n_trials: int = 4) -> dict[str, fl
     sub = batch.subset(slice(0, n_trials))
     grads = []
     for loop in (False, True):
-        with LoopOnly() if loop else contextlib.nullcontext():
+        with loop_only() if loop else contextlib.nullcontext():
             out = net64(sub.x, record_state=False)
             loss = task.loss(out.outputs, sub) + out.spikes.mean()
             grads.append(torch.autograd.grad(loss, [net64.W_in, net64.W_rec, net64.W_out]))
