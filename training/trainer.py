@@ -184,6 +184,27 @@ def train_step(net: LSNN | ANNBaseline, optimizer: torch.optim.Optimizer, task: 
     return {"loss": total, "task_loss": record.pop("task_loss"), "rate_loss": rate_value, "grad_norm": grad_norm, **record, "lr": lr}
 
 
+#: Bytes of one (trials, steps, neurons) tensor of a test batch above which :func:`evaluate` runs the batch in chunks
+#: of trials: a batch of 256 STORE-RECALL trials of 24 s (Table 1, 16 s delay) would otherwise hold about 10 GB.
+EVAL_CHUNK_BYTES = 256 * 2**20
+
+
+def _outputs_in_chunks(net, x: np.ndarray, noise: np.ndarray | None) -> tuple[torch.Tensor, float | None]:
+    """The outputs (B, T, n_out) of a held-out batch and its number of spikes (None for an ANN baseline), the network
+    run without recording potentials and thresholds, on chunks of trials whose (trials, steps, neurons) tensors stay
+    under :data:`EVAL_CHUNK_BYTES`. Trials are independent, so the chunks give the whole batch's answers."""
+    itemsize = torch.empty((), dtype=net.dtype if isinstance(net, LSNN) else torch.float32).element_size()
+    width = max(x.shape[2], getattr(net, "n_rec", 1))
+    chunk = max(1, EVAL_CHUNK_BYTES // (x.shape[1] * width * itemsize))
+    outputs, spikes = [], None
+    for k in range(0, len(x), chunk):
+        out = net(x[k : k + chunk], i_ext=None if noise is None else noise[k : k + chunk], record_state=False)
+        outputs.append(out.outputs)
+        if out.spikes is not None:
+            spikes = (spikes or 0.0) + float(out.spikes.sum())
+    return (outputs[0] if len(outputs) == 1 else torch.cat(outputs)), spikes
+
+
 @torch.no_grad()
 def evaluate(net: LSNN, task: Task, n_trials: int, batch_size: int, seed: int, progress: bool = False,
              per_trial: bool = False, current_noise: float = 0.0) -> dict[str, Any]:
@@ -205,20 +226,20 @@ def evaluate(net: LSNN, task: Task, n_trials: int, batch_size: int, seed: int, p
     for first in tqdm(range(0, n_trials, batch_size), desc="test", unit="batch", disable=not progress, leave=False):
         batch = next(batches)
         noise = held_out_noise(current_noise, seed, first, batch.n_trials, batch.x.shape[1], net.n_rec) if current_noise else None
-        out = net(batch.x) if noise is None else net(batch.x, i_ext=noise)
+        outputs, batch_spikes = _outputs_in_chunks(net, batch.x, noise)
         n_targets = int((batch.labels >= 0).sum())
-        for key, value in task.metrics(out.outputs, batch).items():
+        for key, value in task.metrics(outputs, batch).items():
             totals[key] = totals.get(key, 0.0) + value * n_targets
         weights += n_targets
-        if out.spikes is not None:
-            spikes += float(out.spikes.sum())
-            steps += out.spikes.shape[0] * out.spikes.shape[1]
+        if batch_spikes is not None:
+            spikes += batch_spikes
+            steps += batch.x.shape[0] * batch.x.shape[1]
         if per_trial:
-            right = (window_means(out.outputs, batch.windows).argmax(-1).cpu().numpy() == batch.labels) | (batch.labels < 0)
+            right = (window_means(outputs, batch.windows).argmax(-1).cpu().numpy() == batch.labels) | (batch.labels < 0)
             correct_trials.extend("1" if r else "0" for r in right.all(axis=1))
         delay = batch.conditions.get("delay")
         if delay is not None and delay.shape == batch.labels.shape:
-            correct = (window_means(out.outputs, batch.windows).argmax(-1).cpu().numpy() == batch.labels)
+            correct = (window_means(outputs, batch.windows).argmax(-1).cpu().numpy() == batch.labels)
             for d, c in zip(delay[batch.labels >= 0], correct[batch.labels >= 0]):
                 tally = by_delay.setdefault(round(float(d), 6), [0, 0])
                 tally[0] += int(c)

@@ -103,13 +103,17 @@ def validate_run(
     progress: bool = True,
     output_atol: float = OUTPUT_ATOL,
     out: str | os.PathLike | None = None,
+    current_noise: float | None = None,
 ) -> dict[str, Any]:
     """Compare PyTorch and Brian2 on the run's held-out trials; write the report (module docstring).
 
     ``dtype`` is the PyTorch precision, ``"float64"`` or ``"float32"`` (a ``torch.dtype`` is accepted too).
     Without PyTorch installed, Brian2 is compared against ``validation_reference.npz`` (:func:`write_reference`).
     ``out``: the folder of the report and rasters (default: the run folder; another one for a run on a
-    read-only file system).
+    read-only file system). ``current_noise`` (V per step): both simulators get this held-out noise current
+    instead of the run's own (the eLife 12AX noise test of a network trained without noise); the report is then
+    ``validation_noise<sigma>.json`` (and its rasters ``validation_rasters_noise<sigma>.nwb``), never the run's
+    ``validation.json``.
     """
     from lsnn.models import simulate
 
@@ -119,7 +123,11 @@ def validate_run(
     run_dir = Path(run_dir)
     out_dir = Path(out) if out is not None else run_dir
     if not _torch_available():
+        if current_noise is not None:
+            raise ValueError("a validation with another current noise needs PyTorch (the stored reference has the run's own noise).")
         return _validate_against_reference(run_dir, device, n_trials, nwb, progress, output_atol, out_dir)
+    import dataclasses
+
     import torch
 
     from .heldout import iter_held_out
@@ -127,6 +135,12 @@ def validate_run(
     from .runs import held_out_set, load_run
 
     run = load_run(run_dir)
+    suffix = ""
+    if current_noise is not None:
+        if not (np.isfinite(current_noise) and 0 <= current_noise <= 10):
+            raise ValueError(f"current_noise must be in [0, 10] V per step; got {current_noise}.")
+        run = run._replace(cfg=dataclasses.replace(run.cfg, current_noise=float(current_noise)))
+        suffix = f"_noise{float(current_noise):g}"
     spec, cfg, task = run
     batch = held_out_set(cfg, task, n_trials)
     n = batch.n_trials
@@ -154,26 +168,29 @@ def validate_run(
         start = stop
     report: dict[str, Any] = {
         "run_dir": str(run_dir), "key": validation_key(run_dir, device, dtype, n), "device": device, "dtype": dtype,
-        "n_trials": n, "n_steps": int(batch.x.shape[1]), **comparison.report(),
+        "n_trials": n, "n_steps": int(batch.x.shape[1]), "current_noise": cfg.current_noise, **comparison.report(),
         "metric_torch": {k: v / max(weights, 1) for k, v in metric_torch.items()},
         "metric_brian2": {k: v / max(weights, 1) for k, v in metric_brian.items()},
         "n_spikes": int(res.spikes.sum()), "brian2_wall_s": round(brian_time, 2),
         "brian2_loop_s": round(float(res.loop_time), 2), "torch_wall_s": round(time.perf_counter() - t1, 2),
     }
     annotations = trial_annotations(batch.labels, batch.windows, batch.conditions, batch.phases, spec.dt)
-    return _finish(run_dir, spec, res, report, annotations, device, dtype, nwb, output_atol, out_dir)
+    return _finish(run_dir, spec, res, report, annotations, device, dtype, nwb, output_atol, out_dir, suffix)
 
 
 def _finish(run_dir: Path, spec: NetworkSpec, res, report: dict[str, Any], annotations, device: str, dtype: str, nwb: bool,
-            output_atol: float, out_dir: Path) -> dict[str, Any]:
-    """Set ``ok``, write the rasters (float64 only) and the report (float32: its own file)."""
+            output_atol: float, out_dir: Path, suffix: str = "") -> dict[str, Any]:
+    """Set ``ok``, write the rasters (float64 only) and the report (float32: its own file; ``suffix`` before the
+    extension of both, e.g. ``_noise0.1``)."""
     report["ok"] = bool(report["n_identical_rasters"] == report["n_trials"] and report["max_abs_output_difference"] <= output_atol)
     if nwb and dtype == "float64":
         from lsnn.models.neo_io import save_rasters_nwb
 
-        report["nwb"] = str(save_rasters_nwb(res, spec, out_dir / VALIDATION_RASTERS, annotations, name=f"validation of {run_dir.name}",
+        report["nwb"] = str(save_rasters_nwb(res, spec, out_dir / VALIDATION_RASTERS.replace(".nwb", f"{suffix}.nwb"), annotations,
+                                             name=f"validation of {run_dir.name}",
                                              session_description=f"Brian2 ({device}) test set of {run_dir}"))
-    report["report"] = str(write_json(out_dir / (VALIDATION if dtype == "float64" else f"validation_{dtype}.json"), report))
+    name = VALIDATION if dtype == "float64" else f"validation_{dtype}.json"
+    report["report"] = str(write_json(out_dir / name.replace(".json", f"{suffix}.json"), report))
     return report
 
 

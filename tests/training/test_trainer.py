@@ -149,3 +149,17 @@ def test_a_run_folder_in_use_by_another_process_is_refused(tmp_path):
             train(_tiny(), run, progress=False)
     assert not (run / "config.json").exists()  # nothing written
     train(_tiny(n_iterations=2), run, progress=False)  # free again
+
+
+def test_evaluation_in_chunks_of_trials_answers_as_the_whole_batch(monkeypatch):
+    """Long test batches run in chunks of trials (memory); the answers, spikes and per-trial results are unchanged."""
+    from lsnn.training import trainer
+    from lsnn.training.trainer import evaluate
+
+    cfg = make_config("store_recall", "sfa", "tiny", {"dtype": "float64"})
+    task = build_task(cfg)
+    net = build_model(cfg, task)
+    whole = evaluate(net, task, 12, 12, 5, per_trial=True, current_noise=0.02)
+    monkeypatch.setattr(trainer, "EVAL_CHUNK_BYTES", 1)  # one trial per chunk
+    chunked = evaluate(net, task, 12, 12, 5, per_trial=True, current_noise=0.02)
+    assert chunked == whole and whole["rate_hz"] > 0
