@@ -112,31 +112,15 @@ def digit_trial(run_dir: str | os.PathLike, index: int = 0) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------------- time to accuracy
 def accuracy_curve(run_dir: str | os.PathLike) -> pd.DataFrame:
-    """Held-out accuracy (%) against cumulative training time (min) from a run's ``metrics.jsonl`` (the
-    periodic tests of ``eval_every``) and, when finished, its final test (``test.json``); a folder without
-    ``metrics.jsonl`` may hold the curve as ``accuracy_curve.csv`` (the shipped networks)."""
-    import json
+    """Held-out accuracy (%) against cumulative training time (min) from a run's periodic tests and final test
+    (:func:`lsnn.app.curves.test_curve`); a folder without ``metrics.jsonl`` may hold the curve as
+    ``accuracy_curve.csv`` (the shipped networks)."""
+    from .curves import test_curve
 
     run_dir = Path(run_dir)
-    metrics_path = run_dir / METRICS
-    if not metrics_path.is_file() and (run_dir / CURVE).is_file():
+    if not (run_dir / METRICS).is_file() and (run_dir / CURVE).is_file():
         return pd.read_csv(run_dir / CURVE)
-    if not metrics_path.is_file() or not metrics_path.stat().st_size:
-        return pd.DataFrame(columns=["iteration", "time_min", "accuracy", "n_trials"])
-    metrics = pd.read_json(metrics_path, lines=True)
-    cfg = json.loads((run_dir / "config.json").read_text())
-    curve = pd.DataFrame(columns=["iteration", "time_min", "accuracy", "n_trials"])
-    if "test_accuracy" in metrics.columns:
-        tested = metrics.dropna(subset=["test_accuracy"])
-        curve = pd.DataFrame({"iteration": tested["iteration"] + 1, "time_min": tested["time_s"] / 60,
-                              "accuracy": 100 * tested["test_accuracy"], "n_trials": min(cfg.get("eval_trials", 0), cfg["n_test"])})
-    if (run_dir / "test.json").is_file():
-        test = json.loads((run_dir / "test.json").read_text())
-        if test.get("train_time_s") is not None and "accuracy" in test:
-            final = {"iteration": cfg["n_iterations"], "time_min": test["train_time_s"] / 60, "accuracy": 100 * test["accuracy"],
-                     "n_trials": test["n_trials"]}
-            curve = pd.DataFrame([final]) if curve.empty else pd.concat([curve, pd.DataFrame([final])], ignore_index=True)
-    return curve.reset_index(drop=True)
+    return test_curve(run_dir, "accuracy")
 
 
 def time_to_accuracy(curve: pd.DataFrame, milestones=MILESTONES) -> dict[str, float | None]:

@@ -23,7 +23,7 @@ from lsnn.training.config import RL_TASKS, make_config
 from lsnn.training.runs import write_json
 
 from .executors import ExecutorOptions
-from .outputs import save_csv
+from .outputs import save_csv, save_figure
 from .reproduce import Cell, markdown_table, run_cells
 
 NAME = "sweep"
@@ -129,6 +129,19 @@ def write_sweep(frame: pd.DataFrame, out: Path, *, task: str, model: str, preset
              f"Runs: {len(frame)}; wall time of this invocation {frame['wall_s'].sum() / 60:.1f} min"
              + (f"; {int(frame['reused'].sum())} finished runs reused." if frame["reused"].any() else ".")]
     atomic_write_text(out / "sweep.md", "\n".join(lines) + "\n")
+    _draw_test_curves(frame, out, task, model, metric)
     write_json(out / "sweep.json", {"task": task, "model": model, "preset": preset, "fixed": fixed, "grid": grid, "metric": metric,
                                     "device": device, "runs": frame.to_dict(orient="records"),
                                     "summary": summary.to_dict(orient="records")})
+
+
+def _draw_test_curves(frame: pd.DataFrame, out: Path, task: str, model: str, metric: str) -> None:
+    """``sweep_curves.png``: the held-out metric of every run's periodic tests (``eval_every``) against the iteration,
+    one line per (grid point, seed); nothing when no run tested periodically."""
+    from lsnn.figures.runs import figure_test_curves
+
+    from .curves import test_curve
+
+    curves = {f"{row.point}, seed {row.seed}": test_curve(out / "runs" / f"{row.point}-s{row.seed}", metric) for row in frame.itertuples()}
+    if any(len(curve) > 1 for curve in curves.values()):
+        save_figure(figure_test_curves(curves, metric, f"Sweep: {task} / {model}"), out / "sweep_curves.png")

@@ -7,7 +7,7 @@ input (speech features, XOR pulses) as an image, the recurrent raster and every 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -52,6 +52,34 @@ def figure_training_curves(metrics: pd.DataFrame, title: str = "") -> Figure:
         if title:
             fig.suptitle(title)
         fig.tight_layout()
+    return fig
+
+
+def figure_test_curves(curves: Mapping[str, pd.DataFrame], metric: str, title: str = "") -> Figure:
+    """Held-out ``metric`` (%) against training iterations, one line per run (``curves``: label -> frame with
+    ``iteration``, ``metric`` and ``n_trials``, :func:`lsnn.app.curves.test_curve`); the points of a final test
+    on more trials than the periodic ones are drawn as filled squares."""
+    labels = {"accuracy": "held-out accuracy (%)", "success": "held-out episodes entirely right (%)"}
+    with style_context():
+        fig = Figure(figsize=(5.4, 3.4), layout="constrained")
+        ax = fig.subplots()
+        for c, (label, curve) in enumerate(curves.items()):
+            if curve.empty:
+                continue
+            periodic = curve["n_trials"] == curve["n_trials"].iloc[0]
+            ax.plot(curve["iteration"][periodic], curve[metric][periodic], "o-", color=f"C{c}", ms=3, lw=1,
+                    label=f"{label} ({int(curve['n_trials'].iloc[0]):,} trials per test)")
+            final = curve[~periodic]
+            if not final.empty:
+                ax.plot(final["iteration"], final[metric], "s", color=f"C{c}", ms=7,
+                        label=f"{label}: final test ({int(final['n_trials'].iloc[-1]):,} trials)")
+        ax.set_ylim(0, 100)
+        ax.set_xlim(left=0)
+        ax.set_xlabel("training iteration")
+        ax.set_ylabel(labels.get(metric, f"held-out {metric} (%)"))
+        ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2)
+        if title:
+            ax.set_title(title, fontsize=8)
     return fig
 
 

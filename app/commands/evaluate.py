@@ -31,8 +31,9 @@ def run(args: argparse.Namespace) -> int:
     for name in ("trials", "batch"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             raise ValueError(f"--{name} must be at least 1; got {getattr(args, name)}.")
-    if not (args.run_dir / "config.json").is_file():
-        raise FileNotFoundError(f"{args.run_dir} is not a run folder (no config.json); give a folder written by lsnn train.")
+    if not any((args.run_dir / name).is_file() for name in ("config.json", "network.npz")):
+        raise FileNotFoundError(f"{args.run_dir} is not a run folder (no config.json or network.npz); give a folder written by lsnn train "
+                                "or a shipped network (notebooks/data/...).")
     out = writable_folder(args.out or args.run_dir)
     print(f"[lsnn evaluate] {args.run_dir} ({args.dtype})", flush=True)
     if args.current_noise is not None and len(args.current_noise) > 1:

@@ -43,8 +43,18 @@ def test_executor_options_are_checked_and_slurm_needs_sbatch(cli, tmp_path, monk
 
 def test_sweep_runs_every_grid_point_locally(cli, tmp_path):
     rc, out, _ = cli.run("sweep", "--task", "store_recall", "--preset", "tiny", "--grid", "n_rec=20,24", "--seeds", "2",
-                         "--out", tmp_path, "--no-progress")
+                         "--set", "eval_every=2", "--set", "eval_trials=16", "--out", tmp_path, "--no-progress")
     assert rc == 0, out
+    # learning curves: the periodic tests of every run (iterations 2 and 4 on 16 trials) and its final test (6, 32 trials)
+    from lsnn.app.curves import test_curve
+
+    run = tmp_path / "runs" / "n_rec=20-s0"
+    curve = test_curve(run, "accuracy")
+    logged = pd.read_json(run / "metrics.jsonl", lines=True).dropna(subset=["test_accuracy"])
+    assert curve["iteration"].tolist() == [2, 4, 6] and curve["n_trials"].tolist() == [16, 16, 32]
+    assert curve["accuracy"].iloc[:2].tolist() == (100 * logged["test_accuracy"]).tolist()
+    assert curve["accuracy"].iloc[2] == 100 * json.loads((run / "test.json").read_text())["accuracy"]
+    assert (tmp_path / "sweep_curves.png").stat().st_size > 10_000
     runs = pd.read_csv(tmp_path / "sweep_runs.csv")
     assert sorted(runs["point"].unique()) == ["n_rec=20", "n_rec=24"] and len(runs) == 4
     for point, part in runs.groupby("point"):

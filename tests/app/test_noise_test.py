@@ -50,6 +50,8 @@ def test_noise_test_table_matches_the_evaluations_and_the_paper(twelve_ax_run, c
     assert "| 0.1 |" in table and "80.25" in table and "sigma 0.5 V" in out and "(paper 0.25 %)" in out
     assert (tmp_path / "noise_test.png").stat().st_size > 10_000
     cli.error("evaluate", twelve_ax_run, "--current-noise", "0.1", "-1", "--out", tmp_path, match="current_noise must be in")
+    (tmp_path / "empty").mkdir()
+    cli.error("evaluate", tmp_path / "empty", match="not a run folder")
 
 
 def test_a_noise_level_validates_spike_for_spike_in_brian2(twelve_ax_run, cli, tmp_path):

@@ -71,3 +71,25 @@ def test_shipped_reduced_network_answers_the_episodes_it_claims(shipped_answers_
     meta = shipped_answers_as_claimed("twelve_ax_reduced", n_trials=40, batch_size=20)  # the run's test batches
     assert meta["task"]["n_symbols"] == 30 and meta["task"]["step_duration"] == 0.2
     assert TwelveAX(n_symbols=30, step_duration=0.2).variant.startswith("reduced") and TwelveAX().variant == ""
+
+
+def test_shipped_noise_test_answers_as_claimed(tmp_path):
+    """The paper's noise test of the shipped network (``lsnn evaluate --dtype float64 --current-noise 0.05 0.075 0.1 0.2
+    0.5``, 1,000 episodes per level): its table is that of the per-level files, success falls with the noise, and a
+    float64 re-evaluation of the first 20 episodes at sigma = 0.2 answers them episode for episode as the file says
+    (the noise of each held-out episode is keyed by the episode, so it is the same here)."""
+    import json
+    from pathlib import Path
+
+    import pandas as pd
+
+    from lsnn.training.evaluation import evaluate_run
+
+    shipped = Path(__file__).resolve().parents[2] / "notebooks" / "data" / "twelve_ax_reduced"
+    table = pd.read_csv(shipped / "noise_test" / "noise_test.csv")
+    assert table["sigma"].tolist() == [0.0, 0.05, 0.075, 0.1, 0.2, 0.5] and (np.diff(table["success"]) <= 0).all()
+    assert table["paper"].tolist() == [97.85, 92.65, 89.05, 80.25, 27.25, 0.25]
+    claim = json.loads((shipped / "noise_test" / "evaluation_float64_noise0.2.json").read_text())
+    assert claim["n_trials"] == 1000 and table.loc[4, "success"] == 100 * claim["correct"].count("1") / 1000
+    report = evaluate_run(shipped, n_trials=20, dtype="float64", batch_size=20, progress=False, out=tmp_path, current_noise=0.2)
+    assert report["correct"] == claim["correct"][:20]
