@@ -56,30 +56,33 @@ def figure_training_curves(metrics: pd.DataFrame, title: str = "") -> Figure:
 
 
 def figure_test_curves(curves: Mapping[str, pd.DataFrame], metric: str, title: str = "") -> Figure:
-    """Held-out ``metric`` (%) against training iterations, one line per run (``curves``: label -> frame with
-    ``iteration``, ``metric`` and ``n_trials``, :func:`lsnn.app.curves.test_curve`); the points of a final test
-    on more trials than the periodic ones are drawn as filled squares."""
+    """Held-out ``metric`` (%) against training iterations, one colour per run (``curves``: label -> frame with
+    ``iteration``, ``metric`` and ``n_trials``, :func:`lsnn.app.curves.test_curve`): the periodic tests as a line,
+    a final test on another number of trials as a square; the numbers of trials are in the title."""
     labels = {"accuracy": "held-out accuracy (%)", "success": "held-out episodes entirely right (%)"}
+    periodic_n, final_n = set(), set()
     with style_context():
-        fig = Figure(figsize=(5.4, 3.4), layout="constrained")
+        fig = Figure(figsize=(5.4, 3.6), layout="constrained")
         ax = fig.subplots()
         for c, (label, curve) in enumerate(curves.items()):
             if curve.empty:
                 continue
             periodic = curve["n_trials"] == curve["n_trials"].iloc[0]
-            ax.plot(curve["iteration"][periodic], curve[metric][periodic], "o-", color=f"C{c}", ms=3, lw=1,
-                    label=f"{label} ({int(curve['n_trials'].iloc[0]):,} trials per test)")
+            ax.plot(curve["iteration"][periodic], curve[metric][periodic], "o-", color=f"C{c}", ms=3, lw=1, label=label)
+            periodic_n.add(int(curve["n_trials"].iloc[0]))
             final = curve[~periodic]
             if not final.empty:
-                ax.plot(final["iteration"], final[metric], "s", color=f"C{c}", ms=7,
-                        label=f"{label}: final test ({int(final['n_trials'].iloc[-1]):,} trials)")
+                ax.plot(final["iteration"], final[metric], "s", color=f"C{c}", ms=7)
+                final_n.add(int(final["n_trials"].iloc[-1]))
         ax.set_ylim(0, 100)
         ax.set_xlim(left=0)
         ax.set_xlabel("training iteration")
         ax.set_ylabel(labels.get(metric, f"held-out {metric} (%)"))
-        ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2)
-        if title:
-            ax.set_title(title, fontsize=8)
+        ax.legend(fontsize=7, frameon=False, loc="upper left")
+        trials = "lines: periodic tests on " + "/".join(f"{n:,}" for n in sorted(periodic_n)) + " trials"
+        if final_n:
+            trials += "; squares: final test on " + "/".join(f"{n:,}" for n in sorted(final_n))
+        ax.set_title((f"{title}\n" if title else "") + trials, fontsize=8)
     return fig
 
 
