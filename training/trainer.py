@@ -189,16 +189,20 @@ def train_step(net: LSNN | ANNBaseline, optimizer: torch.optim.Optimizer, task: 
 EVAL_CHUNK_BYTES = 256 * 2**20
 
 
-def _outputs_in_chunks(net, x: np.ndarray, noise: np.ndarray | None) -> tuple[torch.Tensor, float | None]:
-    """The outputs (B, T, n_out) of a held-out batch and its number of spikes (None for an ANN baseline), the network
-    run without recording potentials and thresholds, on chunks of trials whose (trials, steps, neurons) tensors stay
-    under :data:`EVAL_CHUNK_BYTES`. Trials are independent, so the chunks give the whole batch's answers."""
+def _outputs_in_chunks(net, x: np.ndarray, current_noise: float, seed: int, first: int) -> tuple[torch.Tensor, float | None]:
+    """The outputs (B, T, n_out) of the held-out batch ``x`` (trials ``first ..``) and its number of spikes (None for
+    an ANN baseline), the network run without recording potentials and thresholds, on chunks of trials whose (trials,
+    steps, neurons) tensors stay under :data:`EVAL_CHUNK_BYTES`; each chunk draws its own trials' held-out noise
+    current (keyed by trial, :func:`~lsnn.training.noise.held_out_noise`). Trials are independent, so the chunks
+    give the whole batch's answers."""
     itemsize = torch.empty((), dtype=net.dtype if isinstance(net, LSNN) else torch.float32).element_size()
     width = max(x.shape[2], getattr(net, "n_rec", 1))
     chunk = max(1, EVAL_CHUNK_BYTES // (x.shape[1] * width * itemsize))
     outputs, spikes = [], None
     for k in range(0, len(x), chunk):
-        out = net(x[k : k + chunk], i_ext=None if noise is None else noise[k : k + chunk], record_state=False)
+        part = x[k : k + chunk]
+        noise = held_out_noise(current_noise, seed, first + k, len(part), x.shape[1], net.n_rec) if current_noise else None
+        out = net(part, i_ext=noise, record_state=False)
         outputs.append(out.outputs)
         if out.spikes is not None:
             spikes = (spikes or 0.0) + float(out.spikes.sum())
@@ -225,8 +229,7 @@ def evaluate(net: LSNN, task: Task, n_trials: int, batch_size: int, seed: int, p
     batches = held_out_batches(task, n_trials, batch_size, seed)
     for first in tqdm(range(0, n_trials, batch_size), desc="test", unit="batch", disable=not progress, leave=False):
         batch = next(batches)
-        noise = held_out_noise(current_noise, seed, first, batch.n_trials, batch.x.shape[1], net.n_rec) if current_noise else None
-        outputs, batch_spikes = _outputs_in_chunks(net, batch.x, noise)
+        outputs, batch_spikes = _outputs_in_chunks(net, batch.x, current_noise, seed, first)
         n_targets = int((batch.labels >= 0).sum())
         for key, value in task.metrics(outputs, batch).items():
             totals[key] = totals.get(key, 0.0) + value * n_targets
