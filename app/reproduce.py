@@ -18,6 +18,7 @@ paper's ordering -- SFA far above LIF beyond 200 ms -- already shows; about half
 from __future__ import annotations
 
 import functools
+import json
 import os
 import time
 from dataclasses import dataclass
@@ -267,6 +268,15 @@ class Comparison:
 
 
 _VALIDATE = {"quick": 64, "paper": 256, "tiny": 4}
+#: The reduced 12AX variant that a 2-core CPU trains (README "12AX, reduced variant"; the shipped network
+#: ``notebooks/data/twelve_ax_reduced``): episodes of 30 symbols of 200 ms instead of 90 of 500 ms, the paper's network,
+#: grammar and learning rate, 4,000 iterations of 20 episodes, tested on 1,000 held-out episodes (and on 100 every 250
+#: iterations). Applied on top of the trainer's ``quick`` preset (:data:`TRAINING_PRESET`).
+REDUCED_12AX: dict[str, Any] = {"n_iterations": 4000, "task_params.n_symbols": 30, "task_params.step_duration": 0.2,
+                                "checkpoint_every": 50, "n_test": 1000, "eval_every": 250, "eval_trials": 100}
+#: Presets of the comparisons that are not presets of the trainer, and the trainer's preset each starts from.
+TRAINING_PRESET = {"reduced": "quick"}
+_VALIDATE_12AX = {**{p: ({}, n) for p, n in _VALIDATE.items()}, "reduced": (REDUCED_12AX, 64)}
 #: Non-spiking baselines every comparison may include (``--models ... lstm rnn``): trained and tested on the
 #: same task with the parameter count of the LSNN, not validated in Brian2 (no spikes).
 ANN_BASELINES = ("lstm", "rnn")
@@ -280,16 +290,14 @@ COMPARISONS: dict[str, Comparison] = {c.name: c for c in (
     Comparison("elife-xor", "Appendix 1 §4: delayed-memory XOR, 80 neurons", "delayed_xor", "accuracy", "accuracy",
                *published.COMPARISONS["elife-xor"], {p: ({}, n) for p, n in _VALIDATE.items()}),
     Comparison("elife-12ax", "Fig. 3: 12AX, 200 neurons (100 SFA + 100 LIF)", "12ax", "success", "episodes entirely right",
-               *published.COMPARISONS["elife-12ax"], {p: ({}, n) for p, n in _VALIDATE.items()}),
+               *published.COMPARISONS["elife-12ax"], _VALIDATE_12AX),
     Comparison("elife-dup-rev", "Fig. 4: duplication/reversal of symbol sequences, 320 neurons (192 SFA + 128 LIF)",
                "duplication_reversal", "success", "sequences entirely right", *published.COMPARISONS["elife-dup-rev"],
                {p: ({}, n) for p, n in _VALIDATE.items()}),
     Comparison("elife-12ax-sfa-fraction", "Fig. 3 control: 12AX with 50 %, 100 %, 10 % and no SFA neurons, 200 neurons", "12ax",
-               "success", "episodes entirely right", *published.COMPARISONS["elife-12ax-sfa-fraction"],
-               {p: ({}, n) for p, n in _VALIDATE.items()}),
+               "success", "episodes entirely right", *published.COMPARISONS["elife-12ax-sfa-fraction"], _VALIDATE_12AX),
     Comparison("elife-12ax-noise", "Fig. 3 control: 12AX under Gaussian current noise (sigma, V per ms), 200 neurons", "12ax",
-               "success", "episodes entirely right", *published.COMPARISONS["elife-12ax-noise"],
-               {p: ({}, n) for p, n in _VALIDATE.items()}),
+               "success", "episodes entirely right", *published.COMPARISONS["elife-12ax-noise"], _VALIDATE_12AX),
     Comparison("neurips-timit", "NeurIPS §4: TIMIT frame-wise phone classification (paper: 400 neurons, DEEP R 20 %)", "timit", "accuracy_39",
                "frame accuracy, 39 phones", *published.COMPARISONS["neurips-timit"], {"quick": ({}, 8), "paper": ({}, 32), "tiny": ({}, 2)},
                paper_shows_bars=False),
@@ -298,23 +306,28 @@ COMPARISONS: dict[str, Comparison] = {c.name: c for c in (
 )}
 
 
-def comparison_config(comparison: Comparison, variant: str, preset: str, seed: int):
-    """The configuration of one run of ``comparison``: the task's preset for the variant's model plus the
-    comparison's and the variant's overrides (:data:`lsnn.app.published.VARIANTS`, e.g. ``sfa-10pct``)."""
+def comparison_config(comparison: Comparison, variant: str, preset: str, seed: int, overrides: dict[str, Any] | None = None):
+    """The configuration of one run of ``comparison``: the task's preset for the variant's model (the trainer's
+    preset that a comparison preset such as ``reduced`` starts from, :data:`TRAINING_PRESET`) plus the comparison
+    preset's, the variant's (:data:`lsnn.app.published.VARIANTS`, e.g. ``sfa-10pct``) and the user's ``overrides``
+    (``lsnn reproduce --set``), later ones winning."""
     if variant not in comparison.variants and variant not in ANN_BASELINES:
         raise ValueError(f"{comparison.name} compares {list(comparison.variants)} (and the ANN baselines {', '.join(ANN_BASELINES)}); got {variant!r}.")
     if preset not in comparison.presets:
         raise ValueError(f"unknown preset {preset!r}; available: {list(comparison.presets)}")
     model, changes = published.VARIANTS.get(variant, (variant, {}))
-    return make_config(comparison.task, model, preset, {**comparison.presets[preset][0], **changes}, seed=seed)
+    return make_config(comparison.task, model, TRAINING_PRESET.get(preset, preset),
+                       {**comparison.presets[preset][0], **changes, **(overrides or {})}, seed=seed)
 
 
 def reproduce_comparison(name: str, out: str | os.PathLike, *, preset: str = "quick", seeds: int = 1, models=None,
-                         validate_trials: int | None = None, device: str = "cpp_standalone", progress: bool = True,
-                         log=print, executor: ExecutorOptions | None = None) -> pd.DataFrame:
+                         overrides: dict[str, Any] | None = None, validate_trials: int | None = None,
+                         device: str = "cpp_standalone", progress: bool = True, log=print,
+                         executor: ExecutorOptions | None = None) -> pd.DataFrame:
     """Train (or reuse) and validate every (model, seed) of the comparison ``name`` (:data:`COMPARISONS`),
     write ``OUT/<name>.md`` / ``.json`` / ``_runs.csv``, return the per-run frame (same run-folder
-    semantics as :func:`reproduce_table1`)."""
+    semantics as :func:`reproduce_table1`). ``overrides``: configuration values changed in every run (e.g.
+    ``{"n_iterations": 2000}``), named in the table."""
     if name not in COMPARISONS:
         raise ValueError(f"unknown comparison {name!r}; available: {list(COMPARISONS)}")
     comparison = COMPARISONS[name]
@@ -322,16 +335,17 @@ def reproduce_comparison(name: str, out: str | os.PathLike, *, preset: str = "qu
         raise ValueError("seeds must be at least 1.")
     models = list(models) if models else list(comparison.variants)
     for model in models:
-        comparison_config(comparison, model, preset, 0)  # unknown models/presets fail before any training
+        comparison_config(comparison, model, preset, 0, overrides)  # unknown models/presets/values fail before any training
     validate_trials = comparison.presets[preset][1] if validate_trials is None else validate_trials
     out = Path(out)
-    cells = [Cell({"model": model, "seed": seed}, comparison_config(comparison, model, preset, seed), out / "runs" / f"{model}-s{seed}",
+    cells = [Cell({"model": model, "seed": seed}, comparison_config(comparison, model, preset, seed, overrides), out / "runs" / f"{model}-s{seed}",
                   comparison.variants.get(model), f"{name}: {model}, seed {seed}")
              for model in models for seed in range(seeds)]
     frame = run_cells(cells, comparison.metric, validate_trials, progress, device, log, executor)
     cfg = cells[0].cfg
+    changed = f"; changed with --set: {', '.join(f'{k}={json.dumps(v)}' for k, v in overrides.items())}" if overrides else ""
     write_comparison(frame, comparison, out, preset, data=_data_label(cfg),
-                     network=f"{cfg.n_rec} neurons, {cfg.n_iterations} iterations of batch {cfg.batch_size} ({cells[0].labels['model']})")
+                     network=f"{cfg.n_rec} neurons, {cfg.n_iterations} iterations of batch {cfg.batch_size} ({cells[0].labels['model']}){changed}")
     return frame
 
 
@@ -399,11 +413,14 @@ def _ordering(summary: pd.DataFrame) -> str:
 
 
 def reproduce(name: str, out: str | os.PathLike, *, preset: str = "quick", seeds: int = 1, rows=None, delays=None, models=None,
-              setups=None, validate_trials: int | None = None, device: str = "cpp_standalone", progress: bool = True,
-              log=print, executor: ExecutorOptions | None = None) -> tuple[pd.DataFrame, str]:
+              setups=None, overrides: dict[str, Any] | None = None, validate_trials: int | None = None, device: str = "cpp_standalone",
+              progress: bool = True, log=print, executor: ExecutorOptions | None = None) -> tuple[pd.DataFrame, str]:
     """Run the reproduction ``name`` (``elife-table1``, ``neurips-smnist``, ``neurips-l2l``, ``neurips-metarl`` or a name of :data:`COMPARISONS`);
     returns the per-run frame and the stem of the tables written into ``out``. Options that do not apply
     to ``name`` are refused."""
+    if overrides and name not in COMPARISONS:
+        raise ValueError(f"--set applies to the comparisons ({', '.join(COMPARISONS)}); {name} has its own grid "
+                         "(for other values of one task, use lsnn sweep --task ... --set ...).")
     if validate_trials is not None and validate_trials < 0:
         raise ValueError(f"--validate-trials must be 0 (no validation) or positive; got {validate_trials}.")
     if setups and name != "neurips-smnist":
@@ -439,5 +456,5 @@ def reproduce(name: str, out: str | os.PathLike, *, preset: str = "quick", seeds
                                 executor=executor), METARL
     if rows or delays:
         raise ValueError("--rows and --delays apply to elife-table1, neurips-smnist, neurips-l2l and neurips-metarl only; use --models.")
-    return reproduce_comparison(name, out, preset=preset, seeds=seeds, models=models, validate_trials=validate_trials,
+    return reproduce_comparison(name, out, preset=preset, seeds=seeds, models=models, overrides=overrides, validate_trials=validate_trials,
                                 device=device, progress=progress, log=log, executor=executor), name

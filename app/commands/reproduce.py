@@ -19,6 +19,8 @@ SMNIST_ROWS = ("deep-r-lsnn", "lsnn", "lif", "lstm", "rnn")
 SMNIST_SETUPS = ("1ms", "2ms")
 L2L_FAMILIES = ("target_nets", "sines")
 METARL_ROWS = ("lsnn",)  # and "lif", already a row name of elife-table1
+#: Presets: the trainer's, and ``reduced`` (the 12AX comparisons' reduced task, lsnn.app.reproduce.TRAINING_PRESET).
+REPRODUCE_PRESETS = PRESETS + ("reduced",)
 
 
 def add_parser(sub, name: str, help_text: str) -> None:
@@ -35,10 +37,12 @@ def add_parser(sub, name: str, help_text: str) -> None:
                                    "elife-gsc: Google Speech Commands ($LSNN_SPEECH_COMMANDS_DIR; both default to the synthetic corpus "
                                    "of lsnn data synth-speech --out data/synthetic-speech).")
     p.add_argument("table", choices=NAMES, metavar="NAME", help=", ".join(NAMES))
-    p.add_argument("--preset", choices=PRESETS, default="quick",
+    p.add_argument("--preset", choices=REPRODUCE_PRESETS, default="quick",
                    help="quick: a 2-core CPU (Table 1: 150 iterations, delays 0.2/2/4 s, about 30 min per seed; 12AX and "
                         "duplication/reversal: a 200-iteration pipeline check; sMNIST: 48,000 iterations of 64 digits per run, "
-                        "README 'Sequential MNIST'); paper: the paper's sizes and iterations (GPU)")
+                        "README 'Sequential MNIST'); paper: the paper's sizes and iterations (GPU); reduced (elife-12ax, "
+                        "elife-12ax-sfa-fraction, elife-12ax-noise): the REDUCED 12AX task of 30 symbols of 200 ms per episode, "
+                        "4,000 iterations, about 70 min per run on one core")
     p.add_argument("--seeds", type=int, default=1, help="runs per cell (seeds 0..N-1)")
     p.add_argument("--rows", nargs="+", choices=TABLE1_ROWS + tuple(r for r in SMNIST_ROWS if r not in TABLE1_ROWS) + L2L_FAMILIES + METARL_ROWS,
                    default=None,
@@ -51,6 +55,9 @@ def add_parser(sub, name: str, help_text: str) -> None:
     p.add_argument("--delays", nargs="+", type=float, default=None, help="elife-table1: subset of expected delays in s (default: the preset's)")
     p.add_argument("--models", nargs="+", choices=MODELS + VARIANTS, default=None,
                    help="figures: subset of the compared models, plus the ANN baselines lstm / rnn if wanted (default: the paper's)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="comparisons: a configuration value changed in every run (JSON, as for lsnn train), e.g. --set "
+                        "n_iterations=2000; needs --out (the runs differ from the preset's)")
     p.add_argument("--validate-trials", type=int, default=None, help="test trials per run simulated in Brian2 (0: none)")
     p.add_argument("--device", choices=DEVICES, default="cpp_standalone", help="Brian2 device of the validations")
     p.add_argument("--out", type=Path, default=None, help="results folder (default results/<name>-<preset>)")
@@ -63,12 +70,16 @@ def run(args: argparse.Namespace) -> int:
     from lsnn.app.executors import executor_options
     from lsnn.app.outputs import writable_folder
     from lsnn.app.reproduce import reproduce
+    from lsnn.training.config import parse_override
 
     executor = executor_options(args)  # checked before anything is written
+    overrides = dict(parse_override(text) for text in args.overrides)
+    if overrides and args.out is None:
+        raise ValueError("--set changes every run of the preset; give --out FOLDER for these runs (the default folder holds the preset's own).")
     out = writable_folder(args.out or Path("results") / f"{args.table}-{args.preset}")
     frame, stem = reproduce(args.table, out, preset=args.preset, seeds=args.seeds, rows=args.rows, delays=args.delays,
-                            models=args.models, setups=args.setups, validate_trials=args.validate_trials, device=args.device, progress=not args.no_progress,
-                            executor=executor)
+                            models=args.models, setups=args.setups, overrides=overrides, validate_trials=args.validate_trials,
+                            device=args.device, progress=not args.no_progress, executor=executor)
     print((out / f"{stem}.md").read_text())
     print(f"[lsnn reproduce] wrote {out}/{stem}.md, {stem}_runs.csv, {stem}.json")
     if "brian2_identical_spikes" in frame:  # neurips-metarl: one replayed episode per run

@@ -36,6 +36,9 @@ def test_the_command_offers_exactly_the_reproductions():
     from lsnn.app.published import VARIANTS as PUBLISHED_VARIANTS
 
     assert VARIANTS == tuple(PUBLISHED_VARIANTS)
+    from lsnn.app.commands.reproduce import REPRODUCE_PRESETS
+
+    assert set(REPRODUCE_PRESETS) == {p for c in COMPARISONS.values() for p in c.presets}
 
 
 def test_12ax_controls_change_the_fraction_of_sfa_neurons_and_the_noise(tmp_path):
@@ -54,6 +57,37 @@ def test_12ax_controls_change_the_fraction_of_sfa_neurons_and_the_noise(tmp_path
     assert list(frame.model) == ["sfa-noise0.5"] and list(frame.paper) == [0.25]
     assert (frame.validated_trials == 4).all() and (frame.identical_trials == 4).all()
     assert json.loads((tmp_path / "runs" / "sfa-noise0.5-s0" / "config.json").read_text())["current_noise"] == 0.5
+
+
+def test_reduced_12ax_preset_is_the_shipped_networks_recipe():
+    """``--preset reduced`` of the 12AX comparisons = the command of notebooks/data/twelve_ax_reduced (its README line):
+    the trainer's quick preset with 30 symbols of 200 ms and 4,000 iterations; other reproductions refuse it."""
+    from lsnn.training.config import make_config
+
+    shipped = make_config("12ax", "sfa", "quick", {"n_iterations": 4000, "task_params.n_symbols": 30, "task_params.step_duration": 0.2,
+                                                   "checkpoint_every": 50, "n_test": 1000, "eval_every": 250, "eval_trials": 100})
+    for name in ("elife-12ax", "elife-12ax-sfa-fraction"):
+        assert comparison_config(COMPARISONS[name], "sfa", "reduced", 0) == shipped
+    cfg = comparison_config(COMPARISONS["elife-12ax-sfa-fraction"], "sfa-10pct", "reduced", 1, {"n_iterations": 2000})
+    assert (cfg.frac_adaptive, cfg.n_iterations, cfg.seed, cfg.task_params["n_symbols"]) == (0.1, 2000, 1, 30)
+    with pytest.raises(ValueError, match="unknown preset 'reduced'"):
+        comparison_config(COMPARISONS["elife-fig2b"], "sfa", "reduced", 0)
+    with pytest.raises(ValueError, match="unknown preset 'reduced'"):
+        reproduce_table1("unused", preset="reduced")
+
+
+def test_set_changes_every_run_of_a_comparison_and_is_named_in_its_table(tmp_path, cli):
+    out = tmp_path / "noise"
+    assert cli.run("reproduce", "elife-12ax-noise", "--preset", "tiny", "--models", "sfa-noise0.1", "--set", "n_iterations=2",
+                   "--set", "task_params.n_symbols=6", "--validate-trials", "0", "--out", out, "--no-progress")[0] == 0
+    cfg = json.loads((out / "runs" / "sfa-noise0.1-s0" / "config.json").read_text())
+    assert (cfg["n_iterations"], cfg["task_params"]["n_symbols"], cfg["current_noise"]) == (2, 6, 0.1)
+    assert 'changed with --set: n_iterations=2, task_params.n_symbols=6' in (out / "elife-12ax-noise.md").read_text()
+    cli.error("reproduce", "elife-12ax-noise", "--preset", "tiny", "--set", "n_iterations=2", match="give --out FOLDER")
+    cli.error("reproduce", "elife-table1", "--preset", "tiny", "--set", "n_iterations=2", "--out", tmp_path / "t",
+              match="--set applies to the comparisons")
+    cli.error("reproduce", "elife-12ax-noise", "--preset", "tiny", "--set", "n_iterationz=2", "--out", tmp_path / "u", match="n_iterationz")
+    assert not (tmp_path / "u" / "runs").exists()
 
 
 def test_tiny_table_trains_validates_tabulates_and_reuses_finished_runs(tmp_path, cli):
