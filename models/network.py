@@ -60,8 +60,12 @@ from .spec import NetworkSpec
 
 SpikeInput = Literal["generator", "timedarray"]
 
-#: Threshold of the input group in "timedarray" mode: channel i spikes at step n iff x[n, i] = 1.
-INPUT_THRESHOLD = "x_in(t, i) > 0.5"
+#: Input bits packed into one TimedArray value in "timedarray" mode: integers below 2**30 are exact doubles, and
+#: every operation below is exact on them (division by a power of two, floor, remainder).
+INPUT_BITS = 30
+#: Threshold of the input group in "timedarray" mode: channel i spikes at step n iff bit i % 30 of the packed value
+#: x_in[n, i // 30] is set (:func:`input_timed_array`), i.e. iff x[n, i] = 1.
+INPUT_THRESHOLD = f"floor(x_in(t, i // {INPUT_BITS}) / 2.0**(i % {INPUT_BITS})) % 2 > 0.5"
 #: Name of the operation that reads the continuous drive (brian2genn keeps a ``run_regularly``
 #: operation only if its name contains ``_run_regularly``; any other name would be silently dropped).
 DRIVE_OPERATION = "neurons_run_regularly_drive"
@@ -128,7 +132,7 @@ class BuiltNetwork:
     spike_monitor: SpikeMonitor
     output_monitor: StateMonitor
     state_monitor: StateMonitor | None
-    x_in: TimedArray | None  # spike input values ("timedarray" mode), shape (T, n_copies*n_in)
+    x_in: TimedArray | None  # spike input bits ("timedarray" mode), 30 channels per value: (T, ceil(n_copies*n_in / 30))
     I_drive: TimedArray | None  # continuous drive (amp), shape (T+1, n_copies*n_rec)
     layout: NetworkLayout = NetworkLayout()
 
@@ -167,10 +171,17 @@ def continuous_drive(spec: NetworkSpec, x: np.ndarray, i_ext: np.ndarray | None)
 
 
 def input_timed_array(x: np.ndarray, dt: float) -> TimedArray:
-    """2-D TimedArray of spike inputs: ``x`` (copies, T, n_in) 0/1 -> values (T, copies*n_in), booleans: one byte
-    per entry in the file a standalone binary reads at each re-run (8 as doubles)."""
+    """2-D TimedArray of spike inputs, 30 channels per value: ``x`` (copies, T, n_in) 0/1 -> values
+    (T, ceil(copies*n_in / 30)), where bit b of value [n, k] is x at step n of flat channel 30 k + b (flat channel =
+    copy * n_in + channel; :data:`INPUT_THRESHOLD` reads it). Brian2 keeps TimedArray values as doubles, and a
+    standalone binary reads them from a file at each re-run: packed, 1,000 trials x 840 steps x 80 channels are
+    18 MB instead of 538 MB."""
     copies, T, n_in = x.shape
-    values = np.ascontiguousarray(x.transpose(1, 0, 2).reshape(T, copies * n_in), dtype=np.bool_)
+    flat = x.transpose(1, 0, 2).reshape(T, copies * n_in) != 0
+    words = -(-flat.shape[1] // INPUT_BITS)
+    bits = np.zeros((T, words * INPUT_BITS), dtype=np.float64)
+    bits[:, : flat.shape[1]] = flat
+    values = bits.reshape(T, words, INPUT_BITS) @ (2.0 ** np.arange(INPUT_BITS))
     return TimedArray(values, dt=dt * second, name="x_in")
 
 

@@ -82,3 +82,26 @@ def test_least_recently_used_projects_are_removed_unless_in_use(tmp_path, monkey
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
         simulation_module._prune_projects(tmp_path, keep=folders[1])
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == ["cpp_standalone-0", "cpp_standalone-1", "cpp_standalone-4"]
+
+
+def test_packed_input_bits_give_back_every_input_spike():
+    """The re-run layout packs 30 input channels into one TimedArray value (Brian2 keeps TimedArray values as doubles);
+    the input group's threshold, evaluated as Brian2 evaluates it, gives back x exactly, across copies and words."""
+    from lsnn.models.network import INPUT_BITS, input_timed_array
+
+    x = (np.random.default_rng(5).random((7, 40, 80)) < 0.3).astype(np.uint8)  # 560 flat channels: 19 words, the last partial
+    values = np.asarray(input_timed_array(x, 1e-3).values)
+    assert values.shape == (40, -(-7 * 80 // INPUT_BITS)) and values.max() < 2.0**INPUT_BITS
+    i = np.arange(7 * 80)
+    fired = np.floor(values[:, i // INPUT_BITS] / 2.0 ** (i % INPUT_BITS)) % 2 > 0.5  # INPUT_THRESHOLD, step by step
+    np.testing.assert_array_equal(fired, x.transpose(1, 0, 2).reshape(40, 7 * 80) == 1)
+
+
+def test_trials_are_spread_evenly_over_the_fewest_networks(monkeypatch):
+    from lsnn.models import simulation
+
+    spec, _ = small_network(0)
+    per_trial = int((spec.mask_in & (spec.W_in != 0)).sum() + (spec.mask_rec & (spec.W_rec != 0)).sum() + spec.n_rec)
+    monkeypatch.setattr(simulation, "SYNAPSE_BUDGET", 491 * per_trial)
+    assert simulation._default_batch(spec, 1000) == 334  # 3 networks of 334, not 491 + 491 + 18 padded to 491
+    assert simulation._default_batch(spec, 491) == 491 and simulation._default_batch(spec, 492) == 246 and simulation._default_batch(spec, 5) == 5
