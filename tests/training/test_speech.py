@@ -193,3 +193,13 @@ def test_reproduce_neurips_timit_names_the_synthetic_corpus(synthetic_corpus, tm
     monkeypatch.setenv("LSNN_TIMIT_DIR", str(tmp_path / "absent"))
     cli.error("train", "--task", "timit", "--preset", "tiny", "--run-dir", tmp_path / "x", "--no-progress", match="LSNN_TIMIT_DIR")
     assert not (tmp_path / "x").exists()  # refused before the run folder is written
+
+
+def test_gsc_presets_keep_the_papers_network_and_regulariser_where_they_say_so():
+    """eLife specs §5: 2048 neurons, beta 2, tau_a 100 ms, rate regulariser 0.001 towards 10 Hz (paper); the quick preset
+    on the synthetic keywords departs in size and in the regulariser (0.1), as README "Speech" says."""
+    from lsnn.training.config import make_config
+
+    paper, quick = make_config("gsc", "sfa", "paper"), make_config("gsc", "sfa", "quick")
+    assert (paper.n_rec, paper.beta, paper.tau_a, paper.rate_coefficient, paper.rate_target) == (2048, 2.0, 0.1, 0.001, 10.0)
+    assert (quick.n_rec, quick.rate_coefficient, quick.rate_target) == (256, 0.1, 10.0)
