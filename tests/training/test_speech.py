@@ -160,6 +160,12 @@ def test_synthetic_corpus_in_both_layouts_with_held_out_voices(synthetic_corpus,
     segments = timit.read_phones(utterance.phn)
     assert rate == 16000 and segments[0][2] == "h#" and segments[-1][2] == "h#" and segments[-1][1] <= len(samples)
     assert all(a[1] == b[0] for a, b in zip(segments, segments[1:]))  # contiguous, as TIMIT's segmentations
+    speakers = json.loads((timit_root / timit.SYNTHETIC_MARKER).read_text())["speakers"]
+    warps = sorted(v["vocal_tract_warp"] for v in speakers.values() if v["split"] == "train")
+    assert warps[0] == 0.9 and warps[-1] == 1.3 and {v["vocal_tract_warp"] for v in speakers.values() if v["split"] != "train"} == {1.0}
+    for utterance in timit.timit_utterances(timit_root, "train"):  # warped speech keeps its segmentation inside the audio
+        samples, _ = read_audio(utterance.wav)
+        assert 0 <= len(samples) - timit.read_phones(utterance.phn)[-1][1] < 0.05 * len(samples)
     clips = gsc.command_clips(commands_root, "test")
     assert {gsc.CLASSES[c.label] for c in clips} == set(gsc.CLASSES)
     rc, out, _ = cli.run("data", "check", commands_root)
@@ -203,3 +209,15 @@ def test_gsc_presets_keep_the_papers_network_and_regulariser_where_they_say_so()
     paper, quick = make_config("gsc", "sfa", "paper"), make_config("gsc", "sfa", "quick")
     assert (paper.n_rec, paper.beta, paper.tau_a, paper.rate_coefficient, paper.rate_target) == (2048, 2.0, 0.1, 0.001, 10.0)
     assert (quick.n_rec, quick.rate_coefficient, quick.rate_target) == (256, 0.1, 10.0)
+
+
+def test_vocal_tract_warp_scales_every_frequency_and_the_phone_times():
+    from lsnn.training.speech.synth import warp_vocal_tract
+
+    t = np.arange(16000) / 16000
+    tone = np.sin(2 * np.pi * 1000 * t).astype(np.float32)
+    warped, segments = warp_vocal_tract(tone, [(0.5, "aa"), (1.0, "h#")], 1.25)
+    assert len(warped) == 12800 and segments == [(0.4, "aa"), (0.8, "h#")]
+    spectrum = np.abs(np.fft.rfft(warped))
+    assert np.argmax(spectrum) * 16000 / len(warped) == pytest.approx(1250, abs=2)
+    assert warp_vocal_tract(tone, [(1.0, "h#")], 1.0)[0] is tone

@@ -12,9 +12,12 @@ Everything made here is marked synthetic (``SYNTHETIC.json`` at each corpus root
   a mains hum (60 s each).
 - ``DIR/timit``: the TIMIT layout (:mod:`.timit`): sentences drawn from a small grammar, spoken by **flite**, which
   also gives the phone segmentation with times (its phone set is TIMIT's ARPAbet; pauses at the ends become
-  ``h#``). Training speakers are flite's voices kal, kal16, awb and rms with varied duration stretch and pitch,
-  in ``TRAIN/DR1..``; development and core-test speakers (named after TIMIT's lists, so the usual split applies)
-  all speak with the held-out voice slt. Audio is 16 kHz 16-bit NIST SPHERE, as in TIMIT, with ``.PHN`` and
+  ``h#``). Training speakers are flite's voices kal, kal16, awb and rms (all male) with varied duration stretch and
+  pitch and a vocal-tract warp (every frequency of the waveform scaled by a factor in 0.9-1.3, the phone times by its
+  inverse: the resampling form of vocal tract length perturbation, Jaitly & Hinton 2013), in ``TRAIN/DR1..``;
+  development and core-test speakers (named after TIMIT's lists, so the usual split applies) all speak with the
+  held-out voice slt (female), unwarped. Four voices alone are too few to generalise phones to a new voice; the warps
+  give the training speakers formants across the range of the held-out one. Audio is 16 kHz 16-bit NIST SPHERE, as in TIMIT, with ``.PHN`` and
   ``.TXT`` files; noise at 20-35 dB SNR.
 
 Building takes a few minutes on 2 cores (the synthesizers run once per clip). The seeds make it reproducible.
@@ -44,6 +47,8 @@ ESPEAK_HELD_OUT_VOICES = ("en-029", "en-gb-x-gbclan")
 ESPEAK_VARIANTS = ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f5", "klatt", "klatt2", "klatt3")
 FLITE_TRAIN_VOICES = ("kal", "kal16", "awb", "rms")
 FLITE_HELD_OUT_VOICE = "slt"
+#: Range of the vocal-tract warps of the TIMIT-layout training speakers (frequencies x warp; module docstring).
+TIMIT_TRAIN_WARP = (0.9, 1.3)
 #: A small grammar for the sentences: determiner adjective noun verb (preposition determiner noun).
 _GRAMMAR = {
     "det": ("the", "a", "her", "his", "our", "that", "this", "every"),
@@ -72,6 +77,15 @@ def _to_16k(samples: np.ndarray, rate: int) -> np.ndarray:
     import librosa
 
     return librosa.resample(samples.astype(np.float32), orig_sr=rate, target_sr=RATE).astype(np.float32)
+
+
+def warp_vocal_tract(samples: np.ndarray, segments: list[tuple[float, str]], warp: float) -> tuple[np.ndarray, list[tuple[float, str]]]:
+    """Every frequency of ``samples`` (16 kHz) times ``warp`` -- formants and pitch alike, the waveform resampled as if
+    recorded at ``warp`` x 16 kHz -- and the phone segments' end times divided by ``warp`` (the speech is that much
+    shorter)."""
+    if warp == 1.0:
+        return samples, segments
+    return _to_16k(samples, RATE * warp), [(end / warp, phone) for end, phone in segments]
 
 
 def _mix(signal: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
@@ -109,6 +123,7 @@ class Speaker:
     pitch: int = 50  # espeak-ng 0-99
     stretch: float = 1.0  # flite duration_stretch
     f0: float = 110.0  # flite int_f0_target_mean (Hz)
+    warp: float = 1.0  # vocal-tract warp: frequencies x warp (:func:`warp_vocal_tract`)
 
 
 def espeak_speakers(rng: np.random.Generator, n: int, voices: tuple[str, ...]) -> list[Speaker]:
@@ -196,10 +211,12 @@ def build_timit(out: Path, rng: np.random.Generator, n_train: int, n_dev: int, n
     """The TIMIT layout in ``out`` (module docstring); returns sentences per split and each speaker's split and voice."""
     from tqdm.auto import tqdm
 
-    def prosody(name: str, voice: str) -> Speaker:
-        return Speaker(name, voice, stretch=float(rng.uniform(0.85, 1.25)), f0=float(rng.uniform(90, 180)))
+    def prosody(name: str, voice: str, warp: float = 1.0) -> Speaker:
+        return Speaker(name, voice, stretch=float(rng.uniform(0.85, 1.25)), f0=float(rng.uniform(90, 180)), warp=warp)
 
-    train = [prosody(f"{'MF'[k % 2]}SYN{k}", FLITE_TRAIN_VOICES[k % len(FLITE_TRAIN_VOICES)]) for k in range(n_train)]
+    warps = np.linspace(*TIMIT_TRAIN_WARP, n_train) if n_train > 1 else np.ones(1)
+    rng.shuffle(warps)  # evenly spread over the range, in no order of the voices
+    train = [prosody(f"{'MF'[k % 2]}SYN{k}", FLITE_TRAIN_VOICES[k % len(FLITE_TRAIN_VOICES)], float(warps[k])) for k in range(n_train)]
     dev = [prosody(name, FLITE_HELD_OUT_VOICE) for name in sorted(DEV_SPEAKERS)[:n_dev]]
     test = [prosody(name, FLITE_HELD_OUT_VOICE) for name in sorted(CORE_TEST_SPEAKERS)[:n_test]]
     noise_list = list(noises.values())
@@ -211,7 +228,7 @@ def build_timit(out: Path, rng: np.random.Generator, n_train: int, n_dev: int, n
             folder.mkdir(parents=True, exist_ok=True)
             for j in range(sentences):
                 text = sentence(rng)
-                samples, segments = speak_flite(text, speaker, Path(tmp))
+                samples, segments = warp_vocal_tract(*speak_flite(text, speaker, Path(tmp)), speaker.warp)
                 noise = noise_list[int(rng.integers(len(noise_list)))]
                 if len(samples) > len(noise):
                     raise SynthError(f"a synthesized sentence of {len(samples) / RATE:.1f} s is longer than the noise recordings.")
@@ -231,7 +248,7 @@ def build_timit(out: Path, rng: np.random.Generator, n_train: int, n_dev: int, n
                 (folder / f"{stem}.TXT").write_text(f"0 {len(samples)} {text}.\n")
                 counts[split] += 1
     return {"counts": counts, "speakers": {s.name: {"split": split, "voice": s.voice, "duration_stretch": round(s.stretch, 3),
-                                                    "f0": round(s.f0, 1)} for s, _, split in jobs}}
+                                                    "f0": round(s.f0, 1), "vocal_tract_warp": round(s.warp, 3)} for s, _, split in jobs}}
 
 
 def synth_speech(out: str | os.PathLike, *, seed: int = 0, commands_speakers: int = 30, commands_held_out: int = 4,
