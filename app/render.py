@@ -331,7 +331,8 @@ def results_figures(folder: Path, out: Path, kind: str) -> list[Path]:
             info = json.loads((folder / f"{name}.json").read_text()) if (folder / f"{name}.json").is_file() else {}
             metric = info.get("metric_label") or {"accuracy": "accuracy", "success": "episodes entirely right"}.get(info.get("metric"), "accuracy")
             data = info.get("data", "")
-            note = "data: SYNTHETIC corpus" if "SYNTHETIC" in data else ""
+            note = ("data: SYNTHETIC corpus" if "SYNTHETIC" in data else
+                    f"REDUCED task: {data.split(': ', 1)[-1]}" if data.startswith("reduced") else "")
             fig = figure_comparison(pd.read_csv(folder / f"{name}_runs.csv"), info.get("title", name), metric, note)
             written.append(_save(fig, out / f"{name}.png"))
         return written
