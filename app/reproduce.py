@@ -398,6 +398,7 @@ def write_comparison(frame: pd.DataFrame, comparison: Comparison, out: Path, pre
     ]
     atomic_write_text(out / f"{comparison.name}.md", "\n".join(lines) + "\n")
     write_json(out / f"{comparison.name}.json", {"name": comparison.name, "title": comparison.title, "preset": preset, "data": data,
+                                                "network": network,
                                                 "metric": comparison.metric, "metric_label": comparison.metric_label,
                                                 "runs": frame.to_dict(orient="records"),
                                                 "summary": summary.to_dict(orient="records")})

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import numpy as np
@@ -37,12 +38,14 @@ def figure_comparison(frame: pd.DataFrame, title: str, metric_label: str, note: 
             if paper is not None and np.isfinite(paper):
                 ax.plot([k - 0.4, k + 0.4], [paper, paper], "k-", lw=2, label=None if shown_paper else "paper")
                 shown_paper = True
-        ax.set_xticks(range(len(models)), [VARIANT_LABELS.get(m, m) for m in models])
+        labels = {**VARIANT_LABELS, **({"sfa": "50 % SFA"} if {"sfa-all", "sfa-10pct"} & set(models) else {})}  # the fractions shown
+        ax.set_xticks(range(len(models)), [labels.get(m, m) for m in models])
         ax.set_ylim(0, 104)  # dots of seeds at 100 % stay visible
         ax.set_ylabel(f"{metric_label} (%)")
         n_seeds = int(frame.groupby("model").size().max())
-        name = textwrap.fill(title.split(" (paper")[0].split(",")[0], width=18 + 12 * len(models))  # never wider than the axes
+        width = 18 + 12 * len(models)  # characters: never wider than the axes
+        name = textwrap.fill(re.sub(r", \d+ neurons.*$", "", title.split(" (paper")[0]), width=width)
         ax.set_title(f"{name}\n(bars: mean ± s.d. over {n_seeds} seed{'s' if n_seeds > 1 else ''})"
-                     + (f"\n{note}" if note else ""), fontsize=8)
+                     + (f"\n{textwrap.fill(note, width=width)}" if note else ""), fontsize=8)
         ax.legend(frameon=False, fontsize=8)
     return fig

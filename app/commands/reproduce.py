@@ -42,7 +42,7 @@ def add_parser(sub, name: str, help_text: str) -> None:
                         "duplication/reversal: a 200-iteration pipeline check; sMNIST: 48,000 iterations of 64 digits per run, "
                         "README 'Sequential MNIST'); paper: the paper's sizes and iterations (GPU); reduced (elife-12ax, "
                         "elife-12ax-sfa-fraction, elife-12ax-noise): the REDUCED 12AX task of 30 symbols of 200 ms per episode, "
-                        "4,000 iterations, about 70 min per run on one core")
+                        "4,000 iterations, 40-70 min per run on one core")
     p.add_argument("--seeds", type=int, default=1, help="runs per cell (seeds 0..N-1)")
     p.add_argument("--rows", nargs="+", choices=TABLE1_ROWS + tuple(r for r in SMNIST_ROWS if r not in TABLE1_ROWS) + L2L_FAMILIES + METARL_ROWS,
                    default=None,
