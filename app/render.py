@@ -31,7 +31,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,12 +48,6 @@ DUPREV_EPISODES = 300
 DECODING_DEVICE = "cpp_standalone"
 #: Held-out trials whose spike counts give the intrinsic time scales (at most the test set).
 TIMESCALE_TRIALS = 256
-
-
-def _iterations(network: str) -> str:
-    """``"2000 iterations per run"`` from a comparison's ``network`` line ('' where it does not say)."""
-    found = re.search(r"(\d+) iterations", network)
-    return f"{found.group(1)} iterations per run" if found else ""
 
 
 def _comparison_names(folder: Path) -> list[str]:
@@ -338,8 +331,11 @@ def results_figures(folder: Path, out: Path, kind: str) -> list[Path]:
             info = json.loads((folder / f"{name}.json").read_text()) if (folder / f"{name}.json").is_file() else {}
             metric = info.get("metric_label") or {"accuracy": "accuracy", "success": "episodes entirely right"}.get(info.get("metric"), "accuracy")
             data = info.get("data", "")
-            note = ("data: SYNTHETIC corpus" if "SYNTHETIC" in data else
-                    f"REDUCED task: {data.split(': ', 1)[-1]}; {_iterations(info.get('network', ''))}" if data.startswith("reduced") else "")
+            note = ""
+            if "SYNTHETIC" in data:
+                note = "data: SYNTHETIC corpus"
+            elif data.startswith("reduced"):  # a reduced task variant (12AX --preset reduced): what it changes, and the budget
+                note = f"REDUCED task: {data.split(': ', 1)[-1]}" + (f"; {info['n_iterations']} iterations per run" if info.get("n_iterations") else "")
             fig = figure_comparison(pd.read_csv(folder / f"{name}_runs.csv"), info.get("title", name), metric, note)
             written.append(_save(fig, out / f"{name}.png"))
         return written

@@ -344,7 +344,7 @@ def reproduce_comparison(name: str, out: str | os.PathLike, *, preset: str = "qu
     frame = run_cells(cells, comparison.metric, validate_trials, progress, device, log, executor)
     cfg = cells[0].cfg
     changed = f"; changed with --set: {', '.join(f'{k}={json.dumps(v)}' for k, v in overrides.items())}" if overrides else ""
-    write_comparison(frame, comparison, out, preset, data=_data_label(cfg),
+    write_comparison(frame, comparison, out, preset, data=_data_label(cfg), n_iterations=cfg.n_iterations,
                      network=f"{cfg.n_rec} neurons, {cfg.n_iterations} iterations of batch {cfg.batch_size} ({cells[0].labels['model']}){changed}")
     return frame
 
@@ -371,7 +371,8 @@ def summarize_comparison(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("mean", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def write_comparison(frame: pd.DataFrame, comparison: Comparison, out: Path, preset: str, data: str = "", network: str = "") -> None:
+def write_comparison(frame: pd.DataFrame, comparison: Comparison, out: Path, preset: str, data: str = "", network: str = "",
+                     n_iterations: int | None = None) -> None:
     """``<name>_runs.csv`` (one line per run), ``<name>.json`` and ``<name>.md`` (summary, ordering, wall time)."""
     save_csv(frame, out / f"{comparison.name}_runs.csv")
     summary = summarize_comparison(frame)
@@ -398,7 +399,7 @@ def write_comparison(frame: pd.DataFrame, comparison: Comparison, out: Path, pre
     ]
     atomic_write_text(out / f"{comparison.name}.md", "\n".join(lines) + "\n")
     write_json(out / f"{comparison.name}.json", {"name": comparison.name, "title": comparison.title, "preset": preset, "data": data,
-                                                "network": network,
+                                                "network": network, "n_iterations": n_iterations,
                                                 "metric": comparison.metric, "metric_label": comparison.metric_label,
                                                 "runs": frame.to_dict(orient="records"),
                                                 "summary": summary.to_dict(orient="records")})

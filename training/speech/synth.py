@@ -71,7 +71,7 @@ def _require(program: str) -> str:
     return path
 
 
-def _to_16k(samples: np.ndarray, rate: int) -> np.ndarray:
+def _to_16k(samples: np.ndarray, rate: float) -> np.ndarray:
     if rate == RATE:
         return samples.astype(np.float32)
     import librosa
