@@ -322,11 +322,13 @@ class LSNNLean(torch.autograd.Function):
     with :class:`SparseInputProjection` and ``Z @ W_out.T``, but the memory of one training iteration
     is the returned spikes plus a compact record of the neurons with nonzero pseudo-derivative (see
     ``lsnn_kernel.cpp``, "Memory-lean training path"): no (T, B, n) input currents, potentials,
-    thresholds, spike gradients or adjoints are ever stored. V and A are not returned.
+    thresholds, spike gradients or adjoints are ever stored. V and A are not returned. ``i_ext`` (B, T, n)
+    or None: a current added to the input current of every step, as in the dense path (a constant here, e.g.
+    the training noise of :mod:`lsnn.training.noise`: it gets no gradient).
     """
 
     @staticmethod
-    def forward(ctx, x, W_in, W_stack, W_out, d_in, delays, alpha, rho, beta, b0, A_min, n_ref, gamma, adaptive):  # noqa: D102
+    def forward(ctx, x, W_in, W_stack, W_out, d_in, delays, alpha, rho, beta, b0, A_min, n_ref, gamma, adaptive, i_ext=None):  # noqa: D102
         lib = load_kernel()
         B, T, n_in = x.shape
         n, k = W_stack.shape[1], W_out.shape[0]
@@ -343,7 +345,8 @@ class LSNNLean(torch.autograd.Function):
         alpha_, rho_, beta_, b0_, A_min_ = vec
         handle = lib.call("lsnn_lean_forward", dtype, T=T, B=B, n=n, nd=len(delays), delays=d, n_in=n_in, d_in=int(d_in), x=x,
                           WinT=WinT, WsT=WsT, k_out=k, WoutT=WoutT, alpha=alpha_, rho=rho_, beta=beta_, b0=b0_, A_min=A_min_,
-                          n_ref=nref, gamma=float(gamma), Z=Z, U=U, n_threads=torch.get_num_threads())
+                          n_ref=nref, gamma=float(gamma), iext=None if i_ext is None else i_ext.contiguous(), Z=Z, U=U,
+                          n_threads=torch.get_num_threads())
         ctx.record = ForwardRecord(lib, handle, dtype)
         ctx.save_for_backward(x, W_stack, W_out, alpha, rho, beta)
         ctx.d_in, ctx.delays, ctx.gamma, ctx.adaptive = int(d_in), delays, gamma, adaptive
@@ -376,15 +379,15 @@ class LSNNLean(torch.autograd.Function):
                  s_t=strides[0], s_b=strides[1], s_j=strides[2], gU=gU, gWinT=gWinT, gWT=gWT, gWoutT=gWoutT,
                  n_chunks=LEAN_CHUNKS, n_threads=torch.get_num_threads())
         ctx.record.free()  # the graph is not retained for a second backward through this record
-        return None, gWinT.T, gWT.transpose(1, 2), gWoutT.T, *([None] * 10)
+        return None, gWinT.T, gWT.transpose(1, 2), gWoutT.T, *([None] * 11)
 
 
 def lean_recurrence(x: Tensor, W_in: Tensor, W_stack: Tensor, W_out: Tensor, d_in: int, delays, alpha, rho, beta,
-                    b0, A_min, n_ref, gamma: float, adaptive: bool) -> tuple[Tensor, Tensor] | None:
-    """:class:`LSNNLean` where it applies (CPU, compiled kernel, ``x`` without gradient), else None."""
-    if x.requires_grad or _compiled_kernel(x, W_in, W_stack, W_out) is None:
+                    b0, A_min, n_ref, gamma: float, adaptive: bool, i_ext: Tensor | None = None) -> tuple[Tensor, Tensor] | None:
+    """:class:`LSNNLean` where it applies (CPU, compiled kernel, ``x`` and ``i_ext`` without gradient), else None."""
+    if x.requires_grad or (i_ext is not None and i_ext.requires_grad) or _compiled_kernel(x, W_in, W_stack, W_out) is None:
         return None
-    return LSNNLean.apply(x, W_in, W_stack, W_out, d_in, delays, alpha, rho, beta, b0, A_min, n_ref, gamma, adaptive)
+    return LSNNLean.apply(x, W_in, W_stack, W_out, d_in, delays, alpha, rho, beta, b0, A_min, n_ref, gamma, adaptive, i_ext)
 
 
 class ExponentialFilter(torch.autograd.Function):

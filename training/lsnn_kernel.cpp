@@ -400,7 +400,7 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
 // entries: (j | z << 31 | floor-inactive << 30, V, A) -- a fraction of the n neurons (e.g. 25 % on
 // sequential MNIST), 12 bytes each in float instead of 14 bytes for every neuron. Input currents,
 // dL/dZ from the readout and the per-step adjoints Ibar never exist as (T, B, n) arrays:
-//   forward : I(t) = sum_{i: x_i(t - d_in) != 0} x_i W_in[j][i];  U(t) = sum_{j: z_j(t) = 1} W_out[:, j]
+//   forward : I(t) = sum_{i: x_i(t - d_in) != 0} x_i W_in[j][i] (+ I_ext(t));  U(t) = sum_{j: z_j(t) = 1} W_out[:, j]
 //   backward: zbar_j(t) at recorded psi != 0 entries = gZ - A Vbar + (1 - rho) abar
 //             + sum_d W_d[:, j] . Ibar(t + d) + W_out[:, j] . gU(t)      (Ibar(t + d) from a ring buffer)
 //             gW_d[j][i] += Ibar_j(t) z_i(t - d),  gW_in[j][i] += Ibar_j(t) x_i(t - d_in),  gW_out[k][j] += gU_k(t) z_j(t)
@@ -422,8 +422,8 @@ constexpr uint32_t Z_BIT = 1u << 31, CL_BIT = 1u << 30, J_MASK = CL_BIT - 1;
 template <typename F>
 Record<F>* lean_forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, int64_t n_in, int64_t d_in,
                         const F* x, const F* WinT, const F* WsT, int64_t k_out, const F* WoutT, const F* alpha,
-                        const F* rho, const F* beta, const F* b0, const F* A_min, const F* n_ref, F gamma, F* Z, F* U,
-                        int n_threads) {
+                        const F* rho, const F* beta, const F* b0, const F* A_min, const F* n_ref, F gamma, const F* iext,
+                        F* Z, F* U, int n_threads) {
     auto* R = new Record<F>();
     R->T = T, R->B = B, R->n = n;
     R->idx.resize(B), R->va.resize(B), R->off.resize(B);
@@ -449,6 +449,10 @@ Record<F>* lean_forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64
                     const F* __restrict__ w = WinT + i * n;
                     for (int64_t j = 0; j < n; ++j) I[j] += c * w[j];
                 }
+            }
+            if (iext) {  // injected current (B, T, n), added after the projection as in the dense path
+                const F* __restrict__ e = iext + (b * T + t) * n;
+                for (int64_t j = 0; j < n; ++j) I[j] += e[j];
             }
             F* __restrict__ Zo = Z + o;
             neuron_step<F>(n, b0, beta, A_min, n_ref, alpha, rho, I, V, Vn, a_.data(), since_.data(), okf_.data(),
@@ -591,7 +595,7 @@ void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_
 
 extern "C" {
 
-int lsnn_kernel_version() { return 9; }
+int lsnn_kernel_version() { return 10; }
 
 #define LSNN_EXPORT(SUFFIX, F)                                                                                    \
     void lsnn_forward_##SUFFIX(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* I_in,  \
@@ -687,10 +691,10 @@ LSNN_FILTER(f64, double)
     void* lsnn_lean_forward_##SUFFIX(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays,           \
                                      int64_t n_in, int64_t d_in, const F* x, const F* WinT, const F* WsT,           \
                                      int64_t k_out, const F* WoutT, const F* alpha, const F* rho, const F* beta,    \
-                                     const F* b0, const F* A_min, const F* n_ref, F gamma, F* Z, F* U,               \
-                                     int n_threads) {                                                              \
+                                     const F* b0, const F* A_min, const F* n_ref, F gamma, const F* iext, F* Z,      \
+                                     F* U, int n_threads) {                                                        \
         return lean_forward<F>(T, B, n, nd, delays, n_in, d_in, x, WinT, WsT, k_out, WoutT, alpha, rho, beta, b0,   \
-                               A_min, n_ref, gamma, Z, U, n_threads);                                              \
+                               A_min, n_ref, gamma, iext, Z, U, n_threads);                                        \
     }                                                                                                              \
     void lsnn_lean_backward_##SUFFIX(const void* rec, int64_t nd, const int64_t* delays, int64_t n_in,             \
                                      int64_t d_in, const F* x, const F* W, int64_t k_out, const F* Wout,            \

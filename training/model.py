@@ -298,9 +298,9 @@ class LSNN(nn.Module):
             outputs = exponential_filter(Z @ W_out.T, kappa) + self.b_out
             return LSNNOutput(Z.transpose(0, 1), outputs.transpose(0, 1),
                               V.transpose(0, 1) if record_state else None, A.transpose(0, 1) if record_state else None)
-        if not record_state and i_ext is None and d_uniform is not None:
+        if not record_state and d_uniform is not None:
             lean = lean_recurrence(x, self.W_in * self.mask_in, W_stack, W_out, d_uniform, delays, alpha, rho, self.beta,
-                                   self.b0, self.A_min, self.n_ref, self.gamma, adaptive)
+                                   self.b0, self.A_min, self.n_ref, self.gamma, adaptive, i_ext)
         if lean is not None:
             Z, U = lean
             V = A = None

@@ -80,12 +80,14 @@ def test_gradients_equal_autograd_reference_float64(kernel, seed, frac_elif, inp
         assert rel <= 1e-10, f"{name}: relative error {rel:.2e}"
 
 
-@pytest.mark.parametrize("seed,frac_elif,input_kind,d_in,rate_penalty", [
-    (3, 0.0, "spike", 0, False), (4, 0.3, "spike", 2, True), (5, 0.3, "analog", 1, True), (6, 0.0, "spike", 3, True)])
-def test_memory_lean_path_equals_the_autograd_reference_float64(seed, frac_elif, input_kind, d_in, rate_penalty):
+@pytest.mark.parametrize("seed,frac_elif,input_kind,d_in,rate_penalty,noise", [
+    (3, 0.0, "spike", 0, False, False), (4, 0.3, "spike", 2, True, False), (5, 0.3, "analog", 1, True, False),
+    (6, 0.0, "spike", 3, True, False), (7, 0.0, "spike", 1, True, True), (8, 0.3, "analog", 0, False, True)])
+def test_memory_lean_path_equals_the_autograd_reference_float64(seed, frac_elif, input_kind, d_in, rate_penalty, noise):
     """``record_state=False`` (fused projection and readout, compact forward record): the same spikes
     and outputs as the full path and gradients equal to the autograd reference, also through a rate
-    penalty on the spikes (whose gradient reaches the kernel as an expanded view)."""
+    penalty on the spikes (whose gradient reaches the kernel as an expanded view) and with an injected
+    noise current ``i_ext`` (the 12AX noise control trains with it)."""
     from lsnn.training import bptt
     from lsnn.training.kernel import load
 
@@ -96,6 +98,7 @@ def test_memory_lean_path_equals_the_autograd_reference_float64(seed, frac_elif,
     net = LSNN.from_spec(spec)
     gen = torch.Generator().manual_seed(seed)
     probe = torch.randn((3, 150, 3), generator=gen, dtype=torch.float64)
+    i_ext = 0.5 * float(spec.b0.mean()) * torch.randn((3, 150, net.n_rec), generator=gen, dtype=torch.float64) if noise else None
 
     def loss(spikes, outputs):
         total = (outputs * probe).sum()
@@ -106,19 +109,21 @@ def test_memory_lean_path_equals_the_autograd_reference_float64(seed, frac_elif,
     original = bptt.LSNNLean.forward
     bptt.LSNNLean.forward = staticmethod(lambda *a: calls.append(1) or original(*a))
     try:
-        out = net(x, record_state=False)
+        out = net(x, i_ext=i_ext, record_state=False)
     finally:
         bptt.LSNNLean.forward = staticmethod(original)
     assert calls and out.v is None and out.thresholds is None  # the lean path ran
     with torch.no_grad():
-        full = net(x)
+        full = net(x, i_ext=i_ext)
+        if noise:  # the current changed the spikes
+            assert not torch.equal(full.spikes, net(x).spikes)
     assert torch.equal(out.spikes, full.spikes) and out.spikes.sum() > 20
     torch.testing.assert_close(out.outputs, full.outputs, rtol=0, atol=1e-12)
     loss(out.spikes, out.outputs).backward()
     ours = [p.grad.clone() for p in params]
     for p in params:
         p.grad = None
-    ref = reference_forward(net, torch.tensor(x), None)
+    ref = reference_forward(net, torch.tensor(x), i_ext)
     loss(ref[0], ref[1]).backward()
     for name, a, p in zip(("W_in", "W_rec", "W_out", "b_out"), ours, params):
         assert p.grad.abs().max() > 0, name
