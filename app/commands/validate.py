@@ -39,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
         path = write_reference(args.run_dir, args.trials, progress=not args.no_progress)
         print(f"[lsnn validate] wrote {path}; validate with it where PyTorch is absent: lsnn validate {args.run_dir} --device ...")
         return 0
+    if args.run_dir.is_file():
+        raise FileNotFoundError(f"{args.run_dir} is a file, not a run folder; give the folder written by lsnn train (it holds network.npz and config.json).")
     if not (args.run_dir / "network.npz").is_file():
         raise FileNotFoundError(f"{args.run_dir / 'network.npz'} does not exist; train the run to completion first (lsnn train ... --resume).")
     if (args.run_dir / "episode.npz").is_file():  # a meta-RL run: its recorded episode replayed in Brian2
