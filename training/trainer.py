@@ -276,6 +276,8 @@ def intra_op_threads(n: int | None) -> Iterator[None]:
 def prepare_run_folder(cfg: TrainConfig, run_dir: Path, resume: bool) -> None:
     """Write ``config.json`` into a new run folder, or check that an existing one holds ``cfg`` (and that
     continuing it was asked for)."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise RunError(f"{run_dir} is a file, not a run folder; give --run-dir a folder (new or holding a run).")
     if (run_dir / CONFIG).exists():
         previous = read_config(run_dir)
         if previous != cfg:

@@ -80,6 +80,7 @@ def test_simulate_writes_spikes_of_a_saved_network(tmp_path, cli):
     (["simulate", "TMP/BAD.npz", "--show-equations"], "not a NetworkSpec .npz file"),
     (["validate", "TMP/MISSING_RUN"], "does not exist; train the run"),
     (["validate", "TMP/BAD.npz"], "BAD.npz is a file, not a run folder"),
+    (["train", "--preset", "tiny", "--run-dir", "TMP/BAD.npz"], "BAD.npz is a file, not a run folder"),
     (["train", "--preset", "tiny", "--set", "checkpoint_every=0", "--run-dir", "TMP/RUN"], "checkpoint_every=0 is out of range; allowed: \\[1, inf\\)"),
     (["train", "--preset", "tiny", "--set", "dtype=float16", "--run-dir", "TMP/RUN"], "dtype='float16' is not allowed; choose one of: float32, float64"),
     (["train", "--preset", "tiny", "--set", "n_rec=abc", "--run-dir", "TMP/RUN"], "n_rec='abc' is not allowed; give a whole number"),
