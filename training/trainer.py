@@ -276,8 +276,6 @@ def intra_op_threads(n: int | None) -> Iterator[None]:
 def prepare_run_folder(cfg: TrainConfig, run_dir: Path, resume: bool) -> None:
     """Write ``config.json`` into a new run folder, or check that an existing one holds ``cfg`` (and that
     continuing it was asked for)."""
-    if run_dir.exists() and not run_dir.is_dir():
-        raise RunError(f"{run_dir} is a file, not a run folder; give --run-dir a folder (new or holding a run).")
     if (run_dir / CONFIG).exists():
         previous = read_config(run_dir)
         if previous != cfg:
@@ -386,6 +384,8 @@ def _train(cfg: TrainConfig, run_dir: Path, task: Task, resume: bool, progress: 
     """The loop of :func:`train` on device ``where``, as one rank of ``parallel`` (None: the only process)."""
     main = parallel is None or parallel.is_main
     if main:
+        if run_dir.exists() and not run_dir.is_dir():
+            raise RunError(f"{run_dir} is a file, not a run folder; give --run-dir a folder (new or holding a run).")
         run_dir.mkdir(parents=True, exist_ok=True)
     stp_loop = cfg.model in STP_MODELS and (where.type != "cpu" or load_kernel() is None)
     with run_lock(run_dir) if main else contextlib.nullcontext(), intra_op_threads(1 if stp_loop else None):
