@@ -100,7 +100,7 @@ def test_a_failing_run_is_resubmitted_once_then_reported(cli, tmp_path, monkeypa
     assert "n_rec=20-s0" in line and "log " in line
     job = json.loads((tmp_path / "slurm" / "jobs.json").read_text())["n_rec=20-s0"]
     assert job["attempts"] == 2 and job["state"] == "failed"
-    assert "FileExistsError" in Path(job["stderr"]).read_text()
+    assert "is a file, not a run folder" in Path(job["stderr"]).read_text()
 
 
 def test_a_second_driver_follows_the_jobs_of_a_killed_one(cli, tmp_path, slurm_cluster):
