@@ -46,6 +46,9 @@ COMPARISONS: dict[str, tuple[dict[str, float | None], str]] = {
                   "2048 neurons, 18,000 iterations)"),
 }
 
+#: Legends of the paper's ticks where the paper measured under another protocol than our rows (default "paper").
+PAPER_LABELS: dict[str, str] = {"elife-12ax-noise": "paper (noise in testing only)"}
+
 #: Variants of the comparisons that are not a plain model: the model and the configuration it changes.
 VARIANTS: dict[str, tuple[str, dict]] = {
     "sfa-all": ("sfa", {"frac_adaptive": 1.0}),

@@ -326,6 +326,8 @@ def results_figures(folder: Path, out: Path, kind: str) -> list[Path]:
     if kind == "comparison":
         from lsnn.figures.comparison import figure_comparison
 
+        from .published import PAPER_LABELS
+
         written = []
         for name in _comparison_names(folder):
             info = json.loads((folder / f"{name}.json").read_text()) if (folder / f"{name}.json").is_file() else {}
@@ -336,7 +338,8 @@ def results_figures(folder: Path, out: Path, kind: str) -> list[Path]:
                 note = "data: SYNTHETIC corpus"
             elif data.startswith("reduced"):  # a reduced task variant (12AX --preset reduced): what it changes, and the budget
                 note = f"REDUCED task: {data.split(': ', 1)[-1]}" + (f"; {info['n_iterations']} iterations per run" if info.get("n_iterations") else "")
-            fig = figure_comparison(pd.read_csv(folder / f"{name}_runs.csv"), info.get("title", name), metric, note)
+            fig = figure_comparison(pd.read_csv(folder / f"{name}_runs.csv"), info.get("title", name), metric, note,
+                                    paper_label=PAPER_LABELS.get(name, "paper"))
             written.append(_save(fig, out / f"{name}.png"))
         return written
     from lsnn.app.episodes import example_trial

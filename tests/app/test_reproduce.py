@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 
 from lsnn.app.commands.reproduce import NAMES, SMNIST_ROWS, SMNIST_SETUPS, TABLE1_ROWS
+from lsnn.app.published import PAPER_LABELS
 from lsnn.app.reproduce import (COMPARISONS, TABLE1_PAPER, TABLE1_ROWS as ROWS, comparison_config, reproduce_comparison,
                                 reproduce_table1, table1_config)
+from lsnn.figures.comparison import figure_comparison
 
 
 def test_table1_cells_are_configured_as_in_the_paper():
@@ -57,6 +59,10 @@ def test_12ax_controls_change_the_fraction_of_sfa_neurons_and_the_noise(tmp_path
     assert list(frame.model) == ["sfa-noise0.5"] and list(frame.paper) == [0.25]
     assert (frame.validated_trials == 4).all() and (frame.identical_trials == 4).all()
     assert json.loads((tmp_path / "runs" / "sfa-noise0.5-s0" / "config.json").read_text())["current_noise"] == 0.5
+    # the paper's tick says it is the paper's protocol (noise in testing only), the title that there is one seed
+    figure = figure_comparison(frame, "12AX noise", "success", paper_label=PAPER_LABELS["elife-12ax-noise"])
+    assert [t.get_text() for t in figure.axes[0].get_legend().get_texts()] == ["seeds", "paper (noise in testing only)"]
+    assert "one seed each" in figure.axes[0].get_title()
 
 
 def test_reduced_12ax_preset_is_the_shipped_networks_recipe():
