@@ -7,16 +7,19 @@ iteration = :func:`lsnn.training.trainer.train_step` (forward on the memory-lean
 task loss + rate regulariser, backward, Adam). Implementations, timed in interleaved rounds (the
 machine is shared and noisy):
 
-* ``stp-kernel`` -- the STP network through the compiled kernel (:class:`~lsnn.training.stp.CompiledSTPRecurrence`)
+* ``stp-lean``   -- the STP network on the compiled memory-lean fused path (:class:`~lsnn.training.bptt.LSNNLean`
+                    with u, r in the record: what the trainer runs)
+* ``stp-full``   -- the same network through the compiled full-state kernel (:class:`~lsnn.training.stp.CompiledSTPRecurrence`:
+                    dense Z, V, A, s, u, r records; the training path before the lean one covered STP)
 * ``stp-loop``   -- the same network through the per-step autograd loop (:func:`~lsnn.training.stp.stp_recurrence` without the kernel,
                     the path before the kernel covered STP), with one intra-op thread as the trainer runs it
 * ``no-stp``     -- the same network and weights without STP (the LIF model's training path)
 
-Also printed: gradient agreement of the two STP paths in float64 on a slice of the batch (max relative
-difference per weight matrix). Target of issue 21: ``stp-kernel`` <= 1.5x ``no-stp``.
+Also printed: gradient agreement of the lean STP path and the loop in float64 on a slice of the batch (max
+relative difference per weight matrix). Target of issue 21: ``stp-lean`` <= 1.5x ``no-stp``.
 
     .venv/bin/python benchmarks/stp_speed.py                  # 3 rounds
-    .venv/bin/python benchmarks/stp_speed.py --rounds 5 --model stp_f
+    .venv/bin/python benchmarks/stp_speed.py --rounds 5 --model stp_f --no-loop
 """
 
 from __future__ import annotations
@@ -43,6 +46,19 @@ def without_stp(net):
 
 
 @contextlib.contextmanager
+def full_state_only():
+    """Within the block, the model never takes the memory-lean fused path (the full-state kernel runs instead)."""
+    from lsnn.training import model
+
+    original = model.lean_recurrence
+    model.lean_recurrence = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        model.lean_recurrence = original
+
+
+@contextlib.contextmanager
 def loop_only():
     """Within the block, :func:`~lsnn.training.stp.stp_recurrence` takes the per-step loop (``LSNN_KERNEL=python``)."""
     os.environ["LSNN_KERNEL"] = "python"
@@ -52,10 +68,13 @@ def loop_only():
         os.environ.pop("LSNN_KERNEL")
 
 
-def iteration_time(net, task, batch, cfg, loop: bool) -> float:
-    """Seconds of one training iteration of ``net`` on ``batch`` (Adam on a fresh optimizer)."""
+def iteration_time(net, task, batch, cfg, path: str) -> float:
+    """Seconds of one training iteration of ``net`` on ``batch`` (Adam on a fresh optimizer) on ``path``:
+    "lean" (the trainer's), "full" (full-state kernel) or "loop" (per-step autograd, one thread)."""
     optimizer = torch.optim.Adam(net.parameters(), lr=0.0)  # lr 0: the weights stay those of the other paths
-    with loop_only() if loop else contextlib.nullcontext(), intra_op_threads(1 if loop else None):
+    loop = path == "loop"
+    context = loop_only() if loop else full_state_only() if path == "full" else contextlib.nullcontext()
+    with context, intra_op_threads(1 if loop else None):
         t0 = time.perf_counter()
         train_step(net, optimizer, task, batch, cfg, lr=0.0)
         return time.perf_counter() - t0
@@ -80,6 +99,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=("stp_d", "stp_f"), default="stp_d")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-loop", action="store_true", help="skip the slow per-step loop")
     args = parser.parse_args()
     cfg = make_config("store_recall", args.model, "quick")
     task = build_task(cfg)
@@ -89,15 +109,17 @@ def main() -> None:
     batch = task.sample(np.random.default_rng(0), cfg.batch_size)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads")
     print(f"workload: store_recall {args.model} quick, {net.n_rec} neurons, {task.n_steps} steps, batch {cfg.batch_size}, float32")
-    print("gradient agreement kernel vs loop (float64, max rel. difference):",
+    print("gradient agreement lean kernel vs loop (float64, max rel. difference):",
           ", ".join(f"{k} {v:.1e}" for k, v in gradient_agreement(net, task, batch, cfg).items()))
-    runs = {"stp-kernel": (net, False), "stp-loop": (net, True), "no-stp": (plain, False)}
-    for name, (model, loop) in runs.items():  # warm-up (kernel build, allocator)
-        iteration_time(model, task, batch, cfg, loop)
+    runs = {"stp-lean": (net, "lean"), "stp-full": (net, "full"), "stp-loop": (net, "loop"), "no-stp": (plain, "lean")}
+    if args.no_loop:
+        del runs["stp-loop"]
+    for name, (model, path) in runs.items():  # warm-up (kernel build, allocator)
+        iteration_time(model, task, batch, cfg, path)
     times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(args.rounds):
-        for name, (model, loop) in runs.items():
-            times[name].append(iteration_time(model, task, batch, cfg, loop))
+        for name, (model, path) in runs.items():
+            times[name].append(iteration_time(model, task, batch, cfg, path))
     base = statistics.median(times["no-stp"])
     print(f"{'path':<12} {'median s/it':>12} {'best s/it':>10} {'x no-stp':>9}")
     for name, values in times.items():

@@ -324,11 +324,14 @@ class LSNNLean(torch.autograd.Function):
     ``lsnn_kernel.cpp``, "Memory-lean training path"): no (T, B, n) input currents, potentials,
     thresholds, spike gradients or adjoints are ever stored. V and A are not returned. ``i_ext`` (B, T, n)
     or None: a current added to the input current of every step, as in the dense path (a constant here, e.g.
-    the training noise of :mod:`lsnn.training.noise`: it gets no gradient).
+    the training noise of :mod:`lsnn.training.noise`: it gets no gradient). ``stp``: None, or presynaptic
+    short-term plasticity as ``(U, F_decay, D_decay)``, contiguous (n,) vectors (the map of
+    :func:`~lsnn.training.stp.stp_recurrence`; the record then holds u and r of each entry as well).
     """
 
     @staticmethod
-    def forward(ctx, x, W_in, W_stack, W_out, d_in, delays, alpha, rho, beta, b0, A_min, n_ref, gamma, adaptive, i_ext=None):  # noqa: D102
+    def forward(ctx, x, W_in, W_stack, W_out, d_in, delays, alpha, rho, beta, b0, A_min, n_ref, gamma, adaptive, i_ext=None,  # noqa: D102
+                stp=None):
         lib = load_kernel()
         B, T, n_in = x.shape
         n, k = W_stack.shape[1], W_out.shape[0]
@@ -339,15 +342,18 @@ class LSNNLean(torch.autograd.Function):
         WoutT = W_out.T.contiguous()
         Z = torch.empty((T, B, n), dtype=dtype)  # not pooled: freed as soon as the caller drops it
         U = torch.empty((T, B, k), dtype=dtype)
+        S = None if stp is None else torch.empty((T, B, n), dtype=dtype)  # what the spikes deliver; forward only
+        stp_U, stp_Fd, stp_Dd = (None, None, None) if stp is None else stp
         d = torch.tensor(delays, dtype=torch.int64)
         vec = [v.contiguous() for v in (alpha, rho, beta, b0, A_min)]
         nref = n_ref.to(dtype).contiguous()
         alpha_, rho_, beta_, b0_, A_min_ = vec
         handle = lib.call("lsnn_lean_forward", dtype, T=T, B=B, n=n, nd=len(delays), delays=d, n_in=n_in, d_in=int(d_in), x=x,
                           WinT=WinT, WsT=WsT, k_out=k, WoutT=WoutT, alpha=alpha_, rho=rho_, beta=beta_, b0=b0_, A_min=A_min_,
-                          n_ref=nref, gamma=float(gamma), iext=None if i_ext is None else i_ext.contiguous(), Z=Z, U=U,
-                          n_threads=torch.get_num_threads())
+                          n_ref=nref, gamma=float(gamma), iext=None if i_ext is None else i_ext.contiguous(), stp_U=stp_U,
+                          stp_Fd=stp_Fd, stp_Dd=stp_Dd, S=S, Z=Z, U=U, n_threads=torch.get_num_threads())
         ctx.record = ForwardRecord(lib, handle, dtype)
+        ctx.stp = stp
         ctx.save_for_backward(x, W_stack, W_out, alpha, rho, beta)
         ctx.d_in, ctx.delays, ctx.gamma, ctx.adaptive = int(d_in), delays, gamma, adaptive
         ctx.set_materialize_grads(False)
@@ -372,22 +378,29 @@ class LSNNLean(torch.autograd.Function):
         Wo = W_out.contiguous()
         vec = [v.contiguous() for v in (alpha, rho, beta)]
         gU = None if gU is None else gU.contiguous()
+        stp = (None, None, None) if ctx.stp is None else ctx.stp
         # dL/dZ is read through its strides: a rate penalty's gradient (an expanded view) stays unmaterialised
         strides = gZ.stride() if gZ is not None else (0, 0, 0)
         lib.call("lsnn_lean_backward", dtype, rec=ctx.record.handle, nd=nd, delays=d, n_in=n_in, d_in=ctx.d_in, x=x, W=W, k_out=k,
                  Wout=Wo, alpha=vec[0], rho=vec[1], beta=vec[2], gamma=float(ctx.gamma), adaptive=int(ctx.adaptive), gZ=gZ,
-                 s_t=strides[0], s_b=strides[1], s_j=strides[2], gU=gU, gWinT=gWinT, gWT=gWT, gWoutT=gWoutT,
-                 n_chunks=LEAN_CHUNKS, n_threads=torch.get_num_threads())
+                 s_t=strides[0], s_b=strides[1], s_j=strides[2], gU=gU, stp_U=stp[0], stp_Fd=stp[1], stp_Dd=stp[2],
+                 gWinT=gWinT, gWT=gWT, gWoutT=gWoutT, n_chunks=LEAN_CHUNKS, n_threads=torch.get_num_threads())
         ctx.record.free()  # the graph is not retained for a second backward through this record
-        return None, gWinT.T, gWT.transpose(1, 2), gWoutT.T, *([None] * 11)
+        return None, gWinT.T, gWT.transpose(1, 2), gWoutT.T, *([None] * 12)
 
 
 def lean_recurrence(x: Tensor, W_in: Tensor, W_stack: Tensor, W_out: Tensor, d_in: int, delays, alpha, rho, beta,
-                    b0, A_min, n_ref, gamma: float, adaptive: bool, i_ext: Tensor | None = None) -> tuple[Tensor, Tensor] | None:
-    """:class:`LSNNLean` where it applies (CPU, compiled kernel, ``x`` and ``i_ext`` without gradient), else None."""
+                    b0, A_min, n_ref, gamma: float, adaptive: bool, i_ext: Tensor | None = None,
+                    stp: tuple[Tensor, Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor] | None:
+    """:class:`LSNNLean` where it applies (CPU, compiled kernel, ``x`` and ``i_ext`` without gradient), else None.
+
+    ``stp``: None or ``(U, F_decay, D_decay)`` (scalars or (n,); ``F_decay = exp(-dt/F)``), without gradient."""
     if x.requires_grad or (i_ext is not None and i_ext.requires_grad) or _compiled_kernel(x, W_in, W_stack, W_out) is None:
         return None
-    return LSNNLean.apply(x, W_in, W_stack, W_out, d_in, delays, alpha, rho, beta, b0, A_min, n_ref, gamma, adaptive, i_ext)
+    if stp is not None:
+        n = W_stack.shape[1]
+        stp = tuple(torch.as_tensor(v, dtype=x.dtype).detach().expand(n).contiguous() for v in stp)
+    return LSNNLean.apply(x, W_in, W_stack, W_out, d_in, delays, alpha, rho, beta, b0, A_min, n_ref, gamma, adaptive, i_ext, stp)
 
 
 class ExponentialFilter(torch.autograd.Function):

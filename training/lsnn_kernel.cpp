@@ -405,6 +405,10 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
 //             + sum_d W_d[:, j] . Ibar(t + d) + W_out[:, j] . gU(t)      (Ibar(t + d) from a ring buffer)
 //             gW_d[j][i] += Ibar_j(t) z_i(t - d),  gW_in[j][i] += Ibar_j(t) x_i(t - d_in),  gW_out[k][j] += gU_k(t) z_j(t)
 // with per-thread gradient partials summed in thread order at the end.
+// With short-term plasticity (stp_U not null) a spike delivers s = z (U + u)(1 - r) (stp_step), each record
+// entry keeps u, r before the step's update as well, and the backward pass carries the adjoints ubar, rbar of
+// every neuron (see backward() for the recursion): between a neuron's spikes they only decay, ubar *= Fd and
+// rbar *= Dd, so W^T Ibar is needed at psi != 0 entries (for zbar) and at spikes (for ubar, rbar), as without STP.
 
 // Invariant relied on by lean_backward: a recorded entry is never refractory. An entry is recorded
 // where psi != 0 (psi carries the refractory gate ok, so ok = 1) or where z = 1 (a spike needs ok = 1),
@@ -415,6 +419,7 @@ struct Record {
     std::vector<std::vector<uint32_t>> idx;  // per trial: j | z << 31 | cl << 30
     std::vector<std::vector<F>> va;          // per trial: V, A of each entry
     std::vector<std::vector<uint32_t>> off;  // per trial: first entry of each step (T + 1)
+    std::vector<std::vector<F>> ur;          // with STP, per trial: u, r of each entry before the step's update
 };
 
 constexpr uint32_t Z_BIT = 1u << 31, CL_BIT = 1u << 30, J_MASK = CL_BIT - 1;
@@ -423,14 +428,17 @@ template <typename F>
 Record<F>* lean_forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, int64_t n_in, int64_t d_in,
                         const F* x, const F* WinT, const F* WsT, int64_t k_out, const F* WoutT, const F* alpha,
                         const F* rho, const F* beta, const F* b0, const F* A_min, const F* n_ref, F gamma, const F* iext,
-                        F* Z, F* U, int n_threads) {
+                        const F* stp_U, const F* stp_Fd, const F* stp_Dd, F* S, F* Z, F* U, int n_threads) {
+    // stp_U null: no STP (S unused); else S (T, B, n) receives what each spike delivers (read for the delays).
+    const bool stp = stp_U != nullptr;
     auto* R = new Record<F>();
     R->T = T, R->B = B, R->n = n;
-    R->idx.resize(B), R->va.resize(B), R->off.resize(B);
+    R->idx.resize(B), R->va.resize(B), R->off.resize(B), R->ur.resize(stp ? B : 0);
     const int64_t stride = B * n;
 #pragma omp parallel for schedule(static) num_threads(n_threads)
     for (int64_t b = 0; b < B; ++b) {
         std::vector<F> V_(n, 0), Vn_(n), a_(n, 0), since_(n, F(1 << 20)), I_(n), okf_(n), clf_(n), Vo_(n), Ao_(n);
+        std::vector<F> u_(stp ? n : 0, 0), r_(stp ? n : 0, 0), uo_(stp ? n : 0), ro_(stp ? n : 0);
         F* __restrict__ V = V_.data();
         F* __restrict__ Vn = Vn_.data();
         F* __restrict__ I = I_.data();
@@ -457,6 +465,7 @@ Record<F>* lean_forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64
             F* __restrict__ Zo = Z + o;
             neuron_step<F>(n, b0, beta, A_min, n_ref, alpha, rho, I, V, Vn, a_.data(), since_.data(), okf_.data(),
                            clf_.data(), Zo, Vo_.data(), Ao_.data());
+            if (stp) stp_step<F>(n, stp_U, stp_Fd, stp_Dd, Zo, u_.data(), r_.data(), S + o, uo_.data(), ro_.data());
             off[t] = static_cast<uint32_t>(idx.size());
             for (int64_t j = 0; j < n; ++j) {
                 const F Vj = Vo_[j], Aj = Ao_[j];
@@ -465,6 +474,10 @@ Record<F>* lean_forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64
                 idx.push_back(static_cast<uint32_t>(j) | (Zo[j] != F(0) ? Z_BIT : 0u) | (clf_[j] != F(0) ? CL_BIT : 0u));
                 va.push_back(Vj);
                 va.push_back(Aj);
+                if (stp) {
+                    R->ur[b].push_back(uo_[j]);
+                    R->ur[b].push_back(ro_[j]);
+                }
             }
             F* __restrict__ Uo = U + (t * B + b) * k_out;
             for (int64_t m = 0; m < k_out; ++m) Uo[m] = F(0);
@@ -473,7 +486,7 @@ Record<F>* lean_forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64
                 const F* __restrict__ w = WoutT + j * k_out;
                 for (int64_t m = 0; m < k_out; ++m) Uo[m] += w[m];
             }
-            add_recurrent_spikes<F>(t, b, n, nd, delays, stride, Z, WsT, Vn);
+            add_recurrent_spikes<F>(t, b, n, nd, delays, stride, stp ? S : Z, WsT, Vn);
             std::swap(V, Vn);
         }
         off[T] = static_cast<uint32_t>(idx.size());
@@ -484,9 +497,10 @@ Record<F>* lean_forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64
 template <typename F>
 void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_t n_in, int64_t d_in, const F* x,
                    const F* W, int64_t k_out, const F* Wout, const F* alpha, const F* rho, const F* beta, F gamma,
-                   int adaptive, const F* gZ, int64_t s_t, int64_t s_b, int64_t s_j, const F* gU, F* gWinT, F* gWT,
-                   F* gWoutT, int64_t n_chunks, int n_threads) {
+                   int adaptive, const F* gZ, int64_t s_t, int64_t s_b, int64_t s_j, const F* gU, const F* stp_U,
+                   const F* stp_Fd, const F* stp_Dd, F* gWinT, F* gWT, F* gWoutT, int64_t n_chunks, int n_threads) {
     const int64_t T = R->T, B = R->B, n = R->n;
+    const bool stp = stp_U != nullptr;
     int64_t max_d = 0;
     for (int64_t k = 0; k < nd; ++k) max_d = delays[k] > max_d ? delays[k] : max_d;
     const int64_t ring = max_d + 1;
@@ -514,12 +528,16 @@ void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_
         F* gW_out = gW_in + size_in;
         const int64_t b_lo = B * part / n_parts, b_hi = B * (part + 1) / n_parts;
         std::vector<F> Vbar(n), abar(n), Ibar(ring * n), dV(n), dA(n);
+        std::vector<F> ubar(stp ? n : 0), rbar(stp ? n : 0), du(stp ? n : 0), dr(stp ? n : 0);
         for (int64_t b = b_lo; b < b_hi; ++b) {
             const uint32_t* idx = R->idx[b].data();
             const F* va = R->va[b].data();
+            const F* ur = stp ? R->ur[b].data() : nullptr;
             const uint32_t* off = R->off[b].data();
             std::fill(Vbar.begin(), Vbar.end(), F(0));
             std::fill(abar.begin(), abar.end(), F(0));
+            std::fill(ubar.begin(), ubar.end(), F(0));
+            std::fill(rbar.begin(), rbar.end(), F(0));
             for (int64_t t = T - 1; t >= 0; --t) {
                 F* __restrict__ Ib = Ibar.data() + (t % ring) * n;
                 for (int64_t j = 0; j < n; ++j) Ib[j] = (F(1) - alpha[j]) * Vbar[j];
@@ -529,8 +547,14 @@ void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_
                     if (s < 0) continue;
                     for (uint32_t e = off[s]; e < off[s + 1]; ++e) {
                         if (!(idx[e] & Z_BIT)) continue;
-                        F* __restrict__ g = gW_rec + (k * n + (idx[e] & J_MASK)) * n;
-                        for (int64_t j = 0; j < n; ++j) g[j] += Ib[j];
+                        const int64_t i = idx[e] & J_MASK;
+                        F* __restrict__ g = gW_rec + (k * n + i) * n;
+                        if (stp) {  // the spike delivered s = (U + u)(1 - r)
+                            const F sv = (stp_U[i] + ur[2 * e]) * (F(1) - ur[2 * e + 1]);
+                            for (int64_t j = 0; j < n; ++j) g[j] += sv * Ib[j];
+                        } else {
+                            for (int64_t j = 0; j < n; ++j) g[j] += Ib[j];
+                        }
                     }
                 }
                 if (t >= d_in) {
@@ -556,7 +580,29 @@ void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_
                     const F psi = gamma * std::fmax(F(1) - std::fabs((V - A) / A), F(0));
                     F Abar = -z * Vbar[j];
                     F dVj = F(0);
-                    if (psi != F(0)) {
+                    if (stp) {  // every entry has psi != 0 or z = 1: sbar is needed
+                        // sbar = W^T Ibar: the adjoint of what neuron j delivers; zbar as in backward()
+                        F sbar = F(0);
+                        for (int64_t k = 0; k < nd; ++k) {
+                            const int64_t d = delays[k];
+                            if (t + d >= T) continue;
+                            sbar += dot<F>(WT.data() + (k * n + j) * n, Ibar.data() + ((t + d) % ring) * n, n);
+                        }
+                        const F Uj = stp_U[j], u = ur[2 * e], omr = F(1) - ur[2 * e + 1];
+                        const F Uun = Uj + stp_Fd[j] * u + Uj * (F(1) - Uj - u) * z;  // U + u(t+1)
+                        const F g = ubar[j] + rbar[j] * omr * z;
+                        if (psi != F(0)) {
+                            F zbar = (gZ ? gZ[t * s_t + b * s_b + j * s_j] : F(0)) - A * Vbar[j] + (F(1) - rho[j]) * abar[j];
+                            zbar += sbar * (Uj + u) * omr + rbar[j] * Uun * omr + g * Uj * (F(1) - Uj - u);
+                            if (gu)
+                                for (int64_t m = 0; m < k_out; ++m) zbar += WoutT[j * k_out + m] * gu[m];
+                            Abar += zbar * (-psi * V / (A * A));
+                            dVj = zbar * (psi / A);
+                        }
+                        // new ubar, rbar (without a spike the same decays that every other neuron gets below)
+                        du[e - e0] = sbar * z * omr + g * (stp_Fd[j] - Uj * z);
+                        dr[e - e0] = -sbar * z * (Uj + u) + rbar[j] * (stp_Dd[j] - Uun * z);
+                    } else if (psi != F(0)) {
                         F zbar = (gZ ? gZ[t * s_t + b * s_b + j * s_j] : F(0)) - A * Vbar[j] + (F(1) - rho[j]) * abar[j];
                         for (int64_t k = 0; k < nd; ++k) {
                             const int64_t d = delays[k];
@@ -574,10 +620,19 @@ void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_
                 for (int64_t j = 0; j < n; ++j) Vbar[j] = alpha[j] * Vbar[j];
                 if (adaptive)
                     for (int64_t j = 0; j < n; ++j) abar[j] = rho[j] * abar[j];
+                if (stp)
+                    for (int64_t j = 0; j < n; ++j) {
+                        ubar[j] = stp_Fd[j] * ubar[j];
+                        rbar[j] = stp_Dd[j] * rbar[j];
+                    }
                 for (uint32_t e = e0; e < e1; ++e) {
                     const int64_t j = idx[e] & J_MASK;
                     Vbar[j] += dV[e - e0];
                     if (adaptive) abar[j] += dA[e - e0];
+                    if (stp) {  // entries: the full update computed above replaces the decay
+                        ubar[j] = du[e - e0];
+                        rbar[j] = dr[e - e0];
+                    }
                 }
             }
         }
@@ -595,7 +650,7 @@ void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_
 
 extern "C" {
 
-int lsnn_kernel_version() { return 10; }
+int lsnn_kernel_version() { return 11; }
 
 #define LSNN_EXPORT(SUFFIX, F)                                                                                    \
     void lsnn_forward_##SUFFIX(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* I_in,  \
@@ -691,18 +746,21 @@ LSNN_FILTER(f64, double)
     void* lsnn_lean_forward_##SUFFIX(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays,           \
                                      int64_t n_in, int64_t d_in, const F* x, const F* WinT, const F* WsT,           \
                                      int64_t k_out, const F* WoutT, const F* alpha, const F* rho, const F* beta,    \
-                                     const F* b0, const F* A_min, const F* n_ref, F gamma, const F* iext, F* Z,      \
-                                     F* U, int n_threads) {                                                        \
+                                     const F* b0, const F* A_min, const F* n_ref, F gamma, const F* iext,            \
+                                     const F* stp_U, const F* stp_Fd, const F* stp_Dd, F* S, F* Z, F* U,             \
+                                     int n_threads) {                                                              \
         return lean_forward<F>(T, B, n, nd, delays, n_in, d_in, x, WinT, WsT, k_out, WoutT, alpha, rho, beta, b0,   \
-                               A_min, n_ref, gamma, iext, Z, U, n_threads);                                        \
+                               A_min, n_ref, gamma, iext, stp_U, stp_Fd, stp_Dd, S, Z, U, n_threads);               \
     }                                                                                                              \
     void lsnn_lean_backward_##SUFFIX(const void* rec, int64_t nd, const int64_t* delays, int64_t n_in,             \
                                      int64_t d_in, const F* x, const F* W, int64_t k_out, const F* Wout,            \
                                      const F* alpha, const F* rho, const F* beta, F gamma, int adaptive,            \
-                                     const F* gZ, int64_t s_t, int64_t s_b, int64_t s_j, const F* gU, F* gWinT,     \
-                                     F* gWT, F* gWoutT, int64_t n_chunks, int n_threads) {                         \
+                                     const F* gZ, int64_t s_t, int64_t s_b, int64_t s_j, const F* gU,                \
+                                     const F* stp_U, const F* stp_Fd, const F* stp_Dd, F* gWinT, F* gWT,             \
+                                     F* gWoutT, int64_t n_chunks, int n_threads) {                                 \
         lean_backward<F>(static_cast<const Record<F>*>(rec), nd, delays, n_in, d_in, x, W, k_out, Wout, alpha, rho, \
-                         beta, gamma, adaptive, gZ, s_t, s_b, s_j, gU, gWinT, gWT, gWoutT, n_chunks, n_threads);   \
+                         beta, gamma, adaptive, gZ, s_t, s_b, s_j, gU, stp_U, stp_Fd, stp_Dd, gWinT, gWT, gWoutT,   \
+                         n_chunks, n_threads);                                                                     \
     }                                                                                                              \
     void lsnn_record_free_##SUFFIX(void* rec) { delete static_cast<Record<F>*>(rec); }
 

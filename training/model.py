@@ -7,8 +7,9 @@ that map, in float32 or float64. For training, the spike gets the dampened pseud
 A, the adaptation variable). Input projections for all steps are one matmul per distinct input delay;
 recurrent delays are grouped by value; the recurrence runs in :mod:`lsnn.training.bptt` with a
 hand-written backward pass. The same network in Brian2 is ``lsnn.models.simulate(net.to_spec(), x)``.
-With short-term plasticity (``stp_U``, ``stp_F``, ``stp_D``; eLife Methods eqs. 6-10) the recurrence
-runs step by step under autograd (:mod:`lsnn.training.stp`).
+With short-term plasticity (``stp_U``, ``stp_F``, ``stp_D``; eLife Methods eqs. 6-10) training runs on the
+same memory-lean fused path (the efficacies u, r in the kernel), the full-state path in
+:mod:`lsnn.training.stp` (compiled kernel, else step by step under autograd).
 """
 
 from __future__ import annotations
@@ -279,7 +280,8 @@ class LSNN(nn.Module):
         ``record_state=False`` returns no potentials and thresholds (``v`` and ``thresholds`` are None)
         and, on CPU with the compiled kernel, trains through the memory-lean fused path
         (:class:`~lsnn.training.bptt.LSNNLean`: input projection and readout inside the recurrence, a
-        compact forward record instead of dense state; same map and gradients) -- what training uses.
+        compact forward record instead of dense state; same map and gradients; with or without STP) --
+        what training uses.
         """
         x, i_ext = self._check_input(x, i_ext)
         delays = self.recurrent_delays()
@@ -292,15 +294,16 @@ class LSNN(nn.Module):
         W_out = self.W_out * self.mask_out
         lean = None
         d_uniform = self.uniform_input_delay()
-        if self.stp_U is not None:
+        stp = None if self.stp_U is None else (self.stp_U, torch.exp(-dt / self.stp_F), torch.exp(-dt / self.stp_D))
+        if not record_state and d_uniform is not None:
+            lean = lean_recurrence(x, self.W_in * self.mask_in, W_stack, W_out, d_uniform, delays, alpha, rho, self.beta,
+                                   self.b0, self.A_min, self.n_ref, self.gamma, adaptive, i_ext, stp)
+        if self.stp_U is not None and lean is None:
             Z, V, A = stp_recurrence(self.input_current(x, i_ext), W_stack, delays, alpha, rho, self.beta, self.b0, self.A_min,
-                                     self.n_ref, self.gamma, self.stp_U, torch.exp(-dt / self.stp_F), torch.exp(-dt / self.stp_D))
+                                     self.n_ref, self.gamma, *stp)
             outputs = exponential_filter(Z @ W_out.T, kappa) + self.b_out
             return LSNNOutput(Z.transpose(0, 1), outputs.transpose(0, 1),
                               V.transpose(0, 1) if record_state else None, A.transpose(0, 1) if record_state else None)
-        if not record_state and d_uniform is not None:
-            lean = lean_recurrence(x, self.W_in * self.mask_in, W_stack, W_out, d_uniform, delays, alpha, rho, self.beta,
-                                   self.b0, self.A_min, self.n_ref, self.gamma, adaptive, i_ext)
         if lean is not None:
             Z, U = lean
             V = A = None

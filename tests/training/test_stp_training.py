@@ -96,6 +96,51 @@ def test_kernel_equals_the_loop_with_potentials_and_thresholds_in_the_loss(inhib
         assert (a - b).abs().max() <= 1e-12 * b.abs().max(), name
 
 
+@pytest.mark.parametrize("seed,noise", [(21, False), (22, True)])
+def test_memory_lean_path_with_stp_equals_the_autograd_reference(seed, noise):
+    """``record_state=False`` (what training calls) runs STP on the fused memory-lean path: u, r kept only at
+    the recorded entries, their adjoints decayed between spikes. Against the independent autograd reference in
+    float64, with ALIF neurons, delays 1-3, a rate penalty on the spikes and (second case) an injected
+    current: the same spikes and outputs as the full path, gradients within 1e-10 relative."""
+    from lsnn.training import bptt
+
+    if stp_module.load_kernel() is None:
+        pytest.skip("no compiled kernel on this machine")
+    spec = random_stp_spec(np.random.default_rng(seed), n_in=12, n_rec=40, n_out=3, frac_alif=0.4, max_delay=3, max_ref=3)
+    spec = spec.copy(d_in=np.ones_like(spec.d_in))  # the lean path takes one input delay
+    x = torch.as_tensor(poisson_input(np.random.default_rng(seed), 400, spec.n_in, n_trials=4, rate=60.0))
+    gen = torch.Generator().manual_seed(seed)
+    i_ext = 0.3 * float(spec.b0.mean()) * torch.randn((4, 400, spec.n_rec), generator=gen, dtype=torch.float64) if noise else None
+    target = torch.linspace(-1, 1, 400, dtype=torch.float64)[None, :, None]
+
+    def loss(spikes, outputs):
+        return ((outputs - target) ** 2).sum() + 3.0 * ((spikes.mean(dim=(0, 1)) - 0.02) ** 2).sum()
+
+    net = LSNN.from_spec(spec)
+    params = [net.W_in, net.W_rec, net.W_out]
+    calls = []
+    original = bptt.LSNNLean.forward
+    bptt.LSNNLean.forward = staticmethod(lambda *a: calls.append(1) or original(*a))
+    try:
+        lean = net(x, i_ext=i_ext, record_state=False)
+    finally:
+        bptt.LSNNLean.forward = staticmethod(original)
+    assert calls and lean.v is None  # the lean path ran
+    with torch.no_grad():
+        full = net(x, i_ext=i_ext)
+        plain = LSNN.from_spec(spec.copy(stp_U=None, stp_F=None, stp_D=None))(x, i_ext=i_ext, record_state=False)
+    assert torch.equal(lean.spikes, full.spikes) and lean.spikes.mean() > 0.005
+    assert (plain.spikes != lean.spikes).sum() > 100  # STP changes the raster: the test has teeth
+    torch.testing.assert_close(lean.outputs, full.outputs, rtol=0, atol=1e-12)
+    g_lean = torch.autograd.grad(loss(lean.spikes, lean.outputs), params)
+    zs, outs, _, _ = reference_forward(net, x, i_ext)
+    g_ref = torch.autograd.grad(loss(zs, outs), params)
+    for name, a, b in zip(("W_in", "W_rec", "W_out"), g_lean, g_ref):
+        assert b.abs().max() > 0, name
+        rel = float((a - b).norm() / b.norm())
+        assert rel <= 1e-10, f"{name}: relative error {rel:.2e}"
+
+
 def test_no_depression_limit_is_the_plain_network(stp_spec):
     """U = 1 and D -> 0: with the smallest D accepted (dt/D = 700; smaller ones overflow the Brian2 form and are
     refused), exp(-dt/D) ~ 1e-304, so 1 - r rounds to 1 one step after a spike and every spike after a
