@@ -19,7 +19,7 @@ Also printed: gradient agreement of the lean STP path and the loop in float64 on
 relative difference per weight matrix). Target of issue 21: ``stp-lean`` <= 1.5x ``no-stp``.
 
     .venv/bin/python benchmarks/stp_speed.py                  # 3 rounds
-    .venv/bin/python benchmarks/stp_speed.py --rounds 5 --model stp_f --no-loop
+    .venv/bin/python benchmarks/stp_speed.py --rounds 5 --model stp_f --no-loop --memory
 """
 
 from __future__ import annotations
@@ -95,12 +95,41 @@ def gradient_agreement(net, task, batch, cfg, n_trials: int = 4) -> dict[str, fl
     return {name: float((a - b).abs().max() / b.abs().max()) for name, a, b in zip(("W_in", "W_rec", "W_out"), *grads)}
 
 
+def _peak_resident_mb() -> float:
+    """This process's peak resident memory (VmHWM of /proc/self/status, Linux; unlike ru_maxrss it is not
+    inherited from the parent through fork + exec)."""
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status: --memory needs Linux")
+
+
+def peak_memory_growth(model: str, path: str) -> float:
+    """MB by which one training iteration raises this process's peak resident memory (call in a fresh process)."""
+    cfg = make_config("store_recall", model, "quick")
+    task = build_task(cfg)
+    torch.manual_seed(0)
+    net = build_model(cfg, task)
+    batch = task.sample(np.random.default_rng(0), cfg.batch_size)
+    optimizer = torch.optim.Adam(net.parameters(), lr=0.0)
+    before = _peak_resident_mb()
+    with full_state_only() if path == "full" else contextlib.nullcontext():
+        train_step(net, optimizer, task, batch, cfg, lr=0.0)
+    return _peak_resident_mb() - before
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=("stp_d", "stp_f"), default="stp_d")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-loop", action="store_true", help="skip the slow per-step loop")
+    parser.add_argument("--memory", action="store_true",
+                        help="also the peak resident memory one iteration adds, per path, each in a fresh process")
+    parser.add_argument("--memory-of", choices=("lean", "full"), help=argparse.SUPPRESS)  # the child process of --memory
     args = parser.parse_args()
+    if args.memory_of:
+        print(peak_memory_growth(args.model, args.memory_of))
+        return
     cfg = make_config("store_recall", args.model, "quick")
     task = build_task(cfg)
     torch.manual_seed(0)
@@ -125,6 +154,14 @@ def main() -> None:
     for name, values in times.items():
         median = statistics.median(values)
         print(f"{name:<12} {median:12.3f} {min(values):10.3f} {median / base:9.2f}")
+    if args.memory:
+        import subprocess
+        import sys
+
+        for path in ("lean", "full"):
+            child = subprocess.run([sys.executable, __file__, "--model", args.model, "--memory-of", path],
+                                   capture_output=True, text=True, check=True)
+            print(f"stp-{path}: one iteration adds {float(child.stdout.split()[-1]):.0f} MB of peak resident memory")
 
 
 if __name__ == "__main__":
