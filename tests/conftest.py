@@ -119,3 +119,14 @@ def shipped_answers_as_claimed(tmp_path):
         return meta
 
     return check
+
+
+@pytest.fixture
+def lean_calls(monkeypatch) -> list:
+    """A list that grows by one each time the memory-lean fused training path (``LSNNLean.forward``) runs."""
+    from lsnn.training import bptt
+
+    calls: list = []
+    original = bptt.LSNNLean.forward
+    monkeypatch.setattr(bptt.LSNNLean, "forward", staticmethod(lambda *args: calls.append(1) or original(*args)))
+    return calls
