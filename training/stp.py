@@ -21,6 +21,11 @@ trained. Two implementations, chosen by :func:`stp_recurrence`:
   operations, differentiated by autograd (single graph nodes per step for the STP state, the spike and the
   membrane).
 
+Training (``LSNN.forward(record_state=False)`` with one input delay, on CPU with the kernel) takes neither: it
+runs STP on the memory-lean fused path, :class:`lsnn.training.bptt.LSNNLean` with ``stp`` (u, r kept only at
+the compact record's entries). This module's implementations serve ``record_state=True``, several input
+delays and devices without the kernel.
+
 The independent checks are :func:`lsnn.training.reference.reference_forward`, which gathers every
 synapse's delayed input separately, and the NumPy map of :mod:`lsnn.models.reference`; the tests hold
 both implementations to them.
