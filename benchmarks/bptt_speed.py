@@ -264,7 +264,9 @@ def main() -> None:
             impl.step()
         times: dict[str, list[float]] = {n: [] for n in names}
         infer: dict[str, list[float]] = {n: [] for n in names}
+        bounds: list[float] = []
         for _ in range(args.rounds):
+            bounds.append(matmul_bound(batch, rounds=1))  # in the same rounds: the same machine load as the rest
             for impl in impls:
                 t0 = time.perf_counter()
                 impl.step()
@@ -272,7 +274,7 @@ def main() -> None:
                 t0 = time.perf_counter()
                 impl.infer()
                 infer[impl.name].append(time.perf_counter() - t0)
-        bound = matmul_bound(batch)
+        bound = float(np.median(bounds))
         memory = {}
         if not args.no_memory:
             for n in names:
@@ -280,7 +282,7 @@ def main() -> None:
                 env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536", "MALLOC_TRIM_THRESHOLD_": "0"}
                 proc = subprocess.run([sys.executable, __file__, "--memory-probe", n, str(batch)], capture_output=True, text=True, env=env)
                 memory[n] = json.loads(proc.stdout.strip().splitlines()[-1])["extra_bytes"] if proc.returncode == 0 else float("nan")
-        print(f"\nbatch {batch}: median of {args.rounds} interleaved rounds (forward + backward + Adam); matmul bound {bound:.3f} s")
+        print(f"\nbatch {batch}: median of {args.rounds} interleaved rounds (forward + backward + Adam); matmul bound {bound:.3f} s (median of the same rounds)")
         ref = np.median(times["norse"]) if "norse" in times else None
         ref_inf = np.median(infer["norse"]) if "norse" in infer else None
         print(f"{'impl':10s} {'s/iter':>8s} {'vs norse':>9s} {'x bound':>8s} {'extra MB':>9s} {'vs norse':>9s} {'infer 1 trial s':>16s} {'vs norse':>9s}")

@@ -342,7 +342,6 @@ class LSNNLean(torch.autograd.Function):
         WoutT = W_out.T.contiguous()
         Z = torch.empty((T, B, n), dtype=dtype)  # not pooled: freed as soon as the caller drops it
         U = torch.empty((T, B, k), dtype=dtype)
-        S = None if stp is None else torch.empty((T, B, n), dtype=dtype)  # what the spikes deliver; forward only
         stp_U, stp_Fd, stp_Dd = (None, None, None) if stp is None else stp
         d = torch.tensor(delays, dtype=torch.int64)
         vec = [v.contiguous() for v in (alpha, rho, beta, b0, A_min)]
@@ -351,7 +350,7 @@ class LSNNLean(torch.autograd.Function):
         handle = lib.call("lsnn_lean_forward", dtype, T=T, B=B, n=n, nd=len(delays), delays=d, n_in=n_in, d_in=int(d_in), x=x,
                           WinT=WinT, WsT=WsT, k_out=k, WoutT=WoutT, alpha=alpha_, rho=rho_, beta=beta_, b0=b0_, A_min=A_min_,
                           n_ref=nref, gamma=float(gamma), iext=None if i_ext is None else i_ext.contiguous(), stp_U=stp_U,
-                          stp_Fd=stp_Fd, stp_Dd=stp_Dd, S=S, Z=Z, U=U, n_threads=torch.get_num_threads())
+                          stp_Fd=stp_Fd, stp_Dd=stp_Dd, Z=Z, U=U, n_threads=torch.get_num_threads())
         ctx.record = ForwardRecord(lib, handle, dtype)
         ctx.stp = stp
         ctx.save_for_backward(x, W_stack, W_out, alpha, rho, beta)

@@ -23,6 +23,7 @@
 // s_i = z_i (U_i + u_i)(1 - r_i) instead of z_i (stp_step), the rows above are scaled by s_i, and the backward
 // pass carries the adjoints of u and r as well (see backward()).
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -59,13 +60,14 @@ inline void neuron_step(int64_t n, const F* __restrict__ b0, const F* __restrict
 
 // Recurrent input of one trial, event-driven: Vn += sum_d sum_{i: s_i(t - d) != 0} s_i(t - d) Ws_d[i][:], where s is
 // what a spike delivers: z itself (1: the product is exact) or, with STP, z times the efficacy at emission.
-template <typename F>
-inline void add_recurrent_spikes(int64_t t, int64_t b, int64_t n, int64_t nd, const int64_t* delays, int64_t stride,
-                                 const F* S, const F* WsT, F* __restrict__ Vn) {
+// sent(t') is this trial's row of s at an earlier step t' (in a (T, B, n) array, or in a ring buffer of steps).
+template <typename F, typename Sent>
+inline void add_recurrent_spikes(int64_t t, int64_t n, int64_t nd, const int64_t* delays, const Sent& sent,
+                                 const F* WsT, F* __restrict__ Vn) {
     for (int64_t k = 0; k < nd; ++k) {
         const int64_t d = delays[k];
         if (t - d < 0) continue;
-        const F* ss = S + (t - d) * stride + b * n;
+        const F* ss = sent(t - d);
         const F* W = WsT + k * n * n;
         for (int64_t i = 0; i < n; ++i) {
             const F s = ss[i];
@@ -74,6 +76,15 @@ inline void add_recurrent_spikes(int64_t t, int64_t b, int64_t n, int64_t nd, co
             for (int64_t j = 0; j < n; ++j) Vn[j] += s * row[j];
         }
     }
+}
+
+// Pseudo-derivative of eq. (3) without gamma and refractory gate: max(1 - |(V - A) / A|, 0). Written as a
+// comparison: compilers without -ffast-math call fmax out of line (a library call per neuron and step);
+// the value is the same, NaN included (both give 0).
+template <typename F>
+inline F pseudo_derivative(F V, F A) {
+    const F h = F(1) - std::fabs((V - A) / A);
+    return h > F(0) ? h : F(0);
 }
 
 // Presynaptic short-term plasticity of one trial at step t (eLife Methods eqs. 6-10, lsnn/training/stp.py):
@@ -127,7 +138,8 @@ void forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays,
                 if (CLo) CLo[j] = clf[j] != F(0);
             }
             if (stp_U) stp_step<F>(n, stp_U, stp_Fd, stp_Dd, Zo, u_.data(), r_.data(), S + o, U_out + o, R_out + o);
-            add_recurrent_spikes<F>(t, b, n, nd, delays, stride, stp_U ? S : Z, WsT, Vn);
+            const F* sent = stp_U ? S : Z;
+            add_recurrent_spikes<F>(t, n, nd, delays, [&](int64_t tp) { return sent + tp * stride + b * n; }, WsT, Vn);
             std::swap(V, Vn);
         }
     }
@@ -281,7 +293,7 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
                 for (int64_t j = 0; j < n; ++j) {
                     Ib_t[j] = (F(1) - alpha[j]) * Vbar[j];
                     zbar[j] = (gZo ? gZo[j] : F(0)) - Ao[j] * Vbar[j] + (F(1) - rho[j]) * abar[j];
-                    psi[j] = gamma * std::fmax(F(1) - std::fabs((Vo[j] - Ao[j]) / Ao[j]), F(0)) * F(OKo[j]);
+                    psi[j] = gamma * pseudo_derivative(Vo[j], Ao[j]) * F(OKo[j]);
                 }
                 int64_t m = 0;
                 int64_t* act = active_.data() + q * n;
@@ -428,9 +440,13 @@ template <typename F>
 Record<F>* lean_forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, int64_t n_in, int64_t d_in,
                         const F* x, const F* WinT, const F* WsT, int64_t k_out, const F* WoutT, const F* alpha,
                         const F* rho, const F* beta, const F* b0, const F* A_min, const F* n_ref, F gamma, const F* iext,
-                        const F* stp_U, const F* stp_Fd, const F* stp_Dd, F* S, F* Z, F* U, int n_threads) {
-    // stp_U null: no STP (S unused); else S (T, B, n) receives what each spike delivers (read for the delays).
+                        const F* stp_U, const F* stp_Fd, const F* stp_Dd, F* Z, F* U, int n_threads) {
+    // With STP (stp_U not null) what each spike delivers is kept for the longest delay only: a ring buffer of
+    // max(delays) + 1 steps per trial (slot t mod L is written at step t; read at steps t + d, d in 1..L-1).
     const bool stp = stp_U != nullptr;
+    int64_t d_max = 0;
+    for (int64_t k = 0; k < nd; ++k) d_max = std::max(d_max, delays[k]);
+    const int64_t L = d_max + 1;
     auto* R = new Record<F>();
     R->T = T, R->B = B, R->n = n;
     R->idx.resize(B), R->va.resize(B), R->off.resize(B), R->ur.resize(stp ? B : 0);
@@ -438,7 +454,8 @@ Record<F>* lean_forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64
 #pragma omp parallel for schedule(static) num_threads(n_threads)
     for (int64_t b = 0; b < B; ++b) {
         std::vector<F> V_(n, 0), Vn_(n), a_(n, 0), since_(n, F(1 << 20)), I_(n), okf_(n), clf_(n), Vo_(n), Ao_(n);
-        std::vector<F> u_(stp ? n : 0, 0), r_(stp ? n : 0, 0), uo_(stp ? n : 0), ro_(stp ? n : 0);
+        std::vector<F> u_(stp ? n : 0, 0), r_(stp ? n : 0, 0), uo_(stp ? n : 0), ro_(stp ? n : 0), ring_(stp ? L * n : 0);
+        std::vector<uint32_t> code_(n), keep_(n);
         F* __restrict__ V = V_.data();
         F* __restrict__ Vn = Vn_.data();
         F* __restrict__ I = I_.data();
@@ -465,20 +482,37 @@ Record<F>* lean_forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64
             F* __restrict__ Zo = Z + o;
             neuron_step<F>(n, b0, beta, A_min, n_ref, alpha, rho, I, V, Vn, a_.data(), since_.data(), okf_.data(),
                            clf_.data(), Zo, Vo_.data(), Ao_.data());
-            if (stp) stp_step<F>(n, stp_U, stp_Fd, stp_Dd, Zo, u_.data(), r_.data(), S + o, uo_.data(), ro_.data());
-            off[t] = static_cast<uint32_t>(idx.size());
-            for (int64_t j = 0; j < n; ++j) {
-                const F Vj = Vo_[j], Aj = Ao_[j];
-                const F psi = gamma * std::fmax(F(1) - std::fabs((Vj - Aj) / Aj), F(0)) * okf_[j];
-                if (psi == F(0) && Zo[j] == F(0)) continue;
-                idx.push_back(static_cast<uint32_t>(j) | (Zo[j] != F(0) ? Z_BIT : 0u) | (clf_[j] != F(0) ? CL_BIT : 0u));
-                va.push_back(Vj);
-                va.push_back(Aj);
-                if (stp) {
-                    R->ur[b].push_back(uo_[j]);
-                    R->ur[b].push_back(ro_[j]);
+            if (stp) stp_step<F>(n, stp_U, stp_Fd, stp_Dd, Zo, u_.data(), r_.data(), ring_.data() + (t % L) * n, uo_.data(),
+                                 ro_.data());
+            // The entries of this step, appended without branches: every neuron is written at the next free
+            // slot, which advances only where psi != 0 or z = 1 (a data dependence instead of a branch that
+            // mispredicts at random), then the vectors are cut to the entries kept.
+            const size_t m0 = idx.size();
+            off[t] = static_cast<uint32_t>(m0);
+            idx.resize(m0 + n), va.resize(2 * (m0 + n));
+            if (stp) R->ur[b].resize(2 * (m0 + n));
+            uint32_t* __restrict__ ip = idx.data() + m0;
+            F* __restrict__ vp = va.data() + 2 * m0;
+            F* __restrict__ up = stp ? R->ur[b].data() + 2 * m0 : nullptr;
+            for (int64_t j = 0; j < n; ++j) {  // vectorises: the code of each neuron and whether it is kept
+                const F psi = gamma * pseudo_derivative(Vo_[j], Ao_[j]) * okf_[j];
+                code_[j] = static_cast<uint32_t>(j) | (Zo[j] != F(0) ? Z_BIT : 0u) | (clf_[j] != F(0) ? CL_BIT : 0u);
+                keep_[j] = (psi != F(0)) | (Zo[j] != F(0));
+            }
+            size_t c = 0;
+            for (int64_t lo = 0; lo < n; lo += 64) {  // visit the kept neurons only, 64 at a time through a bit mask
+                const int64_t hi = std::min(n, lo + 64);
+                uint64_t mask = 0;
+                for (int64_t j = lo; j < hi; ++j) mask |= static_cast<uint64_t>(keep_[j]) << (j - lo);
+                for (; mask; mask &= mask - 1, ++c) {
+                    const int64_t j = lo + __builtin_ctzll(mask);
+                    ip[c] = code_[j];
+                    vp[2 * c] = Vo_[j], vp[2 * c + 1] = Ao_[j];
+                    if (stp) up[2 * c] = uo_[j], up[2 * c + 1] = ro_[j];
                 }
             }
+            idx.resize(m0 + c), va.resize(2 * (m0 + c));
+            if (stp) R->ur[b].resize(2 * (m0 + c));
             F* __restrict__ Uo = U + (t * B + b) * k_out;
             for (int64_t m = 0; m < k_out; ++m) Uo[m] = F(0);
             for (int64_t j = 0; j < n; ++j) {
@@ -486,7 +520,10 @@ Record<F>* lean_forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64
                 const F* __restrict__ w = WoutT + j * k_out;
                 for (int64_t m = 0; m < k_out; ++m) Uo[m] += w[m];
             }
-            add_recurrent_spikes<F>(t, b, n, nd, delays, stride, stp ? S : Z, WsT, Vn);
+            if (stp)
+                add_recurrent_spikes<F>(t, n, nd, delays, [&](int64_t tp) { return ring_.data() + (tp % L) * n; }, WsT, Vn);
+            else
+                add_recurrent_spikes<F>(t, n, nd, delays, [&](int64_t tp) { return Z + tp * stride + b * n; }, WsT, Vn);
             std::swap(V, Vn);
         }
         off[T] = static_cast<uint32_t>(idx.size());
@@ -577,7 +614,7 @@ void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_
                         for (int64_t m = 0; m < k_out; ++m) g[m] += gu[m];
                     }
                     // no refractory gate here: recorded entries are never refractory (see Record)
-                    const F psi = gamma * std::fmax(F(1) - std::fabs((V - A) / A), F(0));
+                    const F psi = gamma * pseudo_derivative(V, A);
                     F Abar = -z * Vbar[j];
                     F dVj = F(0);
                     if (stp) {  // every entry has psi != 0 or z = 1: sbar is needed
@@ -650,7 +687,7 @@ void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_
 
 extern "C" {
 
-int lsnn_kernel_version() { return 11; }
+int lsnn_kernel_version() { return 12; }
 
 #define LSNN_EXPORT(SUFFIX, F)                                                                                    \
     void lsnn_forward_##SUFFIX(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* I_in,  \
@@ -747,10 +784,10 @@ LSNN_FILTER(f64, double)
                                      int64_t n_in, int64_t d_in, const F* x, const F* WinT, const F* WsT,           \
                                      int64_t k_out, const F* WoutT, const F* alpha, const F* rho, const F* beta,    \
                                      const F* b0, const F* A_min, const F* n_ref, F gamma, const F* iext,            \
-                                     const F* stp_U, const F* stp_Fd, const F* stp_Dd, F* S, F* Z, F* U,             \
+                                     const F* stp_U, const F* stp_Fd, const F* stp_Dd, F* Z, F* U,                  \
                                      int n_threads) {                                                              \
         return lean_forward<F>(T, B, n, nd, delays, n_in, d_in, x, WinT, WsT, k_out, WoutT, alpha, rho, beta, b0,   \
-                               A_min, n_ref, gamma, iext, stp_U, stp_Fd, stp_Dd, S, Z, U, n_threads);               \
+                               A_min, n_ref, gamma, iext, stp_U, stp_Fd, stp_Dd, Z, U, n_threads);                  \
     }                                                                                                              \
     void lsnn_lean_backward_##SUFFIX(const void* rec, int64_t nd, const int64_t* delays, int64_t n_in,             \
                                      int64_t d_in, const F* x, const F* W, int64_t k_out, const F* Wout,            \
