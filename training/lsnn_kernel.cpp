@@ -78,6 +78,20 @@ inline void add_recurrent_spikes(int64_t t, int64_t n, int64_t nd, const int64_t
     }
 }
 
+// f(i, xs[i]) for the nonzero xs[i], i increasing. Blocks of 16 inputs that are all zero (most of them for spike
+// inputs) are passed over after one vectorised test instead of a branch per input.
+template <typename F, typename Fn>
+inline void for_each_nonzero(const F* __restrict__ xs, int64_t n_in, const Fn& f) {
+    for (int64_t lo = 0; lo < n_in; lo += 16) {
+        const int64_t hi = std::min(n_in, lo + 16);
+        unsigned any = 0;
+        for (int64_t i = lo; i < hi; ++i) any |= xs[i] != F(0);
+        if (!any) continue;
+        for (int64_t i = lo; i < hi; ++i)
+            if (xs[i] != F(0)) f(i, xs[i]);
+    }
+}
+
 // Pseudo-derivative of eq. (3) without gamma and refractory gate: max(1 - |(V - A) / A|, 0). Written as a
 // comparison: compilers without -ffast-math call fmax out of line (a library call per neuron and step);
 // the value is the same, NaN included (both give 0).
@@ -416,7 +430,9 @@ void backward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays
 //   backward: zbar_j(t) at recorded psi != 0 entries = gZ - A Vbar + (1 - rho) abar
 //             + sum_d W_d[:, j] . Ibar(t + d) + W_out[:, j] . gU(t)      (Ibar(t + d) from a ring buffer)
 //             gW_d[j][i] += Ibar_j(t) z_i(t - d),  gW_in[j][i] += Ibar_j(t) x_i(t - d_in),  gW_out[k][j] += gU_k(t) z_j(t)
-// with per-thread gradient partials summed in thread order at the end.
+// with per-thread gradient partials summed in thread order at the end. The forward lists each step's spikes while it
+// writes the record (a spike is always an entry) and reads the lists of the last max(delays) steps for the readout
+// and the recurrent input, instead of scanning z of all n neurons.
 // With short-term plasticity (stp_U not null) a spike delivers s = z (U + u)(1 - r) (stp_step), each record
 // entry keeps u, r before the step's update as well, and the backward pass carries the adjoints ubar, rbar of
 // every neuron (see backward() for the recursion): between a neuron's spikes they only decay, ubar *= Fd and
@@ -451,11 +467,22 @@ Record<F>* lean_forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64
     R->T = T, R->B = B, R->n = n;
     R->idx.resize(B), R->va.resize(B), R->off.resize(B), R->ur.resize(stp ? B : 0);
     const int64_t stride = B * n;
+    // W_out^T with rows padded to whole SIMD vectors: a spike's readout column is added a vector at a time
+    using Vec = typename Simd<F>::V;
+    constexpr int64_t VL = Simd<F>::L;
+    const int64_t kp = (k_out + VL - 1) / VL * VL;
+    std::vector<F> Wop(n * kp, F(0));
+    for (int64_t j = 0; j < n; ++j)
+        for (int64_t m = 0; m < k_out; ++m) Wop[j * kp + m] = WoutT[j * k_out + m];
 #pragma omp parallel for schedule(static) num_threads(n_threads)
     for (int64_t b = 0; b < B; ++b) {
         std::vector<F> V_(n, 0), Vn_(n), a_(n, 0), since_(n, F(1 << 20)), I_(n), okf_(n), clf_(n), Vo_(n), Ao_(n);
         std::vector<F> u_(stp ? n : 0, 0), r_(stp ? n : 0, 0), uo_(stp ? n : 0), ro_(stp ? n : 0), ring_(stp ? L * n : 0);
         std::vector<uint32_t> code_(n), keep_(n);
+        // the neurons that spiked at each of the last L steps, in increasing order (slot t mod L), and how many
+        std::vector<uint32_t> spikes_(L * n);
+        std::vector<int64_t> n_spikes_(L, 0);
+        std::vector<F> Ubuf(kp);
         F* __restrict__ V = V_.data();
         F* __restrict__ Vn = Vn_.data();
         F* __restrict__ I = I_.data();
@@ -500,6 +527,8 @@ Record<F>* lean_forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64
                 keep_[j] = (psi != F(0)) | (Zo[j] != F(0));
             }
             size_t c = 0;
+            uint32_t* __restrict__ sp = spikes_.data() + (t % L) * n;  // spikes are entries: listed on the way
+            int64_t ns = 0;
             for (int64_t lo = 0; lo < n; lo += 64) {  // visit the kept neurons only, 64 at a time through a bit mask
                 const int64_t hi = std::min(n, lo + 64);
                 uint64_t mask = 0;
@@ -509,21 +538,41 @@ Record<F>* lean_forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64
                     ip[c] = code_[j];
                     vp[2 * c] = Vo_[j], vp[2 * c + 1] = Ao_[j];
                     if (stp) up[2 * c] = uo_[j], up[2 * c + 1] = ro_[j];
+                    sp[ns] = static_cast<uint32_t>(j);
+                    ns += (code_[j] & Z_BIT) != 0;
                 }
             }
+            n_spikes_[t % L] = ns;
             idx.resize(m0 + c), va.resize(2 * (m0 + c));
             if (stp) R->ur[b].resize(2 * (m0 + c));
-            F* __restrict__ Uo = U + (t * B + b) * k_out;
-            for (int64_t m = 0; m < k_out; ++m) Uo[m] = F(0);
-            for (int64_t j = 0; j < n; ++j) {
-                if (Zo[j] == F(0)) continue;
-                const F* __restrict__ w = WoutT + j * k_out;
-                for (int64_t m = 0; m < k_out; ++m) Uo[m] += w[m];
+            // readout U(t) = W_out z(t): the spikes' columns in increasing j (the order of the dense sum)
+            std::fill(Ubuf.begin(), Ubuf.end(), F(0));
+            for (int64_t q = 0; q < ns; ++q) {
+                const F* w = Wop.data() + sp[q] * kp;
+                for (int64_t m = 0; m < kp; m += VL) {
+                    Vec acc, wv;
+                    load<F>(acc, Ubuf.data() + m);
+                    load<F>(wv, w + m);
+                    store<F>(Ubuf.data() + m, acc + wv);
+                }
             }
-            if (stp)
-                add_recurrent_spikes<F>(t, n, nd, delays, [&](int64_t tp) { return ring_.data() + (tp % L) * n; }, WsT, Vn);
-            else
-                add_recurrent_spikes<F>(t, n, nd, delays, [&](int64_t tp) { return Z + tp * stride + b * n; }, WsT, Vn);
+            std::copy(Ubuf.begin(), Ubuf.begin() + k_out, U + (t * B + b) * k_out);
+            // recurrent input: the spikes of t - d from the lists (with STP scaled by what they deliver)
+            for (int64_t k = 0; k < nd; ++k) {
+                const int64_t d = delays[k];
+                if (t - d < 0) continue;
+                const int64_t slot = (t - d) % L;
+                const uint32_t* list = spikes_.data() + slot * n;
+                const F* delivered = stp ? ring_.data() + slot * n : nullptr;
+                const F* Wk = WsT + k * n * n;
+                for (int64_t q = 0; q < n_spikes_[slot]; ++q) {
+                    const int64_t i = list[q];
+                    const F sv = stp ? delivered[i] : F(1);
+                    if (sv == F(0)) continue;
+                    const F* __restrict__ row = Wk + i * n;
+                    for (int64_t j = 0; j < n; ++j) Vn[j] += sv * row[j];
+                }
+            }
             std::swap(V, Vn);
         }
         off[T] = static_cast<uint32_t>(idx.size());
@@ -541,10 +590,13 @@ void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_
     int64_t max_d = 0;
     for (int64_t k = 0; k < nd; ++k) max_d = delays[k] > max_d ? delays[k] : max_d;
     const int64_t ring = max_d + 1;
-    std::vector<F> WT(nd * n * n);  // W_d transposed: row j = column j of W_d
+    // W_d transposed (row j = column j of W_d) and the adjoints Ibar in rows of np = padded(n) floats, zero
+    // beyond n: the dot products W_d[:, j] . Ibar(t + d) run in whole vectors, without a scalar tail
+    const int64_t np = padded(n);
+    std::vector<F> WT(nd * n * np, F(0));
     for (int64_t k = 0; k < nd; ++k)
         for (int64_t r = 0; r < n; ++r)
-            for (int64_t j = 0; j < n; ++j) WT[(k * n + j) * n + r] = W[(k * n + r) * n + j];
+            for (int64_t j = 0; j < n; ++j) WT[(k * n + j) * np + r] = W[(k * n + r) * n + j];
     std::vector<F> WoutT(n * k_out);
     for (int64_t m = 0; m < k_out; ++m)
         for (int64_t j = 0; j < n; ++j) WoutT[j * k_out + m] = Wout[m * n + j];
@@ -564,7 +616,7 @@ void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_
         F* gW_in = gW_rec + size_rec;
         F* gW_out = gW_in + size_in;
         const int64_t b_lo = B * part / n_parts, b_hi = B * (part + 1) / n_parts;
-        std::vector<F> Vbar(n), abar(n), Ibar(ring * n), dV(n), dA(n);
+        std::vector<F> Vbar(n), abar(n), Ibar(ring * np, F(0)), dV(n), dA(n);
         std::vector<F> ubar(stp ? n : 0), rbar(stp ? n : 0), du(stp ? n : 0), dr(stp ? n : 0);
         for (int64_t b = b_lo; b < b_hi; ++b) {
             const uint32_t* idx = R->idx[b].data();
@@ -576,7 +628,7 @@ void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_
             std::fill(ubar.begin(), ubar.end(), F(0));
             std::fill(rbar.begin(), rbar.end(), F(0));
             for (int64_t t = T - 1; t >= 0; --t) {
-                F* __restrict__ Ib = Ibar.data() + (t % ring) * n;
+                F* __restrict__ Ib = Ibar.data() + (t % ring) * np;
                 for (int64_t j = 0; j < n; ++j) Ib[j] = (F(1) - alpha[j]) * Vbar[j];
                 // weight gradients with Ibar(t): recurrent (spikes of t - d), input (inputs of t - d_in)
                 for (int64_t k = 0; k < nd; ++k) {
@@ -623,7 +675,7 @@ void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_
                         for (int64_t k = 0; k < nd; ++k) {
                             const int64_t d = delays[k];
                             if (t + d >= T) continue;
-                            sbar += dot<F>(WT.data() + (k * n + j) * n, Ibar.data() + ((t + d) % ring) * n, n);
+                            sbar += dot<F>(WT.data() + (k * n + j) * np, Ibar.data() + ((t + d) % ring) * np, np);
                         }
                         const F Uj = stp_U[j], u = ur[2 * e], omr = F(1) - ur[2 * e + 1];
                         const F Uun = Uj + stp_Fd[j] * u + Uj * (F(1) - Uj - u) * z;  // U + u(t+1)
@@ -644,7 +696,7 @@ void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_
                         for (int64_t k = 0; k < nd; ++k) {
                             const int64_t d = delays[k];
                             if (t + d >= T) continue;
-                            zbar += dot<F>(WT.data() + (k * n + j) * n, Ibar.data() + ((t + d) % ring) * n, n);
+                            zbar += dot<F>(WT.data() + (k * n + j) * np, Ibar.data() + ((t + d) % ring) * np, np);
                         }
                         if (gu)
                             for (int64_t m = 0; m < k_out; ++m) zbar += WoutT[j * k_out + m] * gu[m];
