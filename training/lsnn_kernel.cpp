@@ -669,39 +669,32 @@ void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_
                     const F psi = gamma * pseudo_derivative(V, A);
                     F Abar = -z * Vbar[j];
                     F dVj = F(0);
-                    if (stp) {  // every entry has psi != 0 or z = 1: sbar is needed
-                        // sbar = W^T Ibar: the adjoint of what neuron j delivers; zbar as in backward()
-                        F sbar = F(0);
+                    if (stp || psi != F(0)) {  // with STP every entry (psi != 0 or z = 1) needs sbar
+                        // W^T Ibar: zbar's recurrent part, or with STP sbar, the adjoint of what neuron j delivers
+                        F wib = F(0);
                         for (int64_t k = 0; k < nd; ++k) {
                             const int64_t d = delays[k];
                             if (t + d >= T) continue;
-                            sbar += dot<F>(WT.data() + (k * n + j) * np, Ibar.data() + ((t + d) % ring) * np, np);
+                            wib += dot<F>(WT.data() + (k * n + j) * np, Ibar.data() + ((t + d) % ring) * np, np);
                         }
-                        const F Uj = stp_U[j], u = ur[2 * e], omr = F(1) - ur[2 * e + 1];
-                        const F Uun = Uj + stp_Fd[j] * u + Uj * (F(1) - Uj - u) * z;  // U + u(t+1)
-                        const F g = ubar[j] + rbar[j] * omr * z;
-                        if (psi != F(0)) {
+                        F Uj = F(0), u = F(0), omr = F(0), Uun = F(0), g = F(0);
+                        if (stp) {
+                            Uj = stp_U[j], u = ur[2 * e], omr = F(1) - ur[2 * e + 1];
+                            Uun = Uj + stp_Fd[j] * u + Uj * (F(1) - Uj - u) * z;  // U + u(t+1)
+                            g = ubar[j] + rbar[j] * omr * z;
+                        }
+                        if (psi != F(0)) {  // zbar as in backward()
                             F zbar = (gZ ? gZ[t * s_t + b * s_b + j * s_j] : F(0)) - A * Vbar[j] + (F(1) - rho[j]) * abar[j];
-                            zbar += sbar * (Uj + u) * omr + rbar[j] * Uun * omr + g * Uj * (F(1) - Uj - u);
+                            zbar += stp ? wib * (Uj + u) * omr + rbar[j] * Uun * omr + g * Uj * (F(1) - Uj - u) : wib;
                             if (gu)
                                 for (int64_t m = 0; m < k_out; ++m) zbar += WoutT[j * k_out + m] * gu[m];
                             Abar += zbar * (-psi * V / (A * A));
                             dVj = zbar * (psi / A);
                         }
-                        // new ubar, rbar (without a spike the same decays that every other neuron gets below)
-                        du[e - e0] = sbar * z * omr + g * (stp_Fd[j] - Uj * z);
-                        dr[e - e0] = -sbar * z * (Uj + u) + rbar[j] * (stp_Dd[j] - Uun * z);
-                    } else if (psi != F(0)) {
-                        F zbar = (gZ ? gZ[t * s_t + b * s_b + j * s_j] : F(0)) - A * Vbar[j] + (F(1) - rho[j]) * abar[j];
-                        for (int64_t k = 0; k < nd; ++k) {
-                            const int64_t d = delays[k];
-                            if (t + d >= T) continue;
-                            zbar += dot<F>(WT.data() + (k * n + j) * np, Ibar.data() + ((t + d) % ring) * np, np);
+                        if (stp) {  // new ubar, rbar (without a spike the same decays that every other neuron gets below)
+                            du[e - e0] = wib * z * omr + g * (stp_Fd[j] - Uj * z);
+                            dr[e - e0] = -wib * z * (Uj + u) + rbar[j] * (stp_Dd[j] - Uun * z);
                         }
-                        if (gu)
-                            for (int64_t m = 0; m < k_out; ++m) zbar += WoutT[j * k_out + m] * gu[m];
-                        Abar += zbar * (-psi * V / (A * A));
-                        dVj = zbar * (psi / A);
                     }
                     dV[e - e0] = dVj;
                     dA[e - e0] = beta[j] * ((idx[e] & CL_BIT) ? F(1) : F(0)) * Abar;
