@@ -4,8 +4,9 @@ Workload (issue "Fast BPTT"): 80 spike inputs, 220 recurrent neurons (120 LIF + 
 float32, cross-entropy on the readout averaged over the last 56 steps, forward + backward + Adam.
 Implementations, timed in interleaved rounds in one process (the machine is shared and noisy):
 
-* ``lsnn``      -- ``lsnn.training.LSNN`` as the trainer calls it (``record_state=False``: the memory-lean
-                   fused kernel path, no V/A returned; compiled kernel where a compiler exists)
+* ``lsnn``      -- ``lsnn.training.LSNN`` as the trainer calls it (``record_state=False, record_spikes=False``:
+                   the memory-lean fused kernel path, no V/A returned and spike counts instead of spikes;
+                   compiled kernel where a compiler exists)
 * ``lsnn-full``  -- the same model returning V and A (``record_state=True``: dense saved state)
 * ``lsnn-py``   -- the same with ``LSNN_KERNEL=python`` (pure PyTorch loops)
 * ``autograd``  -- a straightforward autograd loop of the same map (per-step ops, dense matmuls)
@@ -72,9 +73,11 @@ class Lsnn:
         self.opt = torch.optim.Adam(self.net.parameters(), lr=1e-3)
 
     record_state = False
+    record_spikes = False
 
     def step(self) -> float:
-        return adam_step(self.opt, self.net(self.x, record_state=self.record_state).outputs, self.labels)
+        out = self.net(self.x, record_state=self.record_state, record_spikes=self.record_spikes)
+        return adam_step(self.opt, out.outputs, self.labels)
 
     @torch.no_grad()
     def infer(self) -> None:
@@ -84,6 +87,7 @@ class Lsnn:
 class LsnnFull(Lsnn):
     name = "lsnn-full"
     record_state = True
+    record_spikes = True
 
 
 class LsnnPython(Lsnn):

@@ -59,8 +59,9 @@ class ANNBaseline(nn.Module):
     def n_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
 
-    def forward(self, x: Tensor, i_ext: Tensor | None = None, record_state: bool = False) -> LSNNOutput:
-        """``x`` (B, T, n_in) -> outputs (B, T, n_out). ``i_ext`` is not supported (no membrane)."""
+    def forward(self, x: Tensor, i_ext: Tensor | None = None, record_state: bool = False, record_spikes: bool = True) -> LSNNOutput:
+        """``x`` (B, T, n_in) -> outputs (B, T, n_out). ``i_ext`` is not supported (no membrane); there are no
+        spikes (``spikes`` and ``spike_counts`` are None)."""
         if i_ext is not None:
             raise ValueError("ANN baselines take no injected current (i_ext).")
         x = torch.as_tensor(x, dtype=self.readout.weight.dtype)

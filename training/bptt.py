@@ -327,11 +327,14 @@ class LSNNLean(torch.autograd.Function):
     the training noise of :mod:`lsnn.training.noise`: it gets no gradient). ``stp``: None, or presynaptic
     short-term plasticity as ``(U, F_decay, D_decay)``, contiguous (n,) vectors (the map of
     :func:`~lsnn.training.stp.stp_recurrence`; the record then holds u and r of each entry as well).
+    ``counts=True`` returns ``(C, U)`` instead, ``C`` (B, n) the spikes of each neuron summed over the T steps
+    (what a rate regulariser needs): no (T, B, n) spike array exists either. Its gradient reaches the kernel as
+    dL/dZ(t) = dL/dC for every t (a view with time stride 0).
     """
 
     @staticmethod
     def forward(ctx, x, W_in, W_stack, W_out, d_in, delays, alpha, rho, beta, b0, A_min, n_ref, gamma, adaptive, i_ext=None,  # noqa: D102
-                stp=None):
+                stp=None, counts=False):
         lib = load_kernel()
         B, T, n_in = x.shape
         n, k = W_stack.shape[1], W_out.shape[0]
@@ -340,7 +343,9 @@ class LSNNLean(torch.autograd.Function):
         WinT = W_in.T.contiguous()
         WsT = (W_stack * (1 - alpha)[None, :, None]).transpose(1, 2).contiguous()
         WoutT = W_out.T.contiguous()
-        Z = torch.empty((T, B, n), dtype=dtype)  # not pooled: freed as soon as the caller drops it
+        # not pooled: freed as soon as the caller drops them
+        Z = None if counts else torch.empty((T, B, n), dtype=dtype)
+        C = torch.empty((B, n), dtype=dtype) if counts else None
         U = torch.empty((T, B, k), dtype=dtype)
         stp_U, stp_Fd, stp_Dd = (None, None, None) if stp is None else stp
         d = torch.tensor(delays, dtype=torch.int64)
@@ -350,13 +355,14 @@ class LSNNLean(torch.autograd.Function):
         handle = lib.call("lsnn_lean_forward", dtype, T=T, B=B, n=n, nd=len(delays), delays=d, n_in=n_in, d_in=int(d_in), x=x,
                           WinT=WinT, WsT=WsT, k_out=k, WoutT=WoutT, alpha=alpha_, rho=rho_, beta=beta_, b0=b0_, A_min=A_min_,
                           n_ref=nref, gamma=float(gamma), iext=None if i_ext is None else i_ext.contiguous(), stp_U=stp_U,
-                          stp_Fd=stp_Fd, stp_Dd=stp_Dd, Z=Z, U=U, n_threads=torch.get_num_threads())
+                          stp_Fd=stp_Fd, stp_Dd=stp_Dd, Z=Z, C=C, U=U, n_threads=torch.get_num_threads())
         ctx.record = ForwardRecord(lib, handle, dtype)
         ctx.stp = stp
         ctx.save_for_backward(x, W_stack, W_out, alpha, rho, beta)
         ctx.d_in, ctx.delays, ctx.gamma, ctx.adaptive = int(d_in), delays, gamma, adaptive
+        ctx.counts = counts
         ctx.set_materialize_grads(False)
-        return Z, U
+        return (C if counts else Z), U
 
     @staticmethod
     def backward(ctx, gZ, gU):  # noqa: D102
@@ -378,28 +384,34 @@ class LSNNLean(torch.autograd.Function):
         vec = [v.contiguous() for v in (alpha, rho, beta)]
         gU = None if gU is None else gU.contiguous()
         stp = (None, None, None) if ctx.stp is None else ctx.stp
-        # dL/dZ is read through its strides: a rate penalty's gradient (an expanded view) stays unmaterialised
-        strides = gZ.stride() if gZ is not None else (0, 0, 0)
+        # dL/dZ is read through its strides: a rate penalty's gradient (an expanded view) stays unmaterialised;
+        # the gradient of spike counts (B, n) is dL/dZ(t) for every step t (time stride 0)
+        if gZ is None:
+            strides = (0, 0, 0)
+        else:
+            strides = (0, *gZ.stride()) if ctx.counts else gZ.stride()
         lib.call("lsnn_lean_backward", dtype, rec=ctx.record.handle, nd=nd, delays=d, n_in=n_in, d_in=ctx.d_in, x=x, W=W, k_out=k,
                  Wout=Wo, alpha=vec[0], rho=vec[1], beta=vec[2], gamma=float(ctx.gamma), adaptive=int(ctx.adaptive), gZ=gZ,
                  s_t=strides[0], s_b=strides[1], s_j=strides[2], gU=gU, stp_U=stp[0], stp_Fd=stp[1], stp_Dd=stp[2],
                  gWinT=gWinT, gWT=gWT, gWoutT=gWoutT, n_chunks=LEAN_CHUNKS, n_threads=torch.get_num_threads())
         ctx.record.free()  # the graph is not retained for a second backward through this record
-        return None, gWinT.T, gWT.transpose(1, 2), gWoutT.T, *([None] * 12)
+        return None, gWinT.T, gWT.transpose(1, 2), gWoutT.T, *([None] * 13)
 
 
 def lean_recurrence(x: Tensor, W_in: Tensor, W_stack: Tensor, W_out: Tensor, d_in: int, delays, alpha, rho, beta,
                     b0, A_min, n_ref, gamma: float, adaptive: bool, i_ext: Tensor | None = None,
-                    stp: tuple[Tensor, Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor] | None:
+                    stp: tuple[Tensor, Tensor, Tensor] | None = None, counts: bool = False) -> tuple[Tensor, Tensor] | None:
     """:class:`LSNNLean` where it applies (CPU, compiled kernel, ``x`` and ``i_ext`` without gradient), else None.
 
-    ``stp``: None or ``(U, F_decay, D_decay)`` (scalars or (n,); ``F_decay = exp(-dt/F)``), without gradient."""
+    ``stp``: None or ``(U, F_decay, D_decay)`` (scalars or (n,); ``F_decay = exp(-dt/F)``), without gradient.
+    ``counts``: return spike counts (B, n) instead of spikes (T, B, n) (:class:`LSNNLean`)."""
     if x.requires_grad or (i_ext is not None and i_ext.requires_grad) or _compiled_kernel(x, W_in, W_stack, W_out) is None:
         return None
     if stp is not None:
         n = W_stack.shape[1]
         stp = tuple(torch.as_tensor(v, dtype=x.dtype).detach().expand(n).contiguous() for v in stp)
-    return LSNNLean.apply(x, W_in, W_stack, W_out, d_in, delays, alpha, rho, beta, b0, A_min, n_ref, gamma, adaptive, i_ext, stp)
+    return LSNNLean.apply(x, W_in, W_stack, W_out, d_in, delays, alpha, rho, beta, b0, A_min, n_ref, gamma, adaptive, i_ext, stp,
+                          counts)
 
 
 class ExponentialFilter(torch.autograd.Function):

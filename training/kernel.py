@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 SOURCE = Path(__file__).with_name("lsnn_kernel.cpp")
 #: The kernel version this Python side expects (``lsnn_kernel_version()`` of the library).
-KERNEL_VERSION = 12
+KERNEL_VERSION = 13
 _FLAG_SETS = (
     ["-O3", "-march=native", "-fno-trapping-math", "-fopenmp"],
     ["-O3", "-fno-trapping-math", "-fopenmp"],

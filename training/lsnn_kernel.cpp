@@ -456,7 +456,8 @@ template <typename F>
 Record<F>* lean_forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, int64_t n_in, int64_t d_in,
                         const F* x, const F* WinT, const F* WsT, int64_t k_out, const F* WoutT, const F* alpha,
                         const F* rho, const F* beta, const F* b0, const F* A_min, const F* n_ref, F gamma, const F* iext,
-                        const F* stp_U, const F* stp_Fd, const F* stp_Dd, F* Z, F* U, int n_threads) {
+                        const F* stp_U, const F* stp_Fd, const F* stp_Dd, F* Z, F* C, F* U, int n_threads) {
+    // Z (T, B, n) spikes and C (B, n) spike counts over the T steps: either may be null (not written).
     // With STP (stp_U not null) what each spike delivers is kept for the longest delay only: a ring buffer of
     // max(delays) + 1 steps per trial (slot t mod L is written at step t; read at steps t + d, d in 1..L-1).
     const bool stp = stp_U != nullptr;
@@ -482,7 +483,9 @@ Record<F>* lean_forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64
         // the neurons that spiked at each of the last L steps, in increasing order (slot t mod L), and how many
         std::vector<uint32_t> spikes_(L * n);
         std::vector<int64_t> n_spikes_(L, 0);
-        std::vector<F> Ubuf(kp);
+        std::vector<F> Ubuf(kp), zrow_(Z ? 0 : n);
+        F* __restrict__ Cb = C ? C + b * n : nullptr;
+        if (Cb) std::fill(Cb, Cb + n, F(0));
         F* __restrict__ V = V_.data();
         F* __restrict__ Vn = Vn_.data();
         F* __restrict__ I = I_.data();
@@ -506,7 +509,7 @@ Record<F>* lean_forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64
                 const F* __restrict__ e = iext + (b * T + t) * n;
                 for (int64_t j = 0; j < n; ++j) I[j] += e[j];
             }
-            F* __restrict__ Zo = Z + o;
+            F* __restrict__ Zo = Z ? Z + o : zrow_.data();
             neuron_step<F>(n, b0, beta, A_min, n_ref, alpha, rho, I, V, Vn, a_.data(), since_.data(), okf_.data(),
                            clf_.data(), Zo, Vo_.data(), Ao_.data());
             if (stp) stp_step<F>(n, stp_U, stp_Fd, stp_Dd, Zo, u_.data(), r_.data(), ring_.data() + (t % L) * n, uo_.data(),
@@ -543,6 +546,8 @@ Record<F>* lean_forward(int64_t T, int64_t B, int64_t n, int64_t nd, const int64
                 }
             }
             n_spikes_[t % L] = ns;
+            if (Cb)
+                for (int64_t q = 0; q < ns; ++q) Cb[sp[q]] += F(1);
             idx.resize(m0 + c), va.resize(2 * (m0 + c));
             if (stp) R->ur[b].resize(2 * (m0 + c));
             // readout U(t) = W_out z(t): the spikes' columns in increasing j (the order of the dense sum)
@@ -732,7 +737,7 @@ void lean_backward(const Record<F>* R, int64_t nd, const int64_t* delays, int64_
 
 extern "C" {
 
-int lsnn_kernel_version() { return 12; }
+int lsnn_kernel_version() { return 13; }
 
 #define LSNN_EXPORT(SUFFIX, F)                                                                                    \
     void lsnn_forward_##SUFFIX(int64_t T, int64_t B, int64_t n, int64_t nd, const int64_t* delays, const F* I_in,  \
@@ -829,10 +834,10 @@ LSNN_FILTER(f64, double)
                                      int64_t n_in, int64_t d_in, const F* x, const F* WinT, const F* WsT,           \
                                      int64_t k_out, const F* WoutT, const F* alpha, const F* rho, const F* beta,    \
                                      const F* b0, const F* A_min, const F* n_ref, F gamma, const F* iext,            \
-                                     const F* stp_U, const F* stp_Fd, const F* stp_Dd, F* Z, F* U,                  \
-                                     int n_threads) {                                                              \
+                                     const F* stp_U, const F* stp_Fd, const F* stp_Dd, F* Z, F* C,                  \
+                                     F* U, int n_threads) {                                                              \
         return lean_forward<F>(T, B, n, nd, delays, n_in, d_in, x, WinT, WsT, k_out, WoutT, alpha, rho, beta, b0,   \
-                               A_min, n_ref, gamma, iext, stp_U, stp_Fd, stp_Dd, Z, U, n_threads);                  \
+                               A_min, n_ref, gamma, iext, stp_U, stp_Fd, stp_Dd, Z, C, U, n_threads);                  \
     }                                                                                                              \
     void lsnn_lean_backward_##SUFFIX(const void* rec, int64_t nd, const int64_t* delays, int64_t n_in,             \
                                      int64_t d_in, const F* x, const F* W, int64_t k_out, const F* Wout,            \

@@ -63,10 +63,22 @@ class StepState:
 class LSNNOutput(NamedTuple):
     """Batch-major results of :meth:`LSNN.forward`; ``v[:, t]`` is V(t) as tested at step t."""
 
-    spikes: Tensor  # (B, T, n_rec) 0/1
+    spikes: Tensor | None  # (B, T, n_rec) 0/1; None with record_spikes=False
     outputs: Tensor  # (B, T, n_out) volts, o = y + b_out
     v: Tensor | None  # (B, T, n_rec) volts; None with record_state=False
     thresholds: Tensor | None  # (B, T, n_rec) volts, A(t); None with record_state=False
+    spike_counts: Tensor | None = None  # (B, n_rec) spikes summed over the T steps; only with record_spikes=False
+
+
+def _output(Z: Tensor, outputs: Tensor, V: Tensor | None, A: Tensor | None, record_spikes: bool) -> LSNNOutput:
+    """Batch-major :class:`LSNNOutput` from time-major (T, B, .) results; spike counts instead of spikes
+    with ``record_spikes=False``."""
+    def batch_major(t: Tensor | None) -> Tensor | None:
+        return None if t is None else t.transpose(0, 1)
+
+    if record_spikes:
+        return LSNNOutput(batch_major(Z), batch_major(outputs), batch_major(V), batch_major(A))
+    return LSNNOutput(None, batch_major(outputs), batch_major(V), batch_major(A), Z.sum(0))
 
 
 def _vector(value: Any, n: int, name: str, dtype=torch.float64) -> Tensor:
@@ -274,7 +286,8 @@ class LSNN(nn.Module):
         """The distinct recurrent delay values (steps), in increasing order."""
         return tuple(torch.unique(self.d_rec[self.mask_rec]).tolist()) or (1,)
 
-    def forward(self, x: Tensor | np.ndarray, i_ext: Tensor | np.ndarray | None = None, record_state: bool = True) -> LSNNOutput:
+    def forward(self, x: Tensor | np.ndarray, i_ext: Tensor | np.ndarray | None = None, record_state: bool = True,
+                record_spikes: bool = True) -> LSNNOutput:
         """Run a batch: ``x`` (B, T, n_in) spikes or analog values, ``i_ext`` (B, T, n_rec) volts.
 
         ``record_state=False`` returns no potentials and thresholds (``v`` and ``thresholds`` are None)
@@ -282,6 +295,10 @@ class LSNN(nn.Module):
         (:class:`~lsnn.training.bptt.LSNNLean`: input projection and readout inside the recurrence, a
         compact forward record instead of dense state; same map and gradients; with or without STP) --
         what training uses.
+
+        ``record_spikes=False`` returns ``spike_counts`` (B, n_rec), each neuron's spikes summed over the
+        steps (differentiable: what the rate regulariser needs), and ``spikes`` None; on the lean path no
+        (T, B, n_rec) spike array is then made at all.
         """
         x, i_ext = self._check_input(x, i_ext)
         delays = self.recurrent_delays()
@@ -297,15 +314,19 @@ class LSNN(nn.Module):
         stp = None if self.stp_U is None else (self.stp_U, torch.exp(-dt / self.stp_F), torch.exp(-dt / self.stp_D))
         if not record_state and d_uniform is not None:
             lean = lean_recurrence(x, self.W_in * self.mask_in, W_stack, W_out, d_uniform, delays, alpha, rho, self.beta,
-                                   self.b0, self.A_min, self.n_ref, self.gamma, adaptive, i_ext, stp)
+                                   self.b0, self.A_min, self.n_ref, self.gamma, adaptive, i_ext, stp, counts=not record_spikes)
         if self.stp_U is not None and lean is None:
             Z, V, A = stp_recurrence(self.input_current(x, i_ext), W_stack, delays, alpha, rho, self.beta, self.b0, self.A_min,
                                      self.n_ref, self.gamma, *stp)
             outputs = exponential_filter(Z @ W_out.T, kappa) + self.b_out
-            return LSNNOutput(Z.transpose(0, 1), outputs.transpose(0, 1),
-                              V.transpose(0, 1) if record_state else None, A.transpose(0, 1) if record_state else None)
+            return _output(Z, outputs, V if record_state else None, A if record_state else None, record_spikes)
         if lean is not None:
-            Z, U = lean
+            if record_spikes:
+                Z, U = lean
+            else:
+                counts, U = lean
+                outputs = exponential_filter(U, kappa) + self.b_out
+                return LSNNOutput(None, outputs.transpose(0, 1), None, None, counts)
             V = A = None
         else:
             I_in = self.input_current(x, i_ext)
@@ -314,8 +335,7 @@ class LSNN(nn.Module):
             if not record_state:
                 V = A = None
         outputs = exponential_filter(U, kappa) + self.b_out
-        return LSNNOutput(Z.transpose(0, 1), outputs.transpose(0, 1),
-                          None if V is None else V.transpose(0, 1), None if A is None else A.transpose(0, 1))
+        return _output(Z, outputs, V, A, record_spikes)
 
     # -------------------------------------------------------------- step-wise
     @torch.no_grad()

@@ -122,6 +122,19 @@ def test_memory_lean_path_equals_the_autograd_reference_float64(seed, frac_elif,
         assert p.grad.abs().max() > 0, name
         rel = float((a - p.grad).norm() / p.grad.norm())
         assert rel <= 1e-10, f"{name}: relative error {rel:.2e}"
+    # what the trainer calls: spike counts (B, n) instead of spikes, the rate penalty's gradient through them
+    reference_grads = [p.grad.clone() for p in params]
+    counted = net(x, i_ext=i_ext, record_state=False, record_spikes=False)
+    assert counted.spikes is None and torch.equal(counted.spike_counts, full.spikes.sum(dim=1))
+    assert torch.equal(counted.outputs, out.outputs)
+    with torch.no_grad():  # the full-state path sums its spikes
+        assert torch.equal(net(x, i_ext=i_ext, record_spikes=False).spike_counts, full.spikes.sum(dim=1))
+    mean_rates = counted.spike_counts.sum(dim=0) / (x.shape[0] * x.shape[1])
+    total = (counted.outputs * probe).sum()
+    total = total + 3.0 * ((mean_rates - 0.02) ** 2).sum() if rate_penalty else total
+    for name, a, b in zip(("W_in", "W_rec", "W_out", "b_out"), torch.autograd.grad(total, params), reference_grads):
+        rel = float((a - b).norm() / b.norm())
+        assert rel <= 1e-10, f"{name} (spike counts): relative error {rel:.2e}"
     with pytest.raises(RuntimeError, match="record_state=True"):
         out2 = net(x, record_state=False)
         l2 = loss(out2.spikes, out2.outputs)

@@ -131,6 +131,14 @@ def test_memory_lean_path_with_stp_equals_the_autograd_reference(seed, noise, le
         assert b.abs().max() > 0, name
         rel = float((a - b).norm() / b.norm())
         assert rel <= 1e-10, f"{name}: relative error {rel:.2e}"
+    # what the trainer calls: spike counts (B, n) instead of spikes, the rate penalty's gradient through them
+    counted = net(x, i_ext=i_ext, record_state=False, record_spikes=False)
+    assert counted.spikes is None and torch.equal(counted.spike_counts, full.spikes.sum(dim=1))
+    rates = counted.spike_counts.sum(dim=0) / (x.shape[0] * x.shape[1])
+    total = ((counted.outputs - target) ** 2).sum() + 3.0 * ((rates - 0.02) ** 2).sum()
+    for name, a, b in zip(("W_in", "W_rec", "W_out"), torch.autograd.grad(total, params), g_ref):
+        rel = float((a - b).norm() / b.norm())
+        assert rel <= 1e-10, f"{name} (spike counts): relative error {rel:.2e}"
 
 
 def test_no_depression_limit_is_the_plain_network(stp_spec):

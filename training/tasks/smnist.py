@@ -45,20 +45,34 @@ N_PIXELS, N_CUE_PIXELS, N_ANSWER_STEPS, N_INPUTS = 784, 56, 28, 80
 LEVELS = np.linspace(0.0, 1.0, 41)[1:-1]
 
 
-def threshold_crossing_spikes(images: np.ndarray, ms_per_pixel: int = 1) -> np.ndarray:
-    """(B, 784) grey values in [0, 1] -> (B, 784 * ms_per_pixel, 79) spikes: up/down crossings of the
-    39 levels (channels 2k, 2k + 1) and the touch channel (78), module docstring."""
+def threshold_crossing_events(images: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(B, 784) grey values in [0, 1] -> the spikes of the threshold-crossing code as ``(trial, pixel, channel)``
+    index arrays: up/down crossings of the 39 levels (channels 2k, 2k + 1) and the touch channel (78), module
+    docstring. With c(g) the number of levels <= g, a pixel whose value went from ``prev`` to ``g`` crosses the
+    levels c(prev) .. c(g) - 1 upwards (g > prev) or c(g) .. c(prev) - 1 downwards: only the pixels where c
+    changes (a few per row) are visited."""
     B = images.shape[0]
     prev = np.concatenate([np.zeros((B, 1)), images[:, :-1]], axis=1)  # the pixel before; 0 before the first
-    up = (prev[:, :, None] < LEVELS) & (images[:, :, None] >= LEVELS)
-    down = (prev[:, :, None] >= LEVELS) & (images[:, :, None] < LEVELS)
-    spikes = np.zeros((B, N_PIXELS, 2 * len(LEVELS) + 1), dtype=np.float32)
-    spikes[:, :, 0:-1:2], spikes[:, :, 1:-1:2] = up, down
-    spikes[:, :, -1] = images >= 1.0
-    if ms_per_pixel > 1:  # the spike at the first step of each pixel, silence at its other steps
-        held = np.zeros((B, N_PIXELS * ms_per_pixel, spikes.shape[2]), dtype=np.float32)
-        held[:, ::ms_per_pixel] = spikes
-        return held
+    c_now = np.searchsorted(LEVELS, images, side="right")
+    c_prev = np.searchsorted(LEVELS, prev, side="right")
+    trial, pixel = np.nonzero(c_now != c_prev)
+    lo = np.minimum(c_now, c_prev)[trial, pixel]
+    count = np.abs(c_now - c_prev)[trial, pixel]
+    down = (c_now < c_prev)[trial, pixel]
+    # one event per crossed level: level lo + 0, 1, ..., count - 1 of each changed pixel
+    first = np.repeat(np.cumsum(count) - count, count)
+    level = np.repeat(lo, count) + np.arange(int(count.sum())) - first
+    touch_trial, touch_pixel = np.nonzero(images >= 1.0)
+    return (np.concatenate([np.repeat(trial, count), touch_trial]), np.concatenate([np.repeat(pixel, count), touch_pixel]),
+            np.concatenate([2 * level + np.repeat(down, count), np.full(len(touch_trial), 2 * len(LEVELS))]))
+
+
+def threshold_crossing_spikes(images: np.ndarray, ms_per_pixel: int = 1) -> np.ndarray:
+    """(B, 784) grey values in [0, 1] -> (B, 784 * ms_per_pixel, 79) spikes of the threshold-crossing code
+    (:func:`threshold_crossing_events`); with 2 ms per pixel the spike is at the first step of the pixel."""
+    spikes = np.zeros((images.shape[0], N_PIXELS * ms_per_pixel, 2 * len(LEVELS) + 1), dtype=np.float32)
+    trial, pixel, channel = threshold_crossing_events(images)
+    spikes[trial, pixel * ms_per_pixel, channel] = 1.0
     return spikes
 
 
@@ -114,7 +128,8 @@ class SequentialMNIST(Task):
             x[:, : N_PIXELS * m, 0] = np.repeat(grey, m, axis=1)
             return x
         if self.encoding == "threshold":
-            x[:, : N_PIXELS * m, :-1] = threshold_crossing_spikes(grey, m)
+            trial, pixel, channel = threshold_crossing_events(grey)
+            x[trial, pixel * m, channel] = 1.0
         else:
             p = np.repeat(grey, m, axis=1)[:, :, None]
             x[:, : N_PIXELS * m, :-1] = rng.random((B, N_PIXELS * m, N_INPUTS - 1), dtype=np.float32) < p
