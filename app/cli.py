@@ -108,8 +108,10 @@ def main(argv: list[str] | None = None) -> int:
             return int(args.run(args) or 0)
         try:
             return int(args.run(args) or 0)
-        except KeyboardInterrupt:
-            print(f"lsnn {args.command}: interrupted; finished stages and checkpoints are kept (rerun to continue).", file=sys.stderr)
+        except KeyboardInterrupt as exc:
+            detail = f" ({exc})" if str(exc) else ""
+            print(f"lsnn {args.command}: interrupted{detail}; finished stages and checkpoints are kept (rerun to continue).",
+                  file=sys.stderr)
             return 130
         except SystemExit:
             raise

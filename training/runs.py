@@ -28,7 +28,9 @@ import hashlib
 import json
 import os
 import platform
-from collections.abc import Iterator
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -99,6 +101,37 @@ def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> None:
 
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
+
+
+@contextlib.contextmanager
+def stop_requests() -> Iterator[Callable[[], bool]]:
+    """Hold SIGINT (Ctrl-C) and SIGTERM (``kill``, a batch system's preemption) until the end of an iteration.
+
+    Yields a function that says whether a stop was asked for: the training loop reads it after each iteration,
+    checkpoints that iteration and stops (:class:`KeyboardInterrupt`), so an interrupted run loses nothing and
+    resumes where it stopped. A second signal stops at once (the last checkpoint is kept). A signal that the
+    process ignores (SIGINT of a background job started from a script) stays ignored. Outside the main thread
+    (where Python cannot install handlers) signals act as usual.
+    """
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+
+    def request_stop(signum: int, frame: Any) -> None:
+        received.append(signum)
+        if len(received) > 1:
+            raise KeyboardInterrupt
+
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(sig) is not signal.SIG_IGN:
+            previous[sig] = signal.signal(sig, request_stop)
+    try:
+        yield lambda: bool(received)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def load_checkpoint(path: str | os.PathLike, required: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -45,7 +45,7 @@ from .model import LSNN
 from .noise import held_out_noise, training_noise
 from .regularizers import rate_deviation_loss, step_decay
 from .runs import (BASELINE, CHECKPOINT, CONFIG, METRICS, NETWORK, TEST, RunError, held_out_batches, load_checkpoint,
-                   provenance, read_config, run_lock, save_checkpoint, write_json)
+                   provenance, read_config, run_lock, save_checkpoint, stop_requests, write_json)
 from .tasks import TASKS, Task, TaskBatch, window_means
 
 __all__ = ["RunError", "build_model", "build_task", "evaluate", "train", "train_step"]
@@ -411,7 +411,10 @@ def _train(cfg: TrainConfig, run_dir: Path, task: Task, resume: bool, progress: 
         net_dtype = next(net.parameters()).dtype
         bar = tqdm(range(start, stop), desc=f"train {cfg.task}/{cfg.model}", initial=start, total=cfg.n_iterations, disable=not progress)
         writes = main and start < stop  # a finished run (and every rank but 0) writes nothing
-        with open(run_dir / METRICS, "a") if writes else contextlib.nullcontext() as log:
+        # a stop (Ctrl-C, SIGTERM) is taken at the end of an iteration, which is then checkpointed; with several
+        # processes (data-parallel) signals act as usual: the ranks could not agree on the iteration
+        stops = stop_requests() if parallel is None else contextlib.nullcontext(lambda: False)
+        with open(run_dir / METRICS, "a") if writes else contextlib.nullcontext() as log, stops as stop_requested:
             for it in bar:
                 lr = cfg.lr * step_decay(it, every=cfg.lr_decay_every, factor=cfg.lr_decay_factor, ramp=cfg.lr_ramp)
                 batch = task.sample(np.random.default_rng([cfg.seed, 1, it]), cfg.batch_size)
@@ -442,11 +445,14 @@ def _train(cfg: TrainConfig, run_dir: Path, task: Task, resume: bool, progress: 
                     log.flush()
                 bar.set_postfix(loss=f"{record['loss']:.3f}", acc=f"{record.get('accuracy', float('nan')):.3f}",
                                 rate="-" if record["rate_hz"] is None else f"{record['rate_hz']:.1f}Hz")
-                if done % cfg.checkpoint_every == 0 or done == cfg.n_iterations:
+                stopping = stop_requested()
+                if done % cfg.checkpoint_every == 0 or done == cfg.n_iterations or stopping:
                     if main:
                         save_checkpoint(run_dir / CHECKPOINT, {"iteration": done, "model": net.state_dict(), "optimizer": optimizer.state_dict(),
                                                                "deep_r_active": deep_r.n_active if deep_r else -1})
                     checkpointed = done
+                if stopping and done < cfg.n_iterations:
+                    raise KeyboardInterrupt(f"stopped after iteration {it}, checkpointed")
         bar.close()
         if stop < cfg.n_iterations or not main:
             return {"run_dir": str(run_dir), "finished": stop == cfg.n_iterations, "iteration": stop, "test": None, "network": None}

@@ -23,6 +23,11 @@ def _metrics(run_dir):
     return lines
 
 
+def _metrics_lines(run_dir):
+    path = run_dir / "metrics.jsonl"
+    return path.read_text().splitlines() if path.exists() else []
+
+
 def test_training_writes_a_complete_run_folder(tmp_path):
     result = train(_tiny(), tmp_path / "run", progress=False)
     run = tmp_path / "run"
@@ -63,6 +68,58 @@ def test_resume_after_interruption_is_bit_identical(tmp_path):
     # the training clock continues across the sessions: time_s never goes back, the test reports the total
     times = [json.loads(line)["time_s"] for line in (tmp_path / "cut" / "metrics.jsonl").read_text().splitlines()]
     assert times == sorted(times) and json.loads((tmp_path / "cut" / "test.json").read_text())["train_time_s"] >= times[-1]
+
+
+def test_a_stop_signal_checkpoints_the_last_iteration_and_the_run_resumes_bit_identically(tmp_path, monkeypatch):
+    """SIGTERM (or Ctrl-C) during an iteration is taken at its end: that iteration is checkpointed, although
+    ``checkpoint_every`` is not due, and the resumed run ends with the uninterrupted run's weights and metrics."""
+    import os
+    import signal
+
+    from lsnn.training import trainer
+
+    cfg = _tiny(n_iterations=7, checkpoint_every=100)
+    train(cfg, tmp_path / "full", progress=False)
+    step = trainer.train_step
+
+    def step_then_signal(*args, **kwargs):
+        record = step(*args, **kwargs)
+        if len(_metrics_lines(tmp_path / "cut")) == 3:  # during the fourth iteration
+            os.kill(os.getpid(), signal.SIGTERM)
+        return record
+
+    monkeypatch.setattr(trainer, "train_step", step_then_signal)
+    with pytest.raises(KeyboardInterrupt, match="after iteration 3"):
+        train(cfg, tmp_path / "cut", progress=False)
+    monkeypatch.setattr(trainer, "train_step", step)
+    assert load_checkpoint(tmp_path / "cut" / "checkpoint.pt")["iteration"] == 4 and len(_metrics(tmp_path / "cut")) == 4
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handlers are put back
+    train(cfg, tmp_path / "cut", resume=True, progress=False)
+    full, cut = (load_checkpoint(tmp_path / d / "checkpoint.pt") for d in ("full", "cut"))
+    for key in full["model"]:
+        assert torch.equal(full["model"][key], cut["model"][key]), key
+    assert _metrics(tmp_path / "full") == _metrics(tmp_path / "cut")
+
+
+def test_lsnn_train_stopped_by_sigterm_exits_130_with_its_last_iteration_checkpointed(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    run = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "lsnn.app.cli", "train", "--task", "store_recall", "--preset", "tiny", "--set",
+                             "n_iterations=100000", "--set", "checkpoint_every=100000", "--run-dir", str(run), "--no-progress"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while len(_metrics_lines(run)) < 5 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1].startswith("lsnn train: interrupted (stopped after iteration") and "Traceback" not in err
+    n_logged = len(_metrics_lines(run))
+    assert n_logged >= 5 and load_checkpoint(run / "checkpoint.pt")["iteration"] == n_logged
 
 
 def test_run_folder_misuse_is_refused_without_losing_anything(tmp_path):
