@@ -294,10 +294,10 @@ def main() -> None:
             t = float(np.median(times[n]))
             ti = float(np.median(infer[n]))
             mem = memory.get(n, float("nan")) / 2**20
-            mem_ratio = mem / (memory["norse"] / 2**20) if "norse" in memory and memory["norse"] else float("nan")
+            mem_ratio = f"{mem / (memory['norse'] / 2**20):8.2f}x" if memory.get("norse") else "      -"
             speed = f"{ref / t:8.2f}x" if ref else "      -"
             speed_inf = f"{ref_inf / ti:8.2f}x" if ref_inf else "      -"
-            print(f"{n:10s} {t:8.3f} {speed:>9s} {t / bound:8.2f} {mem:9.0f} {mem_ratio:8.2f}x {ti:16.4f} {speed_inf:>9s}")
+            print(f"{n:10s} {t:8.3f} {speed:>9s} {t / bound:8.2f} {mem:9.0f} {mem_ratio:>9s} {ti:16.4f} {speed_inf:>9s}")
 
 
 if __name__ == "__main__":
