@@ -175,6 +175,33 @@ def test_tiny_training_resumes_exactly_and_replays_its_rollouts(tiny_metarl_run,
     assert straight["test"]["reward_per_episode"] == result["test"]["reward_per_episode"]
 
 
+def test_a_stop_signal_checkpoints_the_iteration_in_progress(tmp_path, monkeypatch):
+    """SIGTERM during an iteration: that iteration ends, is checkpointed (checkpoint_every is not due) and the
+    run resumes from it to the end."""
+    import os
+    import signal
+
+    from lsnn.training.rl import metarl
+    from lsnn.training.runs import load_checkpoint
+    from lsnn.training.trainer import train
+
+    cfg = make_config("metarl_navigation", "sfa", "tiny", {"checkpoint_every": 100})
+    update = metarl.ppo_update
+
+    def update_then_signal(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+        return update(*args, **kwargs)
+
+    monkeypatch.setattr(metarl, "ppo_update", update_then_signal)
+    with pytest.raises(KeyboardInterrupt, match="after iteration 0"):
+        train(cfg, tmp_path / "run", progress=False)
+    monkeypatch.setattr(metarl, "ppo_update", update)
+    assert load_checkpoint(tmp_path / "run" / "checkpoint.pt")["iteration"] == 1
+    assert train(cfg, tmp_path / "run", resume=True, progress=False)["finished"]
+    lines = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [line["iteration"] for line in lines] == [0, 1, 2]
+
+
 def test_recorded_episode_replays_spike_for_spike_in_brian2(tiny_metarl_run):
     from lsnn.training.rl.replay import validate_episode
 

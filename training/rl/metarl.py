@@ -30,7 +30,7 @@ from ..deep_r import DeepR
 from ..kernel import keep_freed_memory
 from ..model import LSNN
 from ..regularizers import step_decay
-from ..runs import CHECKPOINT, METRICS, NETWORK, TEST, RunError, provenance, run_lock, save_checkpoint, write_json
+from ..runs import CHECKPOINT, METRICS, NETWORK, TEST, RunError, provenance, run_lock, save_checkpoint, stop_requests, write_json
 from .agent import MetaRLAgent, build_agent, episode_statistics, populations, ppo_update, rollout
 from .ppo import PPOSettings
 from .replay import EPISODE
@@ -61,7 +61,8 @@ def train_metarl(cfg: TrainConfig, run_dir: str | Path, *, resume: bool = False,
         t0 = time.perf_counter() - logged_training_time(run_dir / METRICS)
         stop = cfg.n_iterations if max_iterations is None else min(cfg.n_iterations, start + max_iterations)
         bar = tqdm(range(start, stop), desc=f"train {cfg.task}/{cfg.model}", initial=start, total=cfg.n_iterations, disable=not progress)
-        with open(run_dir / METRICS, "a") if start < stop else contextlib.nullcontext() as log:
+        # a stop (Ctrl-C, SIGTERM) is taken at the end of an iteration, which is then checkpointed (runs.stop_requests)
+        with open(run_dir / METRICS, "a") if start < stop else contextlib.nullcontext() as log, stop_requests() as stop_requested:
             for it in bar:
                 lr = cfg.lr * step_decay(it, every=cfg.lr_decay_every, factor=cfg.lr_decay_factor)
                 t_roll = time.perf_counter()
@@ -78,10 +79,13 @@ def train_metarl(cfg: TrainConfig, run_dir: str | Path, *, resume: bool = False,
                 bar.set_postfix(reward=f"{record['reward_per_episode']:.2f}", goals=f"{record['goals_per_episode']:.1f}",
                                 rate=f"{record['rate_hz']:.1f}Hz")
                 done = it + 1
-                if done % cfg.checkpoint_every == 0 or done == cfg.n_iterations:
+                stopping = stop_requested()
+                if done % cfg.checkpoint_every == 0 or done == cfg.n_iterations or stopping:
                     save_checkpoint(run_dir / CHECKPOINT, {"iteration": done, "model": agent.state_dict(), "optimizer": optimizer.state_dict(),
                                                            "deep_r_active": deep_r.n_active})
                     checkpointed = done
+                if stopping and done < cfg.n_iterations:
+                    raise KeyboardInterrupt(f"stopped after iteration {it}, checkpointed")
         bar.close()
         if stop < cfg.n_iterations:
             return {"run_dir": str(run_dir), "finished": False, "iteration": stop, "test": None, "network": None}
