@@ -160,7 +160,8 @@ def figure_time_to_accuracy(curves: pd.DataFrame | Mapping[str, pd.DataFrame], t
                             title: str = "") -> Figure:
     """Held-out accuracy (%) against training time (min) of one run (``curves`` a frame with columns ``time_min``,
     ``accuracy`` in %) or several (a mapping label -> frame, e.g. the rows of a reproduction), with the first
-    time each curve reached each of ``thresholds``."""
+    time each curve reached each of ``thresholds``. Where a frame has ``n_trials`` and its last test used another
+    number of trials than the first (the final test on the whole test set), that point is an open square, labelled."""
     curves = {"": curves} if isinstance(curves, pd.DataFrame) else dict(curves)
     with style_context():
         fig = Figure(figsize=(5.4, 3.4), layout="constrained")
@@ -170,6 +171,13 @@ def figure_time_to_accuracy(curves: pd.DataFrame | Mapping[str, pd.DataFrame], t
         for c, (label, curve) in enumerate(curves.items()):
             color = "tab:green" if len(curves) == 1 else f"C{c}"
             ax.plot(curve["time_min"], curve["accuracy"], "o-", color=color, ms=3, lw=1, label=label or None)
+            if "n_trials" in curve and len(curve) > 1 and curve["n_trials"].iloc[-1] != curve["n_trials"].iloc[0]:
+                # the final test runs on another number of trials (the whole test set): marked and labelled apart
+                last = curve.iloc[-1]
+                ax.plot(last["time_min"], last["accuracy"], "s", mfc="white", mec=color, ms=6, mew=1.2)
+                ax.annotate(f"final test, {int(last['n_trials']):,} trials: {last['accuracy']:.1f} %",
+                            (last["time_min"], last["accuracy"]), xytext=(-6, 8), textcoords="offset points", ha="right",
+                            fontsize=7)
             for k, level in enumerate(thresholds):
                 reached = curve[curve["accuracy"] >= level]
                 if not reached.empty:

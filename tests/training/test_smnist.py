@@ -226,3 +226,20 @@ def test_shipped_network_scores_the_test_digits_it_claims(monkeypatch, tmp_path)
     assert report["correct"] == claim["correct"][:512]
     meta = NetworkSpec.load(shipped / "network.npz").meta
     assert meta["source"] == "lsnn train" and meta["config"]["task"] == "smnist" and meta["config"]["connectivity"] == 0.12
+
+
+def test_time_to_accuracy_marks_the_final_test_on_the_whole_test_set_apart():
+    """The periodic tests use the first 2,000 digits, the final test all 10,000: the figure must not pass the last
+    point off as one more periodic test, and the milestones come from the curve's values."""
+    import pandas as pd
+
+    from lsnn.app.smnist import time_to_accuracy
+    from lsnn.figures.smnist import figure_time_to_accuracy
+
+    curve = pd.DataFrame({"iteration": [1000, 2000, 3000], "time_min": [2.0, 4.0, 6.0], "accuracy": [61.0, 79.0, 89.6],
+                          "n_trials": [2000, 2000, 10000]})
+    assert time_to_accuracy(curve) == {"min_to_60": 2.0, "min_to_80": 6.0, "min_to_90": None}
+    texts = [t.get_text() for t in figure_time_to_accuracy(curve).axes[0].texts]
+    assert "final test, 10,000 trials: 89.6 %" in texts
+    same = curve.assign(n_trials=2000)
+    assert not any(t.get_text().startswith("final test") for t in figure_time_to_accuracy(same).axes[0].texts)
