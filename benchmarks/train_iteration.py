@@ -1,7 +1,7 @@
 """Seconds per training iteration of a preset, as ``lsnn train`` runs it (data, forward, backward, Adam, DEEP R).
 
-Trains a fresh run of the preset in a temporary folder: a few warm-up iterations, then ``--iterations`` more,
-timed; prints seconds per iteration and the last loss (identical losses across two code versions mean that
+Trains a fresh run of the preset in a temporary folder: 3 warm-up iterations (kernel loaded, data read; not
+checkpointed, so the timed call starts again from iteration 0), then ``--iterations`` timed ones; prints seconds per iteration and the last loss (identical losses across two code versions mean that
 they train the same weights). To compare two commits in one sitting, run it alternately against the working
 tree and against a ``git worktree`` of the other commit placed on ``PYTHONPATH`` as a package named ``lsnn``::
 
@@ -29,7 +29,7 @@ def main() -> None:
     parser.add_argument("--model", default="sfa")
     parser.add_argument("--preset", default="quick")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="configuration override (JSON value)")
-    parser.add_argument("--iterations", type=int, default=40, help="timed iterations (after 3 untimed ones)")
+    parser.add_argument("--iterations", type=int, default=40, help="timed iterations (after a warm-up of 3)")
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
     args = parser.parse_args()
 
