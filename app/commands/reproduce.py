@@ -39,7 +39,7 @@ def add_parser(sub, name: str, help_text: str) -> None:
     p.add_argument("table", choices=NAMES, metavar="NAME", help=", ".join(NAMES))
     p.add_argument("--preset", choices=REPRODUCE_PRESETS, default="quick",
                    help="quick: a 2-core CPU (Table 1: 150 iterations, delays 0.2/2/4 s, about 30 min per seed; 12AX and "
-                        "duplication/reversal: a 200-iteration pipeline check; sMNIST: 48,000 iterations of 128 digits per run, "
+                        "duplication/reversal: a 200-iteration pipeline check; sMNIST: 56,000 iterations of 128 digits per run, "
                         "README 'Sequential MNIST'); paper: the paper's sizes and iterations (GPU); reduced (elife-12ax, "
                         "elife-12ax-sfa-fraction, elife-12ax-noise): the REDUCED 12AX task of 30 symbols of 200 ms per episode, "
                         "4,000 iterations, 40-70 min per run on one core")
