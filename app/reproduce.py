@@ -168,7 +168,7 @@ def _cell_line(record: dict[str, Any], validate_trials: int) -> str:
     if validate_trials:
         validation = (f"; Brian2 {record['identical_trials']}/{record['validated_trials']} identical" if record["validated_trials"]
                       else "; not validated (an ANN baseline has no spikes)")
-    return f"[lsnn reproduce]   {record['accuracy']:.1f} %{paper}{validation}"
+    return f"[lsnn reproduce]   {record['accuracy']:.2f} %{paper}{validation}"
 
 
 def reproduce_table1(out: str | os.PathLike, *, preset: str = "quick", seeds: int = 1, rows=None, delays=None,

@@ -35,7 +35,8 @@ def figure_smnist_accuracy(frame: pd.DataFrame) -> Figure:
     setups = list(dict.fromkeys(frame["setup"]))
     width = 0.8 / len(setups)
     with style_context():
-        fig = Figure(figsize=(1.5 + 1.1 * len(rows), 3.4), layout="constrained")
+        # room for the legend beside the axes, so that even one bar leaves the title whole
+        fig = Figure(figsize=(2.9 + 0.9 * len(rows), 3.4), layout="constrained")
         ax = fig.subplots()
         for s, setup in enumerate(setups):
             for k, row in enumerate(rows):
@@ -55,10 +56,11 @@ def figure_smnist_accuracy(frame: pd.DataFrame) -> Figure:
                     ax.plot([x - width * 0.45, x + width * 0.45], [paper_max, paper_max], "k-", lw=2,
                             label="paper, max" if (k == 0 and s == 0) else None)
         ax.set_xticks(range(len(rows)), [ROW_LABELS[r] for r in rows])
+        ax.set_xlim(-0.7, len(rows) - 0.3)
         ax.set_ylim(0, 100)
         ax.set_ylabel("test accuracy (%)")
         n = int(frame.groupby(["row", "setup"]).size().max())
-        ax.set_title("Sequential MNIST " + (f"(bars: mean ± s.d. over {n} seeds)" if n > 1 else "(bars: one run each)"), fontsize=9)
+        ax.set_title("Sequential MNIST\n" + (f"(bars: mean ± s.d. over {n} seeds)" if n > 1 else "(bars: one run each)"), fontsize=9)
         ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
 
@@ -175,7 +177,7 @@ def figure_time_to_accuracy(curves: pd.DataFrame | Mapping[str, pd.DataFrame], t
                 # the final test runs on another number of trials (the whole test set): marked and labelled apart
                 last = curve.iloc[-1]
                 ax.plot(last["time_min"], last["accuracy"], "s", mfc="white", mec=color, ms=6, mew=1.2)
-                ax.annotate(f"final test, {int(last['n_trials']):,} trials: {last['accuracy']:.1f} %",
+                ax.annotate(f"final test, {int(last['n_trials']):,} trials: {last['accuracy']:.2f} %",
                             (last["time_min"], last["accuracy"]), xytext=(-6, 8), textcoords="offset points", ha="right",
                             fontsize=7)
             for k, level in enumerate(thresholds):

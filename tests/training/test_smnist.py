@@ -240,6 +240,6 @@ def test_time_to_accuracy_marks_the_final_test_on_the_whole_test_set_apart():
                           "n_trials": [2000, 2000, 10000]})
     assert time_to_accuracy(curve) == {"min_to_60": 2.0, "min_to_80": 6.0, "min_to_90": None}
     texts = [t.get_text() for t in figure_time_to_accuracy(curve).axes[0].texts]
-    assert "final test, 10,000 trials: 89.6 %" in texts
+    assert "final test, 10,000 trials: 89.60 %" in texts
     same = curve.assign(n_trials=2000)
     assert not any(t.get_text().startswith("final test") for t in figure_time_to_accuracy(same).axes[0].texts)
