@@ -117,6 +117,7 @@ class Cell:
     run_dir: Path
     paper: float | None
     title: str
+    paper_kind: str = "paper"  # how the progress line names ``paper``, e.g. "paper max" where that is the number
 
 
 def cell_is_finished(cell: Cell, validate_trials: int, device: str) -> bool:
@@ -158,12 +159,12 @@ def run_cells(cells: list[Cell], metric: str, validate_trials: int, progress: bo
         log(f"[lsnn reproduce] ({k}/{len(cells)}) {cell.title} -> {cell.run_dir}")
         record = {**cell.labels, **run_cell(cell.cfg, cell.run_dir, metric, validate_trials, progress, device), "paper": cell.paper}
         records.append(record)
-        log(_cell_line(record, validate_trials))
+        log(_cell_line(record, validate_trials, cell.paper_kind))
     return pd.DataFrame(records)
 
 
-def _cell_line(record: dict[str, Any], validate_trials: int) -> str:
-    paper = "" if record["paper"] is None else f" (paper {record['paper']:g} %)"
+def _cell_line(record: dict[str, Any], validate_trials: int, paper_kind: str = "paper") -> str:
+    paper = "" if record["paper"] is None else f" ({paper_kind} {record['paper']:g} %)"
     validation = ""
     if validate_trials:
         validation = (f"; Brian2 {record['identical_trials']}/{record['validated_trials']} identical" if record["validated_trials"]

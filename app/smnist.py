@@ -152,7 +152,7 @@ def reproduce_smnist(out: str | os.PathLike, *, preset: str = "quick", seeds: in
     out = Path(out)
     cells = [Cell({"row": row, "setup": setup, "seed": seed}, smnist_config(row, setup, preset, seed, overrides),
                   out / "runs" / f"{row}-{setup}-s{seed}", published.NEURIPS_SMNIST[setup][row][3],
-                  f"{NAME}: {row}, {setup} per pixel, seed {seed}")
+                  f"{NAME}: {row}, {setup} per pixel, seed {seed}", paper_kind="paper max")
              for row in rows for setup in setups for seed in range(seeds)]
     frame = run_cells(cells, "accuracy", validate_trials, progress, device, log, executor)
     extra = []
