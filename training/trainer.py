@@ -98,8 +98,10 @@ def build_model(cfg: TrainConfig, task: Task) -> LSNN | ANNBaseline:
     if cfg.model in STP_MODELS:  # LIF neurons with STP recurrent synapses, time constants drawn per presynaptic neuron
         stp = {"stp_U": cfg.stp_U, "stp_F": rng.uniform(cfg.stp_F - cfg.stp_F_spread, cfg.stp_F + cfg.stp_F_spread, n),
                "stp_D": rng.uniform(cfg.stp_D - cfg.stp_D_spread, cfg.stp_D + cfg.stp_D_spread, n)}
+    # per-synapse recurrent delays are drawn last, so that every other draw is that of a network with one delay
+    d_rec = cfg.d_rec if cfg.d_rec_max is None else rng.integers(cfg.d_rec, cfg.d_rec_max + 1, (n, n))
     return LSNN(n_in, n, n_out, W_in=W_in, W_rec=W_rec, W_out=W_out, dt=task.dt, tau_m=cfg.tau_m, tau_a=tau_a,
-                beta=beta, b0=b0, A_min=A_min, n_ref=cfg.n_ref, tau_out=cfg.tau_out, d_in=cfg.d_in, d_rec=cfg.d_rec,
+                beta=beta, b0=b0, A_min=A_min, n_ref=cfg.n_ref, tau_out=cfg.tau_out, d_in=cfg.d_in, d_rec=d_rec,
                 sign=sign, sign_in=sign_in, input_kind=task.input_kind, input_encoding=task.name, gamma=cfg.gamma,
                 dtype=dtype, **masks, **stp)
 

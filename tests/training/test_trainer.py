@@ -149,6 +149,31 @@ def test_deep_r_training_of_an_ei_network_exports_a_valid_sparse_spec(tmp_path):
     assert set(np.unique(spec.sign)) == {-1, 1}
 
 
+def test_per_synapse_recurrent_delays_train_and_run_spike_for_spike_in_brian2(tmp_path):
+    """``d_rec_max``: one delay per recurrent synapse drawn from {d_rec, ..., d_rec_max} (the NeurIPS TIMIT network's
+    {1, 2} ms), drawn after everything else, so the rest of the network is that of one delay; exported in the spec."""
+    one, two = _tiny(connectivity=0.5, dale=True), _tiny(connectivity=0.5, dale=True, d_rec_max=2)
+    task = build_task(one)
+    net_one, net_two = build_model(one, task), build_model(two, task)
+    assert set(np.unique(net_one.d_rec.numpy())) == {1} and set(np.unique(net_two.d_rec.numpy())) == {1, 2}
+    for name in ("W_in", "W_rec", "W_out", "mask_rec", "tau_a", "sign"):
+        torch.testing.assert_close(getattr(net_one, name), getattr(net_two, name), rtol=0, atol=0)
+    assert abs((net_two.d_rec == 2).double().mean().item() - 0.5) < 0.1
+    train(two.replace(dtype="float64", n_iterations=6), tmp_path / "run", progress=False)
+    spec = NetworkSpec.load(tmp_path / "run" / "network.npz")
+    assert set(np.unique(spec.d_rec[spec.mask_rec])) == {1, 2}
+    batch = build_task(two).sample(np.random.default_rng(3), 2)
+    with torch.no_grad():
+        out = LSNN.from_spec(spec)(torch.as_tensor(batch.x, dtype=torch.float64))
+    res = simulate(spec, batch.x, device="numpy")
+    assert out.spikes.sum() > 10
+    np.testing.assert_array_equal(res.spikes, out.spikes.numpy())
+    np.testing.assert_allclose(res.outputs, out.outputs.numpy(), atol=1e-9)
+    with pytest.raises(ValueError, match="d_rec_max"):
+        _tiny(d_rec=3, d_rec_max=2)
+    assert make_config("timit", "sfa", "paper").d_rec_max == 2 and make_config("timit", "sfa", "quick").d_rec_max is None
+
+
 def test_trained_network_runs_spike_for_spike_in_brian2(tmp_path):
     cfg = _tiny(model="sfa")
     train(cfg, tmp_path / "run", progress=False)
