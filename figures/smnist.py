@@ -59,8 +59,10 @@ def figure_smnist_accuracy(frame: pd.DataFrame) -> Figure:
         ax.set_xlim(-0.7, len(rows) - 0.3)
         ax.set_ylim(0, 100)
         ax.set_ylabel("test accuracy (%)")
-        n = int(frame.groupby(["row", "setup"]).size().max())
-        ax.set_title("Sequential MNIST\n" + (f"(bars: mean ± s.d. over {n} seeds)" if n > 1 else "(bars: one run each)"), fontsize=9)
+        sizes = frame.groupby(["row", "setup"]).size()
+        lo, hi = int(sizes.min()), int(sizes.max())
+        seeds = "one run each" if hi == 1 else f"mean ± s.d. over {hi} seeds" if lo == hi else f"mean (± s.d.) over {lo}-{hi} seeds"
+        ax.set_title(f"Sequential MNIST\n(bars: {seeds})", fontsize=9)
         ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
 

@@ -243,3 +243,16 @@ def test_time_to_accuracy_marks_the_final_test_on_the_whole_test_set_apart():
     assert "final test, 10,000 trials: 89.60 %" in texts
     same = curve.assign(n_trials=2000)
     assert not any(t.get_text().startswith("final test") for t in figure_time_to_accuracy(same).axes[0].texts)
+
+
+def test_fig1b_title_says_over_how_many_seeds_each_bar_is():
+    """Bars of 2 seeds next to a bar of 1 run: the title must not claim 2 seeds for every bar."""
+    import pandas as pd
+
+    from lsnn.figures.smnist import figure_smnist_accuracy
+
+    frame = pd.DataFrame({"row": ["deep-r-lsnn", "deep-r-lsnn", "lif"], "setup": ["1ms"] * 3, "accuracy": [89.97, 90.80, 52.8],
+                          "paper_mean": [94.2, 94.2, 60.9], "paper_max": [94.7, 94.7, 63.3]})
+    assert figure_smnist_accuracy(frame).axes[0].get_title().endswith("(bars: mean (± s.d.) over 1-2 seeds)")
+    assert figure_smnist_accuracy(frame.iloc[:2]).axes[0].get_title().endswith("(bars: mean ± s.d. over 2 seeds)")
+    assert figure_smnist_accuracy(frame.iloc[1:]).axes[0].get_title().endswith("(bars: one run each)")
