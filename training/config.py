@@ -160,6 +160,9 @@ class TrainConfig:
             raise ValueError(f"current_noise is injected into spiking neurons; the {self.model} baseline has none (set it to 0).")
         if self.task in RL_TASKS:
             _check_rl_params(self.task_params)
+        if self.d_rec_max is not None and self.task in RL_TASKS:
+            raise ValueError(f"d_rec_max does not apply to {self.task}, whose recurrent delays are drawn from 1 to "
+                             f"task_params.max_delay steps; set that instead.")
         if self.d_rec_max is not None and self.d_rec_max < self.d_rec:
             raise ValueError(f"d_rec_max ({self.d_rec_max}) must not be below d_rec ({self.d_rec}): recurrent delays are drawn from "
                              f"{{d_rec, ..., d_rec_max}} steps.")

@@ -171,6 +171,8 @@ def test_per_synapse_recurrent_delays_train_and_run_spike_for_spike_in_brian2(tm
     np.testing.assert_allclose(res.outputs, out.outputs.numpy(), atol=1e-9)
     with pytest.raises(ValueError, match="d_rec_max"):
         _tiny(d_rec=3, d_rec_max=2)
+    with pytest.raises(ValueError, match="task_params.max_delay"):  # meta-RL draws its own delays: refused, not ignored
+        make_config("metarl_navigation", "sfa", "tiny", {"d_rec_max": 2})
     assert make_config("timit", "sfa", "paper").d_rec_max == 2 and make_config("timit", "sfa", "quick").d_rec_max is None
 
 
