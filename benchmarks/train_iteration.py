@@ -4,8 +4,9 @@ Trains a fresh run of the preset in a temporary folder: 3 warm-up iterations (ke
 checkpointed, so the timed call starts again from iteration 0), then ``--iterations`` timed ones; prints seconds per
 iteration and the last loss (identical losses across two code versions mean that they train the same weights).
 The seconds are those of the training loop as the run's ``time_s`` logs them, without the set-up of the timed call
-(reading the data, building the network: about 2 s for sMNIST, which over 20 iterations would add 0.1 s to each). To compare two commits in one sitting, run it alternately against the working
-tree and against a ``git worktree`` of the other commit placed on ``PYTHONPATH`` as a package named ``lsnn``::
+(reading the data, building the network: about 2 s for sMNIST, which over 20 iterations would add 0.1 s to each).
+To compare two commits in one sitting, run it alternately against the working tree and against a ``git worktree``
+of the other commit placed on ``PYTHONPATH`` as a package named ``lsnn``::
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/train_iteration.py --threads 1 --iterations 40
     git worktree add /tmp/old <commit> && mkdir -p /tmp/oldpkg && ln -s /tmp/old /tmp/oldpkg/lsnn
